@@ -1,0 +1,3 @@
+export * from "./profiles";
+export * from "./settings";
+export { ConfigSchema, SECRET_KEYS } from "./schema";

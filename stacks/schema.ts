@@ -1,0 +1,204 @@
+/**
+ * The config contract: every key a stack may set under the `nextjs-infra:` namespace,
+ * with what it expects. Values here are what a user wrote; profile defaults are merged
+ * in by `settings.ts`. Each message states the expected form, because the error a user
+ * sees is "<full key>: got <value>, expected <message>".
+ */
+import { z } from "zod";
+import { PROFILES } from "./profiles";
+
+/** DNS-1123 label (Kubernetes names, namespace parts). */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** DNS-1123 subdomain, for hostnames. */
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+/** An image repository without tag or digest, e.g. `ghcr.io/acme/web` or `localhost:5001/web`. */
+export const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+/** `<repository>@sha256:<64 hex>` with an optional tag before the digest. */
+export const DIGEST_REF = /^([^@\s]+)@sha256:[a-f0-9]{64}$/;
+/** `<repository>:<tag>`: resolved to a digest before it is deployed. */
+export const TAG_REF = /^([^@\s]+):([\w][\w.-]{0,127})$/;
+/** Kubernetes resource quantities as people write them for CPU and memory. */
+const CPU = /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/;
+const MEMORY = /^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+/** Environment variable names. */
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+/** Names that only a secret should carry: such values go through Kubernetes Secrets or BuildKit secrets. */
+export const SECRET_LOOKING = /(SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|API_?KEY|CREDENTIAL|DATABASE_URL|DIRECT_URL|DSN)/;
+/** Env names the workload sets itself; a user value would be silently shadowed. */
+export const RESERVED_ENV = ["NODE_ENV", "PORT", "HOSTNAME", "LOG_LEVEL", "NEXTAUTH_URL", "SENTRY_ENVIRONMENT", "SENTRY_RELEASE"];
+
+const label = (max: number) =>
+  z
+    .string()
+    .max(max, { error: `a DNS label of at most ${max} characters` })
+    .regex(DNS_LABEL, { error: `a DNS label: lowercase letters, digits and '-', at most ${max} characters` });
+
+const hostname = z.string().regex(HOSTNAME, { error: "a lowercase DNS hostname such as app.example.com" });
+const path = z
+  .string()
+  .regex(/^\/[^\s]*$/, { error: "an absolute URL path starting with '/', e.g. /api/health" });
+const positiveInt = (max: number) =>
+  z.int({ error: `a whole number from 1 to ${max}` }).min(1, { error: `a whole number from 1 to ${max}` }).max(max, {
+    error: `a whole number from 1 to ${max}`,
+  });
+
+const plainEnv = (what: string) =>
+  z.record(
+    z
+      .string()
+      .regex(ENV_NAME, { error: `${what} names in UPPER_SNAKE_CASE` })
+      .refine((k) => !SECRET_LOOKING.test(k), {
+        error: `non-secret ${what} only; a name like this belongs in the app's Kubernetes Secret (Doppler), not in plain config`,
+      }),
+    z.string({ error: "string values" }),
+  );
+
+const resources = z.strictObject({
+  requests: z
+    .strictObject({
+      cpu: z.string().regex(CPU, { error: 'a CPU quantity such as "250m" or "1"' }),
+      memory: z.string().regex(MEMORY, { error: 'a memory quantity such as "512Mi" or "1Gi"' }),
+    })
+    .partial(),
+  limits: z
+    .strictObject({
+      cpu: z.string().regex(CPU, { error: 'a CPU quantity such as "500m" or "2"' }),
+      memory: z.string().regex(MEMORY, { error: 'a memory quantity such as "512Mi" or "1Gi"' }),
+    })
+    .partial(),
+}).partial();
+
+/** `nextjs-infra:image` */
+export const ImageConfig = z
+  .strictObject({
+    ref: z.string().regex(new RegExp(`${DIGEST_REF.source}|${TAG_REF.source}`), {
+      error: "a prebuilt image: <repository>@sha256:<64 hex digits> (or <repository>:<tag>, resolved to its digest)",
+    }),
+    repository: z.string().regex(REPOSITORY, {
+      error: "an image repository without tag or digest, e.g. ghcr.io/acme/web",
+    }),
+    context: z.string().min(1, { error: "a directory path, relative to the project" }),
+    dockerfile: z.string().min(1, { error: "a Dockerfile path, relative to the project" }),
+    target: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: "a Dockerfile stage name" }),
+    platforms: z
+      .array(z.enum(["linux/amd64", "linux/arm64"], { error: 'one of "linux/amd64", "linux/arm64"' }))
+      .min(1, { error: "at least one platform" }),
+    buildArgs: plainEnv("build argument"),
+    buildOnPreview: z.boolean({ error: "true or false" }),
+    cache: z.boolean({ error: "true or false" }),
+    gitSha: z.string().regex(/^[0-9a-f]{7,40}$/, { error: "a git commit SHA: 7 to 40 lowercase hex digits" }),
+  })
+  .partial();
+
+/** `nextjs-infra:registry` */
+export const RegistryConfig = z
+  .strictObject({
+    username: z.string().min(1, { error: "a non-empty user name" }),
+  })
+  .partial();
+
+/** `nextjs-infra:app` */
+export const AppConfig = z
+  .strictObject({
+    port: z.int({ error: "a TCP port from 1024 to 65535 (the app runs as non-root)" }).min(1024, {
+      error: "a TCP port from 1024 to 65535 (the app runs as non-root)",
+    }).max(65535, { error: "a TCP port from 1024 to 65535" }),
+    replicas: positiveInt(50),
+    logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"], {
+      error: "one of trace, debug, info, warn, error, fatal",
+    }),
+    env: plainEnv("environment variable").refine((env) => !Object.keys(env).some((k) => RESERVED_ENV.includes(k)), {
+      error: `no variable the program sets itself (${RESERVED_ENV.join(", ")})`,
+    }),
+    resources,
+    livenessPath: path,
+    readinessPath: path,
+    migrate: z.boolean({ error: "true or false" }),
+    migrationCommand: z.array(z.string().min(1)).min(1, { error: "a non-empty command array, e.g. [\"npx\", \"prisma\", \"migrate\", \"deploy\"]" }),
+  })
+  .partial();
+
+/** `nextjs-infra:autoscaling` */
+export const AutoscalingConfig = z
+  .strictObject({
+    enabled: z.boolean({ error: "true or false" }),
+    minReplicas: positiveInt(100),
+    maxReplicas: positiveInt(100),
+    targetCpuUtilization: z.int({ error: "a percentage from 10 to 100" }).min(10, { error: "a percentage from 10 to 100" }).max(100, {
+      error: "a percentage from 10 to 100",
+    }),
+  })
+  .partial();
+
+/** `nextjs-infra:disruptionBudget` */
+export const DisruptionBudgetConfig = z
+  .strictObject({
+    enabled: z.boolean({ error: "true or false" }),
+    minAvailable: positiveInt(100),
+  })
+  .partial();
+
+/** `nextjs-infra:ingress` */
+export const IngressConfig = z
+  .strictObject({
+    enabled: z.boolean({ error: "true or false" }),
+    host: hostname,
+    previewDomain: hostname,
+    className: label(63),
+    clusterIssuer: label(63),
+    tls: z.boolean({ error: "true or false" }),
+  })
+  .partial();
+
+/** `nextjs-infra:sentry` */
+export const SentryConfig = z
+  .strictObject({
+    environment: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "a Sentry environment name (letters, digits, _ . -)" }),
+  })
+  .partial();
+
+/** `nextjs-infra:kubernetes` */
+export const KubernetesConfig = z
+  .strictObject({
+    /** Sets `pulumi.com/skipAwait` on workloads: for API servers without nodes (the engine test tier). */
+    skipAwait: z.boolean({ error: "true or false" }),
+  })
+  .partial();
+
+/** Every plain (non-secret) key a stack may set, without the namespace. */
+export const ConfigSchema = z
+  .strictObject({
+    profile: z.enum(PROFILES, { error: `one of ${PROFILES.join(", ")}` }),
+    appName: label(30),
+    image: ImageConfig,
+    registry: RegistryConfig,
+    app: AppConfig,
+    autoscaling: AutoscalingConfig,
+    disruptionBudget: DisruptionBudgetConfig,
+    ingress: IngressConfig,
+    sentry: SentryConfig,
+    kubernetes: KubernetesConfig,
+  })
+  .partial();
+export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * Keys that hold credentials. They must be set with `pulumi config set --secret`,
+ * and stay `Output`s marked secret from here on.
+ */
+export const SECRET_KEYS = {
+  /** Password or token for pushing to the image registry. */
+  registryPassword: { required: false, example: "pulumi config set --secret registryPassword <token>" },
+  /** Pooled connection string for the app, until the database component provides it. */
+  databaseUrl: { required: true, example: "pulumi config set --secret databaseUrl postgresql://user:pass@host/db" },
+  /** Direct (unpooled) connection string for migrations; defaults to `databaseUrl`. */
+  directUrl: { required: false, example: "pulumi config set --secret directUrl postgresql://user:pass@host/db" },
+} as const;
+export type SecretKey = keyof typeof SECRET_KEYS;
+
+/** Top-level keys whose value is a structured object (JSON in the raw config map). */
+export const OBJECT_KEYS = new Set(
+  Object.entries(ConfigSchema.shape)
+    .filter(([, s]) => s.unwrap() instanceof z.ZodObject)
+    .map(([k]) => k),
+);

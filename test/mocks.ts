@@ -1,0 +1,164 @@
+/**
+ * The one set of Pulumi mocks every unit test uses: it records each registration with
+ * its raw inputs (secrets keep their wire wrapper, so tests can tell what is secret),
+ * answers only the invokes a test declared, and renders the whole program per stack.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+/** The wire marker the SDK wraps secret values in. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const PROJECT = "nextjs-infra";
+
+/** One resource registration as the engine would have seen it. */
+export interface Registration {
+  type: string;
+  name: string;
+  /** Inputs with secrets unwrapped. */
+  inputs: any;
+  /** Inputs as sent, secrets still wrapped. */
+  raw: any;
+  provider?: string;
+}
+
+type InvokeHandler = (inputs: any) => Record<string, unknown>;
+
+/** Whether a raw value is a secret on the wire. */
+export function isSecretValue(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+}
+
+/** Removes secret wrappers, recursively. */
+export function unwrap(value: any): any {
+  if (isSecretValue(value)) return unwrap(value.value);
+  if (Array.isArray(value)) return value.map(unwrap);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
+  return value;
+}
+
+/** Every string value inside a value (secrets included), for "no literal secret" checks. */
+export function allStrings(value: any): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(allStrings);
+  if (value && typeof value === "object") return Object.values(value).flatMap(allStrings);
+  return [];
+}
+
+/** Deterministic fake digest for a build. */
+export function fakeDigest(seed: string): string {
+  let hex = "";
+  for (let i = 0; hex.length < 64; i++) hex += ((seed.charCodeAt(i % seed.length) * 31 + i) % 16).toString(16);
+  return `sha256:${hex}`;
+}
+
+/** Records registrations; throws on any invoke a test did not declare. */
+export class RecordingMocks implements pulumi.runtime.Mocks {
+  readonly registrations: Registration[] = [];
+  private readonly invokes = new Map<string, InvokeHandler>();
+
+  /** Declares the answer to one invoke token. */
+  onInvoke(token: string, handler: InvokeHandler): this {
+    this.invokes.set(token, handler);
+    return this;
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    const inputs = unwrap(args.inputs);
+    this.registrations.push({ type: args.type, name: args.name, inputs, raw: args.inputs, provider: args.provider });
+    const state: Record<string, unknown> = { ...args.inputs };
+    if (args.type === "docker-build:index:Image") state.digest = fakeDigest(args.name);
+    if (args.type.startsWith("kubernetes:") && inputs.metadata && !inputs.metadata.name) {
+      // Auto-naming: the provider appends a random suffix.
+      state.metadata = { ...args.inputs.metadata, name: `${args.name}-abc123` };
+    }
+    return { id: `${args.name}-id`, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const handler = this.invokes.get(args.token);
+    if (!handler) throw new Error(`unexpected invoke ${args.token} (declare it with onInvoke)`);
+    return handler(args.inputs);
+  }
+
+  /** All registrations of a type token, e.g. `kubernetes:apps/v1:Deployment`. */
+  ofType(type: string): Registration[] {
+    return this.registrations.filter((r) => r.type === type);
+  }
+
+  /** The single registration of a type; fails when there are none or several. */
+  one(type: string): Registration {
+    const found = this.ofType(type);
+    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+    return found[0];
+  }
+
+  /** Waits until registrations stop arriving (they resolve asynchronously). */
+  async settle(): Promise<void> {
+    let last = -1;
+    let stable = 0;
+    for (let i = 0; i < 400 && stable < 5; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      stable = this.registrations.length === last ? stable + 1 : 0;
+      last = this.registrations.length;
+    }
+  }
+}
+
+/** Resolves an Output (or plain value) to its value. Undefined when unknown (preview). */
+export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+}
+
+/** Whether an Output is secret. */
+export function secretOf(output: pulumi.Output<unknown>): Promise<boolean> {
+  return (output as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+/** Installs fresh mocks for a stack with the given raw config (keys without namespace get the project's). */
+export async function useMocks(
+  stack: string,
+  config: Record<string, unknown> = {},
+  secrets: Record<string, string> = {},
+  opts: { preview?: boolean } = {},
+): Promise<RecordingMocks> {
+  const mocks = new RecordingMocks();
+  await pulumi.runtime.setMocks(mocks, PROJECT, stack, opts.preview ?? false);
+  const full: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) full[k.includes(":") ? k : `${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(secrets)) full[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
+  pulumi.runtime.setAllConfig(full, Object.keys(secrets).map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)));
+  return mocks;
+}
+
+/**
+ * Config as the Pulumi CLI would assemble it for a stack: project-level values from
+ * Pulumi.yaml, overridden key by key by Pulumi.<stack>.yaml when that file exists.
+ */
+export function committedConfig(stack: string): Record<string, unknown> {
+  const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(project.config ?? {})) {
+    const value = v && typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v;
+    out[k.includes(":") ? k : `${PROJECT}:${k}`] = value;
+  }
+  const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  if (fs.existsSync(stackFile)) {
+    const s = yaml.load(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> };
+    for (const [k, v] of Object.entries(s.config ?? {})) out[k] = v;
+  }
+  return out;
+}
+
+/** Loads index.ts afresh (module state is per stack) and returns its exports. */
+export async function renderProgram(): Promise<Record<string, any>> {
+  for (const id of Object.keys(require.cache)) {
+    const ours = id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.startsWith(path.join(ROOT, "test"));
+    if (ours) delete require.cache[id];
+  }
+  return (await import(path.join(ROOT, "index.ts"))) as Record<string, any>;
+}
