@@ -18,7 +18,7 @@ export default tseslint.config(
       "pulumi/no-output-instance-in-template-literal": "error",
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/prefer-nullish-coalescing": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
   {

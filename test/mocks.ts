@@ -143,7 +143,7 @@ export function committedConfig(stack: string): Record<string, unknown> {
   const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(project.config ?? {})) {
-    const value = v && typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v;
+    const value = v && typeof v === "object" && "value" in v ? v.value : v;
     out[k.includes(":") ? k : `${PROJECT}:${k}`] = value;
   }
   const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);

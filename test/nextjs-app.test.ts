@@ -1,0 +1,233 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { allStrings, isSecretValue, RecordingMocks, useMocks, valueOf } from "./mocks";
+import type { NextjsAppArgs } from "../components/nextjs-app";
+
+const IMAGE = `ghcr.io/acme/web@sha256:${"c".repeat(64)}`;
+const DB = "postgresql://app:pw-9f8e7d@pooler.example/app";
+const DIRECT = "postgresql://app:pw-9f8e7d@direct.example/app";
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const JOB = "kubernetes:batch/v1:Job";
+const SECRET = "kubernetes:core/v1:Secret";
+const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+
+function args(overrides: Partial<NextjsAppArgs> = {}): NextjsAppArgs {
+  return {
+    appName: "web",
+    stack: "dev",
+    namespace: "web-dev",
+    imageRef: IMAGE,
+    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+    databaseUrl: pulumi.secret(DB),
+    directUrl: pulumi.secret(DIRECT),
+    migrationCommand: ["npx", "prisma", "migrate", "deploy"],
+    ingress: { host: "dev.example.com", className: "nginx", clusterIssuer: "letsencrypt-prod", tls: true },
+    ...overrides,
+  };
+}
+
+describe("NextjsApp", () => {
+  let mocks: RecordingMocks;
+  let mod: typeof import("../components/nextjs-app");
+
+  async function render(a: NextjsAppArgs) {
+    const app = new mod.NextjsApp("web", a);
+    await valueOf(app.deploymentName);
+    await mocks.settle();
+    return app;
+  }
+
+  beforeEach(async () => {
+    mocks = await useMocks("dev");
+    mod = await import("../components/nextjs-app");
+  });
+
+  it("creates the namespace, service account, config, secret, job, deployment, service and ingress", async () => {
+    const app = await render(args());
+    const types = mocks.registrations.map((r) => r.type).sort();
+    assert.deepEqual(types, [
+      DEPLOYMENT,
+      JOB,
+      CONFIGMAP,
+      "kubernetes:core/v1:Namespace",
+      SECRET,
+      "kubernetes:core/v1:Service",
+      "kubernetes:core/v1:ServiceAccount",
+      "kubernetes:networking.k8s.io/v1:Ingress",
+      "nextjs-infra:app:NextjsApp",
+    ]);
+    assert.equal(mocks.one("kubernetes:core/v1:Namespace").inputs.metadata.name, "web-dev");
+    assert.equal(await valueOf(app.url), "https://dev.example.com");
+    assert.equal(await valueOf(app.namespace), "web-dev");
+  });
+
+  it("runs a hardened, digest-pinned container with probes, requests and limits", async () => {
+    await render(args());
+    const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec;
+    assert.deepEqual(pod.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 1001,
+      runAsGroup: 1001,
+      fsGroup: 1001,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    assert.equal(pod.automountServiceAccountToken, false);
+    const [c] = pod.containers;
+    assert.equal(c.image, IMAGE);
+    assert.match(c.image, /@sha256:[a-f0-9]{64}$/);
+    assert.deepEqual(c.securityContext, {
+      runAsNonRoot: true,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } });
+    assert.deepEqual(c.ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
+    assert.deepEqual(c.readinessProbe.httpGet, { path: "/api/health?probe=readiness", port: "http" });
+    assert.deepEqual(c.livenessProbe.httpGet, { path: "/api/health?probe=liveness", port: "http" });
+    assert.deepEqual(c.startupProbe.httpGet, { path: "/api/health?probe=liveness", port: "http" });
+    assert.deepEqual(
+      c.volumeMounts.map((m: any) => m.mountPath),
+      ["/tmp", "/app/.next/cache"],
+      "writable scratch for a read-only root filesystem",
+    );
+    assert.ok(pod.volumes.every((v: any) => v.emptyDir), "scratch volumes are emptyDirs");
+  });
+
+  it("rolls out with no unavailable pods and annotations that track config and secret contents", async () => {
+    await render(args());
+    const spec = mocks.one(DEPLOYMENT).inputs.spec;
+    assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    const ann = spec.template.metadata.annotations;
+    assert.match(ann["checksum/config"], /^[a-f0-9]{64}$/);
+    assert.match(ann["checksum/secret"], /^[a-f0-9]{64}$/);
+    assert.ok(!isSecretValue(mocks.one(DEPLOYMENT).raw.spec), "the pod spec stays readable in diffs");
+
+    const before = ann["checksum/secret"];
+    mocks = await useMocks("dev");
+    await render(args({ databaseUrl: pulumi.secret(`${DB}?rotated=1`) }));
+    assert.notEqual(mocks.one(DEPLOYMENT).inputs.spec.template.metadata.annotations["checksum/secret"], before);
+  });
+
+  it("passes secrets only through Secrets, never as literal env", async () => {
+    await render(args({ secretEnvFrom: ["web-doppler"] }));
+    const secret = mocks.one(SECRET);
+    assert.ok(isSecretValue(secret.raw.stringData), "stringData is registered as a secret");
+    assert.deepEqual(secret.inputs.stringData, { DATABASE_URL: DB, DIRECT_URL: DIRECT });
+    const cm = mocks.one(CONFIGMAP).inputs.data;
+    assert.ok(!allStrings(cm).some((v) => v.includes("pw-9f8e7d")), "no secret in the ConfigMap");
+    for (const workload of [mocks.one(DEPLOYMENT), mocks.one(JOB)]) {
+      const [c] = workload.inputs.spec.template.spec.containers;
+      assert.equal(c.env, undefined, "no literal env on the container");
+      assert.ok(!allStrings(workload.inputs).some((v) => v.includes("pw-9f8e7d")), `${workload.type} carries no secret value`);
+      assert.deepEqual(
+        c.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name),
+        ["web-config-abc123", "web-database-abc123", "web-doppler"],
+      );
+    }
+  });
+
+  it("writes the non-secret runtime env to the ConfigMap", async () => {
+    await render(args({ env: { NEXT_PUBLIC_SITE_NAME: "Acme" }, logLevel: "debug", sentryEnvironment: "dev", sentryRelease: "abc1234", port: 3100 }));
+    assert.deepEqual(mocks.one(CONFIGMAP).inputs.data, {
+      NEXT_PUBLIC_SITE_NAME: "Acme",
+      NODE_ENV: "production",
+      PORT: "3100",
+      HOSTNAME: "0.0.0.0",
+      LOG_LEVEL: "debug",
+      NEXTAUTH_URL: "https://dev.example.com",
+      SENTRY_ENVIRONMENT: "dev",
+      SENTRY_RELEASE: "abc1234",
+    });
+  });
+
+  it("migrates once per image, before the Deployment rolls out", async () => {
+    await render(args());
+    const job = mocks.one(JOB).inputs;
+    assert.equal(job.metadata.name, `web-migrate-${"c".repeat(12)}`);
+    const [c] = job.spec.template.spec.containers;
+    assert.deepEqual(c.command, ["npx", "prisma", "migrate", "deploy"]);
+    assert.equal(c.image, IMAGE);
+    assert.equal(job.spec.template.spec.restartPolicy, "Never");
+    assert.equal(job.spec.ttlSecondsAfterFinished, undefined, "a self-deleting Job would look like drift");
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.ok(c.resources.limits.memory);
+
+    // Resource options are SDK-side: a transformation on the component sees each child's.
+    const seen = new Map<string, pulumi.ResourceOptions>();
+    const record: pulumi.ResourceTransformation = (t) => {
+      seen.set(t.type, t.opts);
+      return undefined;
+    };
+    new mod.NextjsApp("other", args({ namespace: "web-other" }), { transformations: [record] });
+    await mocks.settle();
+    const dependsOn = seen.get(DEPLOYMENT)?.dependsOn as pulumi.Resource[];
+    assert.equal(dependsOn.length, 1);
+    assert.match(await valueOf(dependsOn[0].urn), /batch\/v1:Job::other-migrate$/);
+  });
+
+  it("names the Job after the digest, so a new image gets a new Job", async () => {
+    const naming = await import("../components/naming");
+    const a = naming.migrationJobName("web", `r@sha256:${"1".repeat(64)}`);
+    const b = naming.migrationJobName("web", `r@sha256:${"2".repeat(64)}`);
+    assert.notEqual(a, b);
+    assert.ok(a.length <= 63);
+  });
+
+  it("skips the Job when no migration command is given", async () => {
+    await render(args({ migrationCommand: undefined }));
+    assert.equal(mocks.ofType(JOB).length, 0);
+  });
+
+  it("adds an autoscaler and a disruption budget only when asked (prod)", async () => {
+    await render(args());
+    assert.equal(mocks.ofType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 0);
+    assert.equal(mocks.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 0);
+
+    mocks = await useMocks("prod");
+    await render(args({ stack: "prod", namespace: "web-prod", autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 }, disruptionBudget: { minAvailable: 2 } }));
+    const hpa = mocks.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec;
+    assert.deepEqual(hpa.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "web" });
+    assert.equal(hpa.minReplicas, 3);
+    assert.equal(hpa.maxReplicas, 10);
+    assert.equal(hpa.metrics[0].resource.target.averageUtilization, 70);
+    const pdb = mocks.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec;
+    assert.equal(pdb.minAvailable, 2);
+    assert.deepEqual(pdb.selector.matchLabels, mocks.one(DEPLOYMENT).inputs.spec.selector.matchLabels);
+    assert.equal(mocks.one(DEPLOYMENT).inputs.spec.replicas, 3, "starts at the autoscaler's floor");
+  });
+
+  it("terminates TLS with the configured cluster issuer", async () => {
+    await render(args());
+    const ing = mocks.one("kubernetes:networking.k8s.io/v1:Ingress").inputs;
+    assert.equal(ing.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
+    assert.deepEqual(ing.spec.tls, [{ hosts: ["dev.example.com"], secretName: "web-tls" }]);
+    assert.equal(ing.spec.ingressClassName, "nginx");
+    assert.equal(ing.spec.rules[0].http.paths[0].backend.service.name, "web");
+  });
+
+  it("serves plain HTTP without TLS and has no Ingress when none is asked for", async () => {
+    const app = await render(args({ ingress: { host: "web.localhost", tls: false } }));
+    assert.equal(await valueOf(app.url), "http://web.localhost");
+    assert.equal(mocks.one("kubernetes:networking.k8s.io/v1:Ingress").inputs.spec.tls, undefined);
+    mocks = await useMocks("dev");
+    const internal = await render(args({ ingress: undefined }));
+    assert.equal(mocks.ofType("kubernetes:networking.k8s.io/v1:Ingress").length, 0);
+    assert.equal(await valueOf(internal.url), "http://web.web-dev.svc.cluster.local");
+  });
+
+  it("marks workloads skip-await only when asked", async () => {
+    await render(args({ skipAwait: true }));
+    assert.equal(mocks.one(DEPLOYMENT).inputs.metadata.annotations["pulumi.com/skipAwait"], "true");
+    assert.equal(mocks.one(JOB).inputs.metadata.annotations["pulumi.com/skipAwait"], "true");
+    mocks = await useMocks("dev");
+    await render(args());
+    assert.equal(mocks.one(DEPLOYMENT).inputs.metadata.annotations, undefined);
+  });
+
+  it("rejects an autoscaler whose floor is above its ceiling", () => {
+    assert.throws(() => new mod.NextjsApp("bad", args({ autoscaling: { minReplicas: 4, maxReplicas: 2, targetCpuUtilization: 50 } })), /`autoscaling.minReplicas` must not exceed `autoscaling.maxReplicas`/);
+  });
+});
