@@ -1,0 +1,39 @@
+/**
+ * `npm run bench`: wall time of evaluating the whole program under mocks, per profile,
+ * with ts-node's type checking on and off (Pulumi's nodejs runtime type-checks unless
+ * told `typescript: false` or ts-node is set to transpile-only). Figures are printed,
+ * never asserted: they depend on the machine.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+const STACKS: Record<string, string> = { local: "local", dev: "dev", prod: "prod", preview: "pr-42" };
+const MODES = { "transpile-only": "ts-node/register/transpile-only", "type-check": "ts-node/register" };
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 3);
+const root = path.resolve(__dirname, "..");
+
+function sample(register: string, stack: string): { ms: number; resources: number } {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, ["-r", register, path.join("bench", "render.ts"), stack], { cwd: root, encoding: "utf8" });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.status !== 0) throw new Error(`render of ${stack} failed:\n${run.stderr}`);
+  return { ms, resources: Number(run.stdout.trim()) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+console.log(`node ${process.version}, ${SAMPLES} samples each, median wall time of one program evaluation (fresh process)`);
+console.log(["profile", "stack", "resources", ...Object.keys(MODES)].map((h) => h.padEnd(16)).join(""));
+for (const [profile, stack] of Object.entries(STACKS)) {
+  const cells: string[] = [];
+  let resources = 0;
+  for (const register of Object.values(MODES)) {
+    const runs = Array.from({ length: SAMPLES }, () => sample(register, stack));
+    resources = runs[0].resources;
+    cells.push(`${median(runs.map((r) => r.ms)).toFixed(0)} ms`);
+  }
+  console.log([profile, stack, String(resources), ...cells].map((c) => c.padEnd(16)).join(""));
+}
