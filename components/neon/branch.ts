@@ -1,0 +1,156 @@
+/**
+ * A Neon branch. Either a new branch from a parent (dev, previews), or the project's
+ * default branch adopted as it is (prod): adopted branches are never deleted by Pulumi.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Branch } from "@neondatabase/api-client";
+import { awaitOperations, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { CheckFailure, diffFields, required, stateOf } from "./checks";
+
+/** Inputs of a branch, as the provider sees them. */
+export interface BranchInputs {
+  projectId: string;
+  /** Branch name. @example "preview/pr-42" */
+  name: string;
+  /** Parent branch id; the project's default branch when omitted. Ignored when adopting. */
+  parentId?: string;
+  /** Adopt the project's default branch instead of creating one. */
+  adoptDefault?: boolean;
+  /** Neon's protected flag (blocks deletion and resets in Neon itself). */
+  protected: boolean;
+  /** RFC 3339 time after which Neon deletes the branch. */
+  expiresAt?: string;
+  providerVersion: string;
+}
+
+/** State of a branch. */
+export interface BranchOutputs extends BranchInputs {
+  branchId: string;
+  /** The parent the branch actually has. */
+  actualParentId?: string;
+  /** Whether Pulumi found the branch rather than creating it (then `delete` leaves it). */
+  adopted: boolean;
+}
+
+/** Input validation shared by `check` and tests. */
+export function checkBranch(news: Partial<BranchInputs>, now = Date.now()): CheckFailure[] {
+  const failures = [...required(news, ["projectId", "name"])];
+  if (news.name !== undefined && (news.name.length > 256 || news.name.trim() === "")) {
+    failures.push({ property: "name", reason: `got "${news.name}", expected 1 to 256 characters` });
+  }
+  if (news.expiresAt !== undefined) {
+    const at = Date.parse(news.expiresAt);
+    if (Number.isNaN(at)) failures.push({ property: "expiresAt", reason: `got "${news.expiresAt}", expected an RFC 3339 time` });
+    else if (at <= now) failures.push({ property: "expiresAt", reason: `got ${news.expiresAt}, expected a time in the future` });
+    if (news.adoptDefault) failures.push({ property: "expiresAt", reason: "the default branch cannot expire; remove `expiresAt` or `adoptDefault`" });
+  }
+  if (news.adoptDefault && news.parentId) {
+    failures.push({ property: "parentId", reason: "conflicts with `adoptDefault`: the default branch has no parent to choose" });
+  }
+  return failures;
+}
+
+function outputsOf(inputs: BranchInputs, b: Branch, adopted: boolean): BranchOutputs {
+  return { ...inputs, branchId: b.id, name: b.name, protected: b.protected, expiresAt: b.expires_at, actualParentId: b.parent_id, adopted };
+}
+
+/** The dynamic provider for branches. */
+export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.ResourceProvider<BranchInputs, BranchOutputs> {
+  async check(_olds: BranchInputs, news: BranchInputs): Promise<pulumi.dynamic.CheckResult<BranchInputs>> {
+    return Promise.resolve({ inputs: news, failures: checkBranch(news) });
+  }
+
+  async create(inputs: BranchInputs): Promise<pulumi.dynamic.CreateResult<BranchOutputs>> {
+    const neon = this.client();
+    if (inputs.adoptDefault) {
+      const { branches } = await request(neon, `listing branches of ${inputs.projectId}`, () => neon.api.listProjectBranches({ projectId: inputs.projectId }));
+      const found = branches.find((b) => b.default);
+      if (!found) throw new Error(`Neon project ${inputs.projectId} has no default branch to adopt`);
+      const res = await request(neon, `updating branch ${found.id}`, () =>
+        neon.api.updateProjectBranch(inputs.projectId, found.id, { branch: { name: inputs.name, protected: inputs.protected } }),
+      );
+      await awaitOperations(neon, inputs.projectId, res.operations);
+      return { id: found.id, outs: outputsOf(inputs, res.branch, true) };
+    }
+    const res = await request(neon, `creating branch ${inputs.name}`, () =>
+      neon.api.createProjectBranch(inputs.projectId, {
+        branch: { name: inputs.name, parent_id: inputs.parentId, protected: inputs.protected, expires_at: inputs.expiresAt },
+      }),
+    );
+    await awaitOperations(neon, inputs.projectId, res.operations);
+    return { id: res.branch.id, outs: outputsOf(inputs, res.branch, false) };
+  }
+
+  async read(id: string, stored?: BranchOutputs): Promise<pulumi.dynamic.ReadResult<BranchOutputs>> {
+    const props = stateOf(stored, "Branch");
+    const neon = this.client();
+    try {
+      const { branch } = await request(neon, `reading branch ${id}`, () => neon.api.getProjectBranch(props.projectId, id));
+      return { id, props: outputsOf(props, branch, props.adopted) };
+    } catch (e) {
+      if (isNotFound(e)) return {}; // gone: refresh drops it from state
+      throw e;
+    }
+  }
+
+  async diff(_id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.DiffResult> {
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "parentId", "adoptDefault"], update: ["name", "protected", "expiresAt", "providerVersion"] }));
+  }
+
+  async update(id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.UpdateResult<BranchOutputs>> {
+    const neon = this.client();
+    const res = await request(neon, `updating branch ${id}`, () =>
+      neon.api.updateProjectBranch(news.projectId, id, {
+        // `null` clears an expiry that the new inputs no longer ask for.
+        branch: { name: news.name, protected: news.protected, expires_at: news.expiresAt ?? (olds.expiresAt ? null : undefined) },
+      }),
+    );
+    await awaitOperations(neon, news.projectId, res.operations);
+    return { outs: outputsOf(news, res.branch, olds.adopted) };
+  }
+
+  async delete(id: string, props: BranchOutputs): Promise<void> {
+    if (props.adopted) return; // the default branch belongs to the project, not to this stack
+    const neon = this.client();
+    try {
+      const res = await request(neon, `deleting branch ${id}`, () => neon.api.deleteProjectBranch({ projectId: props.projectId, branchId: id }));
+      await awaitOperations(neon, props.projectId, res.operations);
+    } catch (e) {
+      if (!isNotFound(e)) throw e; // already gone (e.g. expired) is what we wanted
+    }
+  }
+}
+
+/** Arguments of `NeonBranch`. */
+export interface NeonBranchArgs {
+  readonly projectId: pulumi.Input<string>;
+  readonly name: pulumi.Input<string>;
+  /** @default the project's default branch */
+  readonly parentId?: pulumi.Input<string>;
+  /** Adopt the default branch instead of creating one. Conflicts with `parentId` and `expiresAt`. @default false */
+  readonly adoptDefault?: boolean;
+  /** @default false */
+  readonly protected?: pulumi.Input<boolean>;
+  /** @example "2026-12-03T00:00:00Z" */
+  readonly expiresAt?: pulumi.Input<string>;
+}
+
+/** A Neon branch (dynamic resource `pulumi-nodejs:dynamic/neon:Branch`). */
+export class NeonBranch extends pulumi.dynamic.Resource {
+  declare readonly branchId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly expiresAt: pulumi.Output<string | undefined>;
+  declare readonly protected: pulumi.Output<boolean>;
+
+  constructor(name: string, args: NeonBranchArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      ...args,
+      protected: args.protected ?? false,
+      providerVersion: NEON_PROVIDER_VERSION,
+      branchId: undefined,
+      actualParentId: undefined,
+      adopted: undefined,
+    };
+    super(new BranchProvider(), name, props, opts, "neon", "Branch");
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Small helpers every Neon provider uses for `check` and `diff`.
+ */
+
+/** A `check` failure: the property and why. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** Failures for properties that must be present and non-empty. */
+export function required<T extends object>(news: Partial<T>, keys: (keyof T & string)[]): CheckFailure[] {
+  return keys
+    .filter((k) => news[k] === undefined || news[k] === null || news[k] === "")
+    .map((k) => ({ property: k, reason: `\`${k}\` is required` }));
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * Compares old state with new inputs: a change in a `replace` field replaces the
+ * resource, in an `update` field updates it in place; anything else is ignored.
+ */
+export function diffFields<T extends object>(
+  olds: Partial<T>,
+  news: Partial<T>,
+  fields: { replace: (keyof T & string)[]; update: (keyof T & string)[] },
+): { changes: boolean; replaces: string[]; deleteBeforeReplace?: boolean } {
+  const replaces = fields.replace.filter((k) => !same(olds[k], news[k]));
+  const updates = fields.update.filter((k) => !same(olds[k], news[k]));
+  return { changes: replaces.length + updates.length > 0, replaces };
+}
+
+/**
+ * The stored state `read` works from. Without it the engine is importing, which a
+ * dynamic provider cannot do: adopt existing Neon objects through settings instead.
+ */
+export function stateOf<T>(props: T | undefined, kind: string): T {
+  if (props === undefined) {
+    throw new Error(`importing a Neon ${kind} is not supported; set nextjs-infra:neon.projectId to adopt an existing project`);
+  }
+  return props;
+}

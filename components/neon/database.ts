@@ -1,0 +1,115 @@
+/**
+ * A database on a branch, owned by a role. Like roles, a database inherited from the
+ * parent branch is adopted (and its owner set) rather than created twice.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Database } from "@neondatabase/api-client";
+import { awaitOperations, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { CheckFailure, diffFields, required, stateOf } from "./checks";
+import { isPgName } from "./role";
+
+/** Inputs of a database. */
+export interface DatabaseInputs {
+  projectId: string;
+  branchId: string;
+  name: string;
+  ownerName: string;
+  providerVersion: string;
+}
+
+/** State of a database. */
+export interface DatabaseOutputs extends DatabaseInputs {
+  adopted: boolean;
+}
+
+/** Input validation shared by `check` and tests. */
+export function checkDatabase(news: Partial<DatabaseInputs>): CheckFailure[] {
+  const failures = required(news, ["projectId", "branchId", "name", "ownerName"]);
+  for (const k of ["name", "ownerName"] as const) {
+    if (news[k] && !isPgName(news[k])) failures.push({ property: k, reason: `got "${news[k]}", expected a Postgres name` });
+  }
+  return failures;
+}
+
+async function find(neon: Neon, i: DatabaseInputs): Promise<Database | undefined> {
+  try {
+    return (await request(neon, `reading database ${i.name}`, () => neon.api.getProjectBranchDatabase(i.projectId, i.branchId, i.name))).database;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** The dynamic provider for databases. */
+export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic.ResourceProvider<DatabaseInputs, DatabaseOutputs> {
+  async check(_olds: DatabaseInputs, news: DatabaseInputs): Promise<pulumi.dynamic.CheckResult<DatabaseInputs>> {
+    return Promise.resolve({ inputs: news, failures: checkDatabase(news) });
+  }
+
+  async create(inputs: DatabaseInputs): Promise<pulumi.dynamic.CreateResult<DatabaseOutputs>> {
+    const neon = this.client();
+    const existing = await find(neon, inputs);
+    if (existing && existing.owner_name === inputs.ownerName) {
+      return { id: `${inputs.branchId}/${inputs.name}`, outs: { ...inputs, adopted: true } };
+    }
+    const res = existing
+      ? await request(neon, `setting the owner of ${inputs.name}`, () =>
+          neon.api.updateProjectBranchDatabase(inputs.projectId, inputs.branchId, inputs.name, { database: { owner_name: inputs.ownerName } }),
+        )
+      : await request(neon, `creating database ${inputs.name}`, () =>
+          neon.api.createProjectBranchDatabase(inputs.projectId, inputs.branchId, { database: { name: inputs.name, owner_name: inputs.ownerName } }),
+        );
+    await awaitOperations(neon, inputs.projectId, res.operations);
+    return { id: `${inputs.branchId}/${inputs.name}`, outs: { ...inputs, adopted: existing !== undefined } };
+  }
+
+  async read(id: string, stored?: DatabaseOutputs): Promise<pulumi.dynamic.ReadResult<DatabaseOutputs>> {
+    const props = stateOf(stored, "Database");
+    const found = await find(this.client(), props);
+    return found ? { id, props: { ...props, ownerName: found.owner_name } } : {};
+  }
+
+  async diff(_id: string, olds: DatabaseOutputs, news: DatabaseInputs): Promise<pulumi.dynamic.DiffResult> {
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId", "name"], update: ["ownerName", "providerVersion"] }));
+  }
+
+  async update(_id: string, olds: DatabaseOutputs, news: DatabaseInputs): Promise<pulumi.dynamic.UpdateResult<DatabaseOutputs>> {
+    if (olds.ownerName !== news.ownerName) {
+      const neon = this.client();
+      const res = await request(neon, `setting the owner of ${news.name}`, () =>
+        neon.api.updateProjectBranchDatabase(news.projectId, news.branchId, news.name, { database: { owner_name: news.ownerName } }),
+      );
+      await awaitOperations(neon, news.projectId, res.operations);
+    }
+    return { outs: { ...news, adopted: olds.adopted } };
+  }
+
+  async delete(_id: string, props: DatabaseOutputs): Promise<void> {
+    if (props.adopted) return;
+    const neon = this.client();
+    try {
+      const res = await request(neon, `deleting database ${props.name}`, () => neon.api.deleteProjectBranchDatabase(props.projectId, props.branchId, props.name));
+      await awaitOperations(neon, props.projectId, res.operations);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
+
+/** Arguments of `NeonDatabase`. */
+export interface NeonDatabaseArgs {
+  readonly projectId: pulumi.Input<string>;
+  readonly branchId: pulumi.Input<string>;
+  /** @example "app" */
+  readonly name: pulumi.Input<string>;
+  readonly ownerName: pulumi.Input<string>;
+}
+
+/** A Neon database (`pulumi-nodejs:dynamic/neon:Database`). */
+export class NeonDatabase extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+
+  constructor(name: string, args: NeonDatabaseArgs, opts?: pulumi.CustomResourceOptions) {
+    super(new DatabaseProvider(), name, { ...args, providerVersion: NEON_PROVIDER_VERSION, adopted: undefined }, opts, "neon", "Database");
+  }
+}

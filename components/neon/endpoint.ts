@@ -1,0 +1,156 @@
+/**
+ * A branch's read-write compute endpoint. A branch has at most one; when the branch
+ * already has one (the default branch of a new project does), it is adopted and tuned.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Endpoint, EndpointType } from "@neondatabase/api-client";
+import { awaitOperations, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { CheckFailure, diffFields, required, stateOf } from "./checks";
+
+/** Inputs of an endpoint. */
+export interface EndpointInputs {
+  projectId: string;
+  branchId: string;
+  /** Autoscaling floor in compute units (0.25 … 56). */
+  minCu: number;
+  /** Autoscaling ceiling in compute units. */
+  maxCu: number;
+  /** Seconds of inactivity before the compute suspends; 0 = Neon's default, -1 = never. */
+  suspendTimeoutSeconds: number;
+  providerVersion: string;
+}
+
+/** State of an endpoint. */
+export interface EndpointOutputs extends EndpointInputs {
+  endpointId: string;
+  /** Direct host, e.g. `ep-cool-name-123456.eu-central-1.aws.neon.tech`. */
+  host: string;
+  adopted: boolean;
+}
+
+/** Neon compute sizes: 0.25, 0.5, then whole and half units. */
+const CU = /^(0\.25|0\.5|[1-9][0-9]*(\.5)?)$/;
+
+/** Input validation shared by `check` and tests. */
+export function checkEndpoint(news: Partial<EndpointInputs>): CheckFailure[] {
+  const failures = required(news, ["projectId", "branchId"]);
+  for (const k of ["minCu", "maxCu"] as const) {
+    const v = news[k];
+    if (typeof v !== "number" || !CU.test(String(v)) || v > 56) {
+      failures.push({ property: k, reason: `got ${String(v)}, expected compute units: 0.25, 0.5, or a whole or half number up to 56` });
+    }
+  }
+  if (typeof news.minCu === "number" && typeof news.maxCu === "number" && news.minCu > news.maxCu) {
+    failures.push({ property: "minCu", reason: `got ${news.minCu}, expected at most maxCu (${news.maxCu})` });
+  }
+  const s = news.suspendTimeoutSeconds;
+  if (typeof s !== "number" || !Number.isInteger(s) || s < -1 || s > 604800) {
+    failures.push({ property: "suspendTimeoutSeconds", reason: `got ${String(s)}, expected -1 (never), 0 (default) or 60 to 604800 seconds` });
+  }
+  return failures;
+}
+
+function outputsOf(inputs: EndpointInputs, e: Endpoint, adopted: boolean): EndpointOutputs {
+  return {
+    ...inputs,
+    endpointId: e.id,
+    host: e.host,
+    minCu: e.autoscaling_limit_min_cu,
+    maxCu: e.autoscaling_limit_max_cu,
+    suspendTimeoutSeconds: e.suspend_timeout_seconds,
+    adopted,
+  };
+}
+
+const settingsOf = (i: EndpointInputs) => ({
+  autoscaling_limit_min_cu: i.minCu,
+  autoscaling_limit_max_cu: i.maxCu,
+  suspend_timeout_seconds: i.suspendTimeoutSeconds,
+});
+
+/** The dynamic provider for endpoints. */
+export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic.ResourceProvider<EndpointInputs, EndpointOutputs> {
+  async check(_olds: EndpointInputs, news: EndpointInputs): Promise<pulumi.dynamic.CheckResult<EndpointInputs>> {
+    return Promise.resolve({ inputs: news, failures: checkEndpoint(news) });
+  }
+
+  async create(inputs: EndpointInputs): Promise<pulumi.dynamic.CreateResult<EndpointOutputs>> {
+    const neon = this.client();
+    const { endpoints } = await request(neon, `listing endpoints of branch ${inputs.branchId}`, () => neon.api.listProjectBranchEndpoints(inputs.projectId, inputs.branchId));
+    const existing = endpoints.find((e) => e.type === EndpointType.ReadWrite);
+    const res = existing
+      ? await request(neon, `updating endpoint ${existing.id}`, () => neon.api.updateProjectEndpoint(inputs.projectId, existing.id, { endpoint: settingsOf(inputs) }))
+      : await request(neon, `creating an endpoint on branch ${inputs.branchId}`, () =>
+          neon.api.createProjectEndpoint(inputs.projectId, { endpoint: { branch_id: inputs.branchId, type: EndpointType.ReadWrite, ...settingsOf(inputs) } }),
+        );
+    await awaitOperations(neon, inputs.projectId, res.operations);
+    return { id: res.endpoint.id, outs: outputsOf(inputs, res.endpoint, existing !== undefined) };
+  }
+
+  async read(id: string, stored?: EndpointOutputs): Promise<pulumi.dynamic.ReadResult<EndpointOutputs>> {
+    const props = stateOf(stored, "Endpoint");
+    const neon = this.client();
+    try {
+      const { endpoint } = await request(neon, `reading endpoint ${id}`, () => neon.api.getProjectEndpoint(props.projectId, id));
+      return { id, props: outputsOf(props, endpoint, props.adopted) };
+    } catch (e) {
+      if (isNotFound(e)) return {};
+      throw e;
+    }
+  }
+
+  async diff(_id: string, olds: EndpointOutputs, news: EndpointInputs): Promise<pulumi.dynamic.DiffResult> {
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId"], update: ["minCu", "maxCu", "suspendTimeoutSeconds", "providerVersion"] }));
+  }
+
+  async update(id: string, olds: EndpointOutputs, news: EndpointInputs): Promise<pulumi.dynamic.UpdateResult<EndpointOutputs>> {
+    const neon = this.client();
+    const res = await request(neon, `updating endpoint ${id}`, () => neon.api.updateProjectEndpoint(news.projectId, id, { endpoint: settingsOf(news) }));
+    await awaitOperations(neon, news.projectId, res.operations);
+    return { outs: outputsOf(news, res.endpoint, olds.adopted) };
+  }
+
+  async delete(id: string, props: EndpointOutputs): Promise<void> {
+    if (props.adopted) return; // it came with the branch and goes with it
+    const neon = this.client();
+    try {
+      const res = await request(neon, `deleting endpoint ${id}`, () => neon.api.deleteProjectEndpoint(props.projectId, id));
+      await awaitOperations(neon, props.projectId, res.operations);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
+
+/** Arguments of `NeonEndpoint`. */
+export interface NeonEndpointArgs {
+  readonly projectId: pulumi.Input<string>;
+  readonly branchId: pulumi.Input<string>;
+  /** @default 0.25 */
+  readonly minCu?: pulumi.Input<number>;
+  /** @default 2 */
+  readonly maxCu?: pulumi.Input<number>;
+  /** @default 300 (five minutes, then scale to zero) */
+  readonly suspendTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** A read-write Neon compute endpoint (`pulumi-nodejs:dynamic/neon:Endpoint`). */
+export class NeonEndpoint extends pulumi.dynamic.Resource {
+  declare readonly endpointId: pulumi.Output<string>;
+  declare readonly host: pulumi.Output<string>;
+
+  constructor(name: string, args: NeonEndpointArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      projectId: args.projectId,
+      branchId: args.branchId,
+      minCu: args.minCu ?? 0.25,
+      maxCu: args.maxCu ?? 2,
+      suspendTimeoutSeconds: args.suspendTimeoutSeconds ?? 300,
+      providerVersion: NEON_PROVIDER_VERSION,
+      endpointId: undefined,
+      host: undefined,
+      adopted: undefined,
+    };
+    super(new EndpointProvider(), name, props, opts, "neon", "Endpoint");
+  }
+}

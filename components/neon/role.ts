@@ -1,0 +1,107 @@
+/**
+ * A Postgres role on a branch, with its password as a secret output. A child branch
+ * inherits its parent's roles and passwords; an inherited role is adopted and its
+ * password reset, so a preview never holds the credentials of the branch it came from.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { awaitOperations, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { CheckFailure, diffFields, required, stateOf } from "./checks";
+
+/** Inputs of a role. */
+export interface RoleInputs {
+  projectId: string;
+  branchId: string;
+  name: string;
+  providerVersion: string;
+}
+
+/** State of a role. */
+export interface RoleOutputs extends RoleInputs {
+  /** Secret (listed in `additionalSecretOutputs`). */
+  password: string;
+  adopted: boolean;
+}
+
+/** Whether a name is a Postgres identifier Neon accepts for roles and databases. */
+export function isPgName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/.test(name);
+}
+
+/** Input validation shared by `check` and tests. */
+export function checkRole(news: Partial<RoleInputs>): CheckFailure[] {
+  const failures = required(news, ["projectId", "branchId", "name"]);
+  if (news.name && !isPgName(news.name)) failures.push({ property: "name", reason: `got "${news.name}", expected a Postgres name: a letter or _, then letters, digits, _ or -, at most 63` });
+  return failures;
+}
+
+async function exists(neon: Neon, i: RoleInputs): Promise<boolean> {
+  try {
+    await request(neon, `reading role ${i.name}`, () => neon.api.getProjectBranchRole(i.projectId, i.branchId, i.name));
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+}
+
+/** The dynamic provider for roles. */
+export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.ResourceProvider<RoleInputs, RoleOutputs> {
+  async check(_olds: RoleInputs, news: RoleInputs): Promise<pulumi.dynamic.CheckResult<RoleInputs>> {
+    return Promise.resolve({ inputs: news, failures: checkRole(news) });
+  }
+
+  async create(inputs: RoleInputs): Promise<pulumi.dynamic.CreateResult<RoleOutputs>> {
+    const neon = this.client();
+    const adopted = await exists(neon, inputs);
+    const res = adopted
+      ? await request(neon, `resetting the password of ${inputs.name}`, () => neon.api.resetProjectBranchRolePassword(inputs.projectId, inputs.branchId, inputs.name))
+      : await request(neon, `creating role ${inputs.name}`, () => neon.api.createProjectBranchRole(inputs.projectId, inputs.branchId, { role: { name: inputs.name } }));
+    await awaitOperations(neon, inputs.projectId, res.operations);
+    if (!res.role.password) throw new Error(`Neon returned no password for role ${inputs.name}`);
+    return { id: `${inputs.branchId}/${inputs.name}`, outs: { ...inputs, password: res.role.password, adopted } };
+  }
+
+  async read(id: string, stored?: RoleOutputs): Promise<pulumi.dynamic.ReadResult<RoleOutputs>> {
+    const props = stateOf(stored, "Role");
+    // The password is not re-read: refresh must not fetch a credential it already holds.
+    return (await exists(this.client(), props)) ? { id, props } : {};
+  }
+
+  async diff(_id: string, olds: RoleOutputs, news: RoleInputs): Promise<pulumi.dynamic.DiffResult> {
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId", "name"], update: ["providerVersion"] }));
+  }
+
+  async update(_id: string, olds: RoleOutputs, news: RoleInputs): Promise<pulumi.dynamic.UpdateResult<RoleOutputs>> {
+    return Promise.resolve({ outs: { ...olds, ...news } });
+  }
+
+  async delete(_id: string, props: RoleOutputs): Promise<void> {
+    if (props.adopted) return; // inherited from the parent: it goes with the branch
+    const neon = this.client();
+    try {
+      const res = await request(neon, `deleting role ${props.name}`, () => neon.api.deleteProjectBranchRole(props.projectId, props.branchId, props.name));
+      await awaitOperations(neon, props.projectId, res.operations);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
+
+/** Arguments of `NeonRole`. */
+export interface NeonRoleArgs {
+  readonly projectId: pulumi.Input<string>;
+  readonly branchId: pulumi.Input<string>;
+  /** @example "app" */
+  readonly name: pulumi.Input<string>;
+}
+
+/** A Neon role (`pulumi-nodejs:dynamic/neon:Role`); `password` is a secret. */
+export class NeonRole extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly password: pulumi.Output<string>;
+
+  constructor(name: string, args: NeonRoleArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = { ...args, providerVersion: NEON_PROVIDER_VERSION, password: undefined, adopted: undefined };
+    super(new RoleProvider(), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password"] }), "neon", "Role");
+  }
+}

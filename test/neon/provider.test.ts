@@ -1,0 +1,276 @@
+/**
+ * Contract tests: the Neon dynamic providers' methods against the spec-checked fake
+ * Neon API on loopback.
+ */
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { FakeNeon } from "./fake-neon";
+import { BranchProvider, DatabaseProvider, EndpointProvider, NEON_PROVIDER_VERSION, NeonProviderBase, ProjectProvider, RetryPolicy, RoleProvider } from "../../components/neon";
+
+const FAST: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, pollIntervalMs: 1, operationTimeoutMs: 5_000 };
+const v = NEON_PROVIDER_VERSION;
+
+describe("Neon providers against the fake Neon API", function () {
+  let fake: FakeNeon;
+  let url: string;
+
+  async function provider<T extends NeonProviderBase>(p: T, key?: string): Promise<T> {
+    p.retry = FAST;
+    const values: Record<string, string> = { neonApiKey: key ?? fake.apiKey, neonApiUrl: url };
+    await p.configure({ config: { get: (k: string) => values[k] } });
+    return p;
+  }
+  const polls = () => fake.log.filter((l) => l.operationId === "getProjectOperation").length;
+
+  beforeEach(async () => {
+    fake = new FakeNeon();
+    url = await fake.start();
+  });
+  afterEach(async () => {
+    await fake.stop();
+    assert.deepEqual(fake.violations, [], "requests and responses follow the Neon OpenAPI spec");
+  });
+
+  describe("Branch", () => {
+    it("creates, reads, updates and deletes, waiting for each operation", async () => {
+      const { projectId, branchId: main } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+      const created = await p.create({ projectId, name: "preview/pr-42", parentId: main, protected: false, expiresAt, providerVersion: v });
+      assert.ok(polls() >= 2, "the create operation took several polls");
+      assert.equal(fake.operations.get([...fake.operations.keys()].pop()!)?.status, "finished");
+      assert.equal(created.outs.name, "preview/pr-42");
+      assert.equal(created.outs.actualParentId, main);
+      assert.equal(fake.branches.get(created.id)?.expires_at, expiresAt);
+
+      const read = await p.read(created.id, created.outs);
+      assert.deepEqual(read.props, created.outs);
+
+      const updated = await p.update(created.id, created.outs, { ...created.outs, name: "preview/pr-42-renamed", expiresAt: undefined });
+      assert.equal(updated.outs?.name, "preview/pr-42-renamed");
+      assert.equal(fake.branches.get(created.id)?.expires_at, undefined, "a dropped expiry is cleared in Neon");
+
+      await p.delete(created.id, updated.outs!);
+      assert.equal(fake.branches.has(created.id), false);
+      await p.delete(created.id, updated.outs!); // already gone: still fine
+    });
+
+    it("adopts the default branch, protects it, and never deletes it", async () => {
+      const { projectId, branchId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      const created = await p.create({ projectId, name: "main", adoptDefault: true, protected: true, providerVersion: v });
+      assert.equal(created.id, branchId);
+      assert.equal(created.outs.adopted, true);
+      assert.equal(fake.branches.get(branchId)?.protected, true);
+      await p.delete(created.id, created.outs);
+      assert.ok(fake.branches.has(branchId));
+    });
+
+    it("sees a change made behind Pulumi's back, and reports a deleted branch as gone", async () => {
+      const { projectId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      const created = await p.create({ projectId, name: "dev", protected: true, providerVersion: v });
+      fake.branches.get(created.id)!.protected = false;
+      assert.equal((await p.read(created.id, created.outs)).props?.protected, false);
+      fake.branches.delete(created.id);
+      assert.deepEqual(await p.read(created.id, created.outs), {});
+    });
+
+    it("retries a 429 and then succeeds", async () => {
+      const { projectId } = fake.seedProject();
+      fake.fail("createProjectBranch", 429);
+      const p = await provider(new BranchProvider());
+      const created = await p.create({ projectId, name: "dev", protected: false, providerVersion: v });
+      assert.ok(fake.branches.has(created.id));
+      assert.deepEqual(fake.log.filter((l) => l.operationId === "createProjectBranch").map((l) => l.status), [429, 201]);
+    });
+
+    it("gives up after repeated 500s with a message that says so", async () => {
+      const { projectId, branchId } = fake.seedProject();
+      fake.fail("getProjectBranch", 500, 500, 500);
+      const p = await provider(new BranchProvider());
+      await assert.rejects(
+        p.read(branchId, { projectId, name: "main", protected: false, providerVersion: v, branchId, adopted: true }),
+        /Neon kept failing \(500\) while reading branch .* gave up after 3 attempts/,
+      );
+      assert.equal(fake.log.filter((l) => l.operationId === "getProjectBranch").length, 3);
+    });
+
+    it("says which credential is wrong on 401, without retrying", async () => {
+      const { projectId } = fake.seedProject();
+      const p = await provider(new BranchProvider(), "wrong-key");
+      await assert.rejects(p.create({ projectId, name: "dev", protected: false, providerVersion: v }), /Neon rejected the API key \(401\) while creating branch dev: check nextjs-infra:neonApiKey or NEON_API_KEY/);
+      assert.equal(fake.log.length, 1);
+    });
+
+    it("fails an operation that Neon reports failed", async () => {
+      const { projectId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      const original = fake.createProjectBranch.bind(fake);
+      fake.createProjectBranch = (params, body) => {
+        const [status, out] = original(params, body);
+        const op = fake.operations.get(out.operations[0].id)!;
+        op.status = "failed";
+        op.error = "storage quota exceeded";
+        return [status, out];
+      };
+      await assert.rejects(p.create({ projectId, name: "dev", protected: false, providerVersion: v }), /ended failed: storage quota exceeded/);
+    });
+
+    it("checks inputs before anything is sent", async () => {
+      const p = new BranchProvider();
+      const { failures } = await p.check({} as never, { projectId: "", name: "x", protected: false, expiresAt: "2001-01-01T00:00:00Z", providerVersion: v });
+      assert.deepEqual(failures?.map((f) => f.property), ["projectId", "expiresAt"]);
+      const adopt = await p.check({} as never, { projectId: "p", name: "main", adoptDefault: true, parentId: "br-1", protected: true, providerVersion: v });
+      assert.deepEqual(adopt.failures?.map((f) => f.property), ["parentId"]);
+    });
+
+    it("replaces on a new parent, updates in place on a rename or expiry", async () => {
+      const p = new BranchProvider();
+      const olds = { projectId: "p", name: "a", parentId: "br-1", protected: false, providerVersion: v, branchId: "b", adopted: false };
+      assert.deepEqual(await p.diff("b", olds, { ...olds, parentId: "br-2" }), { changes: true, replaces: ["parentId"] });
+      assert.deepEqual(await p.diff("b", olds, { ...olds, name: "b", expiresAt: "2030-01-01T00:00:00Z" }), { changes: true, replaces: [] });
+      assert.deepEqual(await p.diff("b", olds, { ...olds }), { changes: false, replaces: [] });
+      assert.deepEqual(await p.diff("b", olds, { ...olds, providerVersion: "0" }), { changes: true, replaces: [] }, "new provider code runs through update");
+    });
+  });
+
+  describe("Endpoint", () => {
+    it("creates on a new branch, updates, deletes", async () => {
+      const { projectId } = fake.seedProject();
+      const branch = await (await provider(new BranchProvider())).create({ projectId, name: "dev", protected: false, providerVersion: v });
+      const p = await provider(new EndpointProvider());
+      const created = await p.create({ projectId, branchId: branch.id, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300, providerVersion: v });
+      assert.equal(created.outs.adopted, false);
+      assert.match(created.outs.host, /^ep-.*\.neon\.tech$/);
+      const updated = await p.update(created.id, created.outs, { ...created.outs, maxCu: 2 });
+      assert.equal(fake.endpoints.get(created.id)?.autoscaling_limit_max_cu, 2);
+      assert.equal(updated.outs?.maxCu, 2);
+      fake.endpoints.get(created.id)!.suspend_timeout_seconds = 60;
+      assert.equal((await p.read(created.id, updated.outs!)).props?.suspendTimeoutSeconds, 60);
+      await p.delete(created.id, updated.outs!);
+      assert.equal(fake.endpoints.has(created.id), false);
+    });
+
+    it("adopts the endpoint a branch already has and leaves it on delete", async () => {
+      const { projectId, branchId, endpointId } = fake.seedProject();
+      const p = await provider(new EndpointProvider());
+      const created = await p.create({ projectId, branchId, minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0, providerVersion: v });
+      assert.equal(created.id, endpointId);
+      assert.equal(created.outs.adopted, true);
+      assert.equal(fake.endpoints.get(endpointId)?.autoscaling_limit_max_cu, 4);
+      await p.delete(created.id, created.outs);
+      assert.ok(fake.endpoints.has(endpointId));
+    });
+
+    it("rejects impossible compute sizes", async () => {
+      const { failures } = await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 3, maxCu: 0.3, suspendTimeoutSeconds: 5, providerVersion: v } as never);
+      assert.deepEqual(failures?.map((f) => f.property), ["maxCu", "minCu"]);
+    });
+  });
+
+  describe("Role and Database", () => {
+    it("creates a role with a secret password, and a database it owns", async () => {
+      const { projectId, branchId } = fake.seedProject();
+      const roles = await provider(new RoleProvider());
+      const role = await roles.create({ projectId, branchId, name: "app", providerVersion: v });
+      assert.equal(role.outs.adopted, false);
+      assert.equal(role.outs.password, fake.roles.get(`${branchId}/app`)?.password);
+      const dbs = await provider(new DatabaseProvider());
+      const db = await dbs.create({ projectId, branchId, name: "app", ownerName: "app", providerVersion: v });
+      assert.equal(fake.databases.get(`${branchId}/app`)?.owner_name, "app");
+      fake.databases.get(`${branchId}/app`)!.owner_name = "neondb_owner";
+      const drifted = await dbs.read(db.id, db.outs);
+      assert.equal(drifted.props?.ownerName, "neondb_owner");
+      await dbs.update(db.id, drifted.props!, db.outs);
+      assert.equal(fake.databases.get(`${branchId}/app`)?.owner_name, "app");
+      await dbs.delete(db.id, db.outs);
+      await roles.delete(role.id, role.outs);
+      assert.equal(fake.roles.has(`${branchId}/app`), false);
+      assert.equal(fake.databases.has(`${branchId}/app`), false);
+      assert.deepEqual(await roles.read(role.id, role.outs), {});
+    });
+
+    it("adopts a role inherited from the parent and gives it a new password", async () => {
+      const { projectId, branchId: main } = fake.seedProject();
+      const roles = await provider(new RoleProvider());
+      const parentRole = await roles.create({ projectId, branchId: main, name: "app", providerVersion: v });
+      const child = await (await provider(new BranchProvider())).create({ projectId, name: "dev", parentId: main, protected: false, providerVersion: v });
+      const inherited = await roles.create({ projectId, branchId: child.id, name: "app", providerVersion: v });
+      assert.equal(inherited.outs.adopted, true);
+      assert.notEqual(inherited.outs.password, parentRole.outs.password, "a child branch never shares its parent's password");
+      assert.equal(fake.roles.get(`${main}/app`)?.password, parentRole.outs.password, "the parent keeps its password");
+      await roles.delete(inherited.id, inherited.outs);
+      assert.ok(fake.roles.has(`${child.id}/app`), "an inherited role goes with its branch");
+      const dbs = await provider(new DatabaseProvider());
+      const db = await dbs.create({ projectId, branchId: child.id, name: "neondb", ownerName: "neondb_owner", providerVersion: v });
+      assert.equal(db.outs.adopted, true);
+    });
+
+    it("validates Postgres names", async () => {
+      const role = await new RoleProvider().check({} as never, { projectId: "p", branchId: "b", name: "1bad name", providerVersion: v });
+      assert.deepEqual(role.failures?.map((f) => f.property), ["name"]);
+      const db = await new DatabaseProvider().check({} as never, { projectId: "p", branchId: "b", name: "ok", ownerName: "", providerVersion: v });
+      assert.deepEqual(db.failures?.map((f) => f.property), ["ownerName"]);
+    });
+  });
+
+  describe("Project", () => {
+    it("creates, reads, updates and deletes", async () => {
+      const p = await provider(new ProjectProvider());
+      const created = await p.create({ name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 86400, providerVersion: v });
+      assert.equal(created.outs.projectId, created.id);
+      fake.projects.get(created.id)!.history_retention_seconds = 3600;
+      const read = await p.read(created.id, created.outs);
+      assert.equal(read.props?.historyRetentionSeconds, 3600);
+      const diff = await p.diff(created.id, read.props!, created.outs);
+      assert.deepEqual(diff, { changes: true, replaces: [] });
+      await p.update(created.id, read.props!, created.outs);
+      assert.equal(fake.projects.get(created.id)?.history_retention_seconds, 86400);
+      assert.deepEqual(await p.diff(created.id, created.outs, { ...created.outs, regionId: "aws-us-east-2" }), { changes: true, replaces: ["regionId"] });
+      await p.delete(created.id);
+      assert.equal(fake.projects.has(created.id), false);
+    });
+  });
+
+  describe("serialization (what the engine stores and runs)", () => {
+    // What the dynamic-provider host does with the text stored in state.
+    async function revive<T extends NeonProviderBase>(original: T): Promise<{ text: string; provider: T }> {
+      original.retry = FAST;
+      const serialized = await pulumi.runtime.serializeFunction(() => original, { allowSecrets: false });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const requireFromString = require("require-from-string") as (code: string) => Record<string, () => T>;
+      const provider = requireFromString(serialized.text)[serialized.exportName]();
+      const values: Record<string, string> = { neonApiKey: fake.apiKey, neonApiUrl: url };
+      await provider.configure({ config: { get: (k: string) => values[k] } });
+      return { text: serialized.text, provider };
+    }
+
+    beforeEach(() => {
+      process.env.NEON_API_KEY = fake.apiKey;
+    });
+    afterEach(() => {
+      delete process.env.NEON_API_KEY;
+    });
+
+    it("carries no API key, and every revived provider checks, creates and waits", async () => {
+      const project = await revive(new ProjectProvider());
+      assert.ok(!project.text.includes(fake.apiKey), "the API key is not in the closure");
+      assert.deepEqual((await project.provider.check({} as never, { name: "x", regionId: "Bad", pgVersion: 9, historyRetentionSeconds: 0, providerVersion: v })).failures?.map((f) => f.property), ["regionId", "pgVersion"]);
+      const projectId = (await project.provider.create({ name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v })).id;
+      fake.pollsPerOperation = 3;
+
+      const branches = (await revive(new BranchProvider())).provider;
+      const branch = await branches.create({ projectId, name: "dev", protected: false, providerVersion: v });
+      const endpoints = (await revive(new EndpointProvider())).provider;
+      assert.deepEqual((await endpoints.check({} as never, { projectId, branchId: branch.id, minCu: 0.3, maxCu: 1, suspendTimeoutSeconds: 0, providerVersion: v })).failures?.map((f) => f.property), ["minCu"]);
+      await endpoints.create({ projectId, branchId: branch.id, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 0, providerVersion: v });
+      const roles = (await revive(new RoleProvider())).provider;
+      const role = await roles.create({ projectId, branchId: branch.id, name: "app", providerVersion: v });
+      const dbs = (await revive(new DatabaseProvider())).provider;
+      await dbs.create({ projectId, branchId: branch.id, name: "app", ownerName: role.outs.name, providerVersion: v });
+      assert.ok(fake.databases.has(`${branch.id}/app`));
+      assert.ok(polls() >= 3);
+    });
+  });
+});
