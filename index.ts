@@ -3,7 +3,7 @@
  * its settings (stacks/); everything it creates is in a component (components/).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AppImage, AppImageArgs, NextjsApp } from "./components";
+import { AppDatabase, AppDatabaseArgs, AppImage, AppImageArgs, AppNamespace, NextjsApp, previewExpiry } from "./components";
 import { loadSettings, Settings } from "./stacks";
 
 const settings = loadSettings();
@@ -34,12 +34,34 @@ function imageArgs(s: Settings): AppImageArgs {
   };
 }
 
+/** Neon for deployed profiles, in-cluster Postgres for `local`. */
+function databaseArgs(s: Settings, namespace: pulumi.Output<string>): AppDatabaseArgs {
+  const db = s.database;
+  if (db.kind === "local") {
+    return { name: db.name, role: db.role, local: { namespace, image: db.image, storage: db.storage, skipAwait: s.kubernetes.skipAwait } };
+  }
+  const { ttlDays, ...branch } = db.branch;
+  return {
+    name: db.name,
+    role: db.role,
+    retain: s.protect,
+    neon: {
+      projectId: db.projectId,
+      createProject: db.projectId ? undefined : db.project,
+      branch: { ...branch, expiresAt: ttlDays !== undefined ? previewExpiry(ttlDays) : undefined },
+      compute: db.compute,
+    },
+  };
+}
+
 const image = new AppImage(`${settings.appName}-image`, imageArgs(settings));
+const ns = new AppNamespace(settings.appName, { name: settings.namespace, protect: settings.protect, labels: { "app.kubernetes.io/instance": settings.stack } });
+const database = new AppDatabase(`${settings.appName}-db`, databaseArgs(settings, ns.name));
 
 const app = new NextjsApp(settings.appName, {
   appName: settings.appName,
   stack: settings.stack,
-  namespace: settings.namespace,
+  namespace: ns.name,
   imageRef: image.imageRef,
   port: settings.app.port,
   replicas: settings.app.replicas,
@@ -48,8 +70,8 @@ const app = new NextjsApp(settings.appName, {
   logLevel: settings.app.logLevel,
   sentryEnvironment: settings.sentry.environment,
   sentryRelease: settings.image.gitSha,
-  databaseUrl: settings.database.url,
-  directUrl: settings.database.directUrl,
+  databaseUrl: database.databaseUrl,
+  directUrl: database.directUrl,
   livenessPath: settings.app.livenessPath,
   readinessPath: settings.app.readinessPath,
   migrationCommand: settings.app.migrate ? settings.app.migrationCommand : undefined,
@@ -60,7 +82,6 @@ const app = new NextjsApp(settings.appName, {
       ? { host: settings.ingress.host, className: settings.ingress.className, clusterIssuer: settings.ingress.clusterIssuer, tls: settings.ingress.tls }
       : undefined,
   skipAwait: settings.kubernetes.skipAwait,
-  protect: settings.protect,
 });
 
 /** Base URL of the app. */
@@ -74,4 +95,8 @@ export const stackProfile = settings.profile;
 /** Pull request number of a preview stack. */
 export const pullRequest = settings.pullRequest;
 /** Connection string the app uses; exported only as a secret. */
-export const databaseUrl = pulumi.secret(settings.database.url);
+export const databaseUrl = pulumi.secret(database.databaseUrl);
+/** Neon project id: what the other stacks set as `neon.projectId`. */
+export const neonProjectId = database.projectId;
+/** Neon branch of this stack. */
+export const databaseBranch = database.branchName;

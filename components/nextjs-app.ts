@@ -1,5 +1,5 @@
 /**
- * NextjsApp: the Kubernetes workload of one stack. Namespace, config, the migration Job
+ * NextjsApp: the Kubernetes workload of one stack. Config, the migration Job
  * that must finish before the new image takes traffic, a hardened Deployment pinned by
  * digest, Service, Ingress, and (when asked) autoscaling and a disruption budget.
  */
@@ -23,8 +23,8 @@ export interface NextjsAppArgs {
   readonly appName: string;
   /** Stack name, for the `app.kubernetes.io/instance` label. */
   readonly stack: string;
-  /** Namespace to create, from the naming helper. @example "web-dev" */
-  readonly namespace: string;
+  /** Namespace to run in (it must exist, e.g. `AppNamespace.name`). @example "web-dev" */
+  readonly namespace: pulumi.Input<string>;
   /** Image pinned by digest (`repo@sha256:…`), e.g. `AppImage.imageRef`. */
   readonly imageRef: pulumi.Input<string>;
   /** Port the server listens on. @default 3000 */
@@ -62,8 +62,6 @@ export interface NextjsAppArgs {
   readonly ingress?: { host: string; className?: string; clusterIssuer?: string; tls: boolean };
   /** Don't wait for pods (only for API servers without nodes). @default false */
   readonly skipAwait?: boolean;
-  /** Protect the namespace (and so everything in it) from `pulumi destroy`. @default false */
-  readonly protect?: boolean;
 }
 
 /** The app's Kubernetes workload. */
@@ -82,11 +80,10 @@ export class NextjsApp extends pulumi.ComponentResource {
       throw new pulumi.ResourceError("`autoscaling.minReplicas` must not exceed `autoscaling.maxReplicas`", this);
     }
 
-    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: args.namespace } }, { parent: this, protect: args.protect });
-    const namespace = ns.metadata.name;
+    const namespace = pulumi.output(args.namespace);
     const url = args.ingress
       ? `${args.ingress.tls ? "https" : "http"}://${args.ingress.host}`
-      : `http://${args.appName}.${args.namespace}.svc.cluster.local`;
+      : pulumi.interpolate`http://${args.appName}.${namespace}.svc.cluster.local`;
     const release = args.sentryRelease ?? pulumi.output(args.imageRef).apply((r) => r.split("@")[1] ?? r);
 
     const configData: Record<string, pulumi.Input<string>> = {

@@ -83,6 +83,8 @@ export interface ProfileDefaults {
   ingress: { tls: boolean; clusterIssuer?: string };
   /** `protect` on resources that hold data or would take the site down if deleted. */
   protect: boolean;
+  /** Neon compute: autoscaling range and how soon an idle compute suspends. */
+  neon: { minCu: number; maxCu: number; suspendTimeoutSeconds: number };
 }
 
 const small: ResourceDefaults = {
@@ -109,6 +111,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
     disruptionBudget: noBudget,
     ingress: { tls: false },
     protect: false,
+    neon: { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 },
   },
   dev: {
     replicas: 1,
@@ -119,6 +122,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
     disruptionBudget: noBudget,
     ingress: { tls: true, clusterIssuer: "letsencrypt-prod" },
     protect: false,
+    neon: { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 },
   },
   preview: {
     replicas: 1,
@@ -129,6 +133,8 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
     disruptionBudget: noBudget,
     ingress: { tls: true, clusterIssuer: "letsencrypt-prod" },
     protect: false,
+    // The smallest compute, suspended after a minute idle: previews cost next to nothing.
+    neon: { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 },
   },
   prod: {
     replicas: 2,
@@ -139,5 +145,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
     disruptionBudget: { enabled: true, minAvailable: 1 },
     ingress: { tls: true, clusterIssuer: "letsencrypt-prod" },
     protect: true,
+    // Suspend timeout 0 is Neon's default; set -1 on a paid plan to never cold-start.
+    neon: { minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0 },
   },
 };

@@ -27,6 +27,9 @@ export const SECRET_LOOKING = /(SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|API_?KEY|CR
 /** Env names the workload sets itself; a user value would be silently shadowed. */
 export const RESERVED_ENV = ["NODE_ENV", "PORT", "HOSTNAME", "LOG_LEVEL", "NEXTAUTH_URL", "SENTRY_ENVIRONMENT", "SENTRY_RELEASE"];
 
+/** The in-cluster Postgres of the local profile, pinned by digest (multi-arch index). */
+export const LOCAL_POSTGRES_IMAGE = "postgres:17-alpine@sha256:742f40ea20b9ff2ff31db5458d127452988a2164df9e17441e191f3b72252193";
+
 const label = (max: number) =>
   z
     .string()
@@ -165,6 +168,45 @@ export const KubernetesConfig = z
   })
   .partial();
 
+/** `nextjs-infra:neon` — the Neon project and this stack's branch and compute. */
+export const NeonConfig = z
+  .strictObject({
+    projectId: z.string().regex(/^[a-z0-9-]{3,64}$/, { error: "a Neon project id such as \"cool-pond-12345678\" (Neon console → Settings)" }),
+    projectName: z.string().min(1).max(64, { error: "a project name of at most 64 characters" }),
+    regionId: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, { error: "a Neon region id such as aws-eu-central-1" }),
+    pgVersion: z.int({ error: "a Postgres major version from 14 to 18" }).min(14, { error: "a Postgres major version from 14 to 18" }).max(18, {
+      error: "a Postgres major version from 14 to 18",
+    }),
+    historyRetentionSeconds: z.int({ error: "seconds from 0 to 2592000" }).min(0, { error: "seconds from 0 to 2592000" }).max(2592000, {
+      error: "seconds from 0 to 2592000 (30 days)",
+    }),
+    productionBranch: z.string().min(1, { error: "the name of the project's default branch" }),
+    minCu: z.number({ error: "compute units: 0.25, 0.5, or a whole or half number up to 56" }),
+    maxCu: z.number({ error: "compute units: 0.25, 0.5, or a whole or half number up to 56" }),
+    suspendTimeoutSeconds: z.int({ error: "-1 (never), 0 (Neon's default) or 60 to 604800 seconds" }),
+    previewTtlDays: z.int({ error: "a whole number of days from 1 to 30" }).min(1, { error: "a whole number of days from 1 to 30" }).max(30, {
+      error: "a whole number of days from 1 to 30 (Neon's longest branch expiry)",
+    }),
+    previewParent: z.string().min(1, { error: "the name of the branch previews copy, e.g. dev" }),
+  })
+  .partial();
+
+/** `nextjs-infra:database` — names inside Postgres, on Neon and locally. */
+export const DatabaseConfig = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, { error: "a Postgres database name" }),
+    role: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, { error: "a Postgres role name" }),
+  })
+  .partial();
+
+/** `nextjs-infra:postgres` — the in-cluster Postgres of the local profile. */
+export const PostgresConfig = z
+  .strictObject({
+    image: z.string().regex(DIGEST_REF, { error: "a Postgres image pinned by digest: <repository>@sha256:<64 hex digits>" }),
+    storage: z.string().regex(MEMORY, { error: 'a volume size such as "1Gi"' }),
+  })
+  .partial();
+
 /** Every plain (non-secret) key a stack may set, without the namespace. */
 export const ConfigSchema = z
   .strictObject({
@@ -178,6 +220,11 @@ export const ConfigSchema = z
     ingress: IngressConfig,
     sentry: SentryConfig,
     kubernetes: KubernetesConfig,
+    neon: NeonConfig,
+    database: DatabaseConfig,
+    postgres: PostgresConfig,
+    /** Neon API base URL, read by the Neon provider; for proxies and test doubles. */
+    neonApiUrl: z.url({ protocol: /^https?$/, error: "an http(s) URL of the Neon API v2" }),
   })
   .partial();
 export type Config = z.infer<typeof ConfigSchema>;
@@ -188,11 +235,9 @@ export type Config = z.infer<typeof ConfigSchema>;
  */
 export const SECRET_KEYS = {
   /** Password or token for pushing to the image registry. */
-  registryPassword: { required: false, example: "pulumi config set --secret registryPassword <token>" },
-  /** Pooled connection string for the app, until the database component provides it. */
-  databaseUrl: { required: true, example: "pulumi config set --secret databaseUrl postgresql://user:pass@host/db" },
-  /** Direct (unpooled) connection string for migrations; defaults to `databaseUrl`. */
-  directUrl: { required: false, example: "pulumi config set --secret directUrl postgresql://user:pass@host/db" },
+  registryPassword: { example: "pulumi config set --secret registryPassword <token>" },
+  /** Neon API key; the Neon provider reads it at run time (or `NEON_API_KEY`). */
+  neonApiKey: { example: "pulumi config set --secret neonApiKey <key> (or export NEON_API_KEY)" },
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 

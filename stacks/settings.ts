@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PROFILE_DEFAULTS, Profile, ProfileDefaults, resolveProfile, VALID_STACK_FORMS } from "./profiles";
-import { Config, ConfigSchema, DIGEST_REF, DNS_LABEL, OBJECT_KEYS, SECRET_KEYS, SecretKey } from "./schema";
+import { Config, ConfigSchema, DIGEST_REF, DNS_LABEL, LOCAL_POSTGRES_IMAGE, OBJECT_KEYS, SECRET_KEYS, SecretKey } from "./schema";
 import { namespaceName } from "../components/naming";
 import { registryOf, RegistryKind } from "../components/registry";
 
@@ -62,7 +62,28 @@ export interface Settings {
   ingress: { enabled: boolean; host?: string; className?: string; clusterIssuer?: string; tls: boolean };
   sentry: { environment: string };
   kubernetes: { skipAwait: boolean };
-  database: { url: pulumi.Output<string>; directUrl: pulumi.Output<string> };
+  database: NeonDatabaseSettings | LocalDatabaseSettings;
+}
+
+/** A Neon branch per stack. */
+export interface NeonDatabaseSettings {
+  kind: "neon";
+  /** Adopt this project; when absent the stack creates one (only `prod` may). */
+  projectId?: string;
+  project: { name: string; regionId: string; pgVersion: number; historyRetentionSeconds: number };
+  branch: { name: string; adoptDefault: boolean; parentName?: string; protected: boolean; ttlDays?: number };
+  compute: { minCu: number; maxCu: number; suspendTimeoutSeconds: number };
+  name: string;
+  role: string;
+}
+
+/** Postgres inside the cluster (local profile). */
+export interface LocalDatabaseSettings {
+  kind: "local";
+  image: string;
+  storage: string;
+  name: string;
+  role: string;
 }
 
 /** Raw inputs: what Pulumi hands the program, made explicit so tests can pass their own. */
@@ -241,8 +262,10 @@ function merge(
   const { address, kind, defaultUsername } = registryOf(registryRef);
   const username = c.registry?.username ?? (secrets.registryPassword ? defaultUsername(input.env) : undefined);
 
-  const database = requiredSecret(ns, "databaseUrl", secrets, issues);
-  const directUrl = secrets.directUrl !== undefined ? pulumi.secret(secrets.directUrl) : database;
+  const database = databaseSettings(ns, profile, pullRequest, appName, c, d, issues);
+  if (database.kind === "neon" && !secrets.neonApiKey && !input.env.NEON_API_KEY) {
+    issues.push({ key: `${ns}neonApiKey`, message: `got nothing, expected the Neon API key as a secret: ${SECRET_KEYS.neonApiKey.example}` });
+  }
 
   const ingressHost =
     c.ingress?.host ??
@@ -289,17 +312,45 @@ function merge(
     },
     sentry: { environment: c.sentry?.environment ?? (profile === "preview" ? "preview" : input.stack) },
     kubernetes: { skipAwait: c.kubernetes?.skipAwait ?? false },
-    database: { url: database, directUrl },
+    database,
   };
 }
 
-function requiredSecret(ns: string, key: SecretKey, secrets: Partial<Record<SecretKey, string>>, issues: SettingsIssue[]) {
-  const value = secrets[key];
-  if (value === undefined || value === "") {
-    issues.push({ key: `${ns}${key}`, message: `got nothing, expected a secret: ${SECRET_KEYS[key].example}` });
-    return pulumi.secret("");
+/** The stack's database: Neon for every profile but `local`, which runs Postgres in the cluster. */
+function databaseSettings(
+  ns: string,
+  profile: Profile,
+  pullRequest: number | undefined,
+  appName: string,
+  c: Config,
+  d: ProfileDefaults,
+  issues: SettingsIssue[],
+): Settings["database"] {
+  const names = { name: c.database?.name ?? "app", role: c.database?.role ?? "app" };
+  if (profile === "local") {
+    return { kind: "local", image: c.postgres?.image ?? LOCAL_POSTGRES_IMAGE, storage: c.postgres?.storage ?? "1Gi", ...names };
   }
-  return pulumi.secret(value);
+  const n = c.neon ?? {};
+  if (profile !== "prod" && !n.projectId) {
+    issues.push({
+      key: `${ns}neon.projectId`,
+      message: "got nothing, expected the Neon project id (the prod stack's `neonProjectId` output, or Neon console → Settings); only a prod stack creates the project",
+    });
+  }
+  const branch =
+    profile === "prod"
+      ? { name: n.productionBranch ?? "main", adoptDefault: true, protected: true }
+      : profile === "preview"
+        ? { name: `preview/pr-${pullRequest}`, adoptDefault: false, parentName: n.previewParent ?? "dev", protected: false, ttlDays: n.previewTtlDays ?? 7 }
+        : { name: n.previewParent ?? "dev", adoptDefault: false, protected: false };
+  return {
+    kind: "neon",
+    projectId: n.projectId,
+    project: { name: n.projectName ?? appName, regionId: n.regionId ?? "aws-us-east-2", pgVersion: n.pgVersion ?? 17, historyRetentionSeconds: n.historyRetentionSeconds ?? 86400 },
+    branch,
+    compute: { minCu: n.minCu ?? d.neon.minCu, maxCu: n.maxCu ?? d.neon.maxCu, suspendTimeoutSeconds: n.suspendTimeoutSeconds ?? d.neon.suspendTimeoutSeconds },
+    ...names,
+  };
 }
 
 function normalizeSha(sha: string | undefined): string | undefined {
@@ -330,6 +381,9 @@ function checkCrossField(ns: string, s: Settings, c: Config, issues: SettingsIss
   }
   if (s.ingress.enabled && s.ingress.tls && !s.ingress.clusterIssuer) {
     issues.push({ key: `${ns}ingress.clusterIssuer`, message: `got nothing, expected a cert-manager ClusterIssuer name because ${ns}ingress.tls is true` });
+  }
+  if (s.database.kind === "neon" && s.database.compute.minCu > s.database.compute.maxCu) {
+    issues.push({ key: `${ns}neon.minCu`, message: `got ${s.database.compute.minCu}, expected at most ${ns}neon.maxCu (${s.database.compute.maxCu})` });
   }
   if (c.registry?.username && !s.registry.password) {
     issues.push({ key: `${ns}registryPassword`, message: `got nothing, expected a secret because ${ns}registry.username is set: ${SECRET_KEYS.registryPassword.example}` });

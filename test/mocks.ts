@@ -24,6 +24,17 @@ export interface Registration {
   /** Inputs as sent, secrets still wrapped. */
   raw: any;
   provider?: string;
+  /** Resource options as the engine received them. */
+  options: { protect: boolean; retainOnDelete: boolean; dependencies: string[] };
+}
+
+/** The parts of a RegisterResourceRequest the recorder reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getDependenciesList(): string[];
 }
 
 type InvokeHandler = (inputs: any) => Record<string, unknown>;
@@ -56,9 +67,28 @@ export function fakeDigest(seed: string): string {
   return `sha256:${hex}`;
 }
 
+/** Well-known test values that providers would compute. */
+export const FAKE = {
+  neonHost: "ep-quiet-sun-a1b2c3d4.eu-central-1.aws.neon.tech",
+  neonPassword: "npg_R0lePassw0rd",
+  localPassword: "LocalGeneratedPassw0rd",
+};
+
+/** Outputs a real provider would add to the inputs, per type token. */
+const PROVIDER_OUTPUTS: Record<string, (name: string) => Record<string, unknown>> = {
+  "docker-build:index:Image": (name) => ({ digest: fakeDigest(name) }),
+  "pulumi-nodejs:dynamic/neon:Project": () => ({ projectId: "created-project-1234" }),
+  "pulumi-nodejs:dynamic/neon:Branch": (name) => ({ branchId: `br-${name}`, adopted: false }),
+  "pulumi-nodejs:dynamic/neon:Endpoint": () => ({ endpointId: "ep-quiet-sun-a1b2c3d4", host: FAKE.neonHost, adopted: false }),
+  "pulumi-nodejs:dynamic/neon:Role": () => ({ password: FAKE.neonPassword, adopted: false }),
+  "random:index/randomPassword:RandomPassword": () => ({ result: FAKE.localPassword }),
+};
+
 /** Records registrations; throws on any invoke a test did not declare. */
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly registrations: Registration[] = [];
+  /** Options by `type::name`, captured from the request before the mock sees it. */
+  readonly options = new Map<string, Registration["options"]>();
   private readonly invokes = new Map<string, InvokeHandler>();
 
   /** Declares the answer to one invoke token. */
@@ -69,9 +99,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
     const inputs = unwrap(args.inputs);
-    this.registrations.push({ type: args.type, name: args.name, inputs, raw: args.inputs, provider: args.provider });
+    const options = this.options.get(`${args.type}::${args.name}`) ?? { protect: false, retainOnDelete: false, dependencies: [] };
+    this.registrations.push({ type: args.type, name: args.name, inputs, raw: args.inputs, provider: args.provider, options });
     const state: Record<string, unknown> = { ...args.inputs };
-    if (args.type === "docker-build:index:Image") state.digest = fakeDigest(args.name);
+    Object.assign(state, PROVIDER_OUTPUTS[args.type]?.(args.name) ?? {});
     if (args.type.startsWith("kubernetes:") && inputs.metadata && !inputs.metadata.name) {
       // Auto-naming: the provider appends a random suffix.
       state.metadata = { ...args.inputs.metadata, name: `${args.name}-abc123` };
@@ -128,6 +159,17 @@ export async function useMocks(
 ): Promise<RecordingMocks> {
   const mocks = new RecordingMocks();
   await pulumi.runtime.setMocks(mocks, PROJECT, stack, opts.preview ?? false);
+  // The mock monitor drops resource options; record them on the way in.
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    mocks.options.set(`${req.getType()}::${req.getName()}`, {
+      protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete(),
+      dependencies: req.getDependenciesList(),
+    });
+    return register(req, cb);
+  };
   const full: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) full[k.includes(":") ? k : `${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   for (const [k, v] of Object.entries(secrets)) full[k.includes(":") ? k : `${PROJECT}:${k}`] = v;

@@ -50,14 +50,13 @@ describe("NextjsApp", () => {
       DEPLOYMENT,
       JOB,
       CONFIGMAP,
-      "kubernetes:core/v1:Namespace",
       SECRET,
       "kubernetes:core/v1:Service",
       "kubernetes:core/v1:ServiceAccount",
       "kubernetes:networking.k8s.io/v1:Ingress",
       "nextjs-infra:app:NextjsApp",
     ]);
-    assert.equal(mocks.one("kubernetes:core/v1:Namespace").inputs.metadata.name, "web-dev");
+    assert.equal(mocks.one(DEPLOYMENT).inputs.metadata.namespace, "web-dev");
     assert.equal(await valueOf(app.url), "https://dev.example.com");
     assert.equal(await valueOf(app.namespace), "web-dev");
   });

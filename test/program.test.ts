@@ -1,8 +1,9 @@
 import { strict as assert } from "assert";
-import { allStrings, committedConfig, fakeDigest, isSecretValue, RecordingMocks, renderProgram, secretOf, useMocks, valueOf } from "./mocks";
+import { allStrings, committedConfig, FAKE, fakeDigest, isSecretValue, RecordingMocks, renderProgram, secretOf, useMocks, valueOf } from "./mocks";
 
-const DB = "postgresql://app:Zq8-very-secret@pooler.example/app";
-const SECRETS = { databaseUrl: DB };
+const SECRETS = { neonApiKey: "neon-key-Zq8-very-secret" };
+const SECRET_VALUES = ["Zq8-very-secret", FAKE.neonPassword, FAKE.localPassword];
+const NEON = (kind: string) => `pulumi-nodejs:dynamic/neon:${kind}`;
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
@@ -27,6 +28,22 @@ describe("the whole program", () => {
   after(() => {
     if (savedSha === undefined) delete process.env.GITHUB_SHA;
     else process.env.GITHUB_SHA = savedSha;
+  });
+
+  it("renders local: Postgres in the cluster, hardened and pinned, no Neon", async () => {
+    const { mocks, outputs } = await program("local");
+    assert.equal(mocks.registrations.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/neon")).length, 0);
+    const sts = mocks.one("kubernetes:apps/v1:StatefulSet").inputs;
+    const [c] = sts.spec.template.spec.containers;
+    assert.match(c.image, /^postgres:17-alpine@sha256:[a-f0-9]{64}$/);
+    assert.equal(sts.spec.template.spec.securityContext.runAsNonRoot, true);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] });
+    assert.ok(c.readinessProbe && c.livenessProbe && c.resources.limits);
+    assert.equal(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "1Gi");
+    assert.equal(await valueOf(outputs.databaseUrl), `postgresql://app:${FAKE.localPassword}@postgres.web-local.svc.cluster.local:5432/app`);
+    const appSecret = mocks.registrations.find((r) => r.name === "web-database")!;
+    assert.equal(appSecret.inputs.stringData.DIRECT_URL, appSecret.inputs.stringData.DATABASE_URL);
   });
 
   it("renders local: builds into the local registry, plain HTTP on web.localhost", async () => {
@@ -58,6 +75,27 @@ describe("the whole program", () => {
     assert.ok(!types(mocks).includes("kubernetes:policy/v1:PodDisruptionBudget"));
   });
 
+  it("renders dev: a Neon branch of its own, pooled URL for the app, direct for migrations", async () => {
+    const { mocks, outputs } = await program("dev");
+    assert.equal(mocks.ofType(NEON("Project")).length, 0, "the project id comes from Pulumi.yaml");
+    const branch = mocks.one(NEON("Branch")).inputs;
+    assert.equal(branch.projectId, "cool-pond-12345678");
+    assert.equal(branch.name, "dev");
+    assert.equal(branch.adoptDefault, false);
+    assert.equal(branch.expiresAt, undefined);
+    assert.deepEqual(
+      (({ minCu, maxCu, suspendTimeoutSeconds }) => ({ minCu, maxCu, suspendTimeoutSeconds }))(mocks.one(NEON("Endpoint")).inputs),
+      { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 },
+    );
+    assert.equal(mocks.one(NEON("Database")).inputs.ownerName, "app");
+    const secret = mocks.registrations.find((r) => r.name === "web-database")!.inputs.stringData;
+    const pooled = FAKE.neonHost.replace(/^([^.]+)/, "$1-pooler");
+    assert.equal(secret.DATABASE_URL, `postgresql://app:${FAKE.neonPassword}@${pooled}/app?sslmode=require`);
+    assert.equal(secret.DIRECT_URL, `postgresql://app:${FAKE.neonPassword}@${FAKE.neonHost}/app?sslmode=require`);
+    assert.equal(await valueOf(outputs.databaseBranch), "dev");
+    assert.ok(!mocks.registrations.some((r) => r.options.protect), "nothing in dev is protected");
+  });
+
   it("renders prod: promoted digest, autoscaling, disruption budget, protected namespace", async () => {
     const ref = `ghcr.io/acme/web@sha256:${"d".repeat(64)}`;
     const { mocks, outputs } = await program("prod", { "nextjs-infra:image": { ref } });
@@ -67,6 +105,28 @@ describe("the whole program", () => {
     assert.equal(mocks.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec.minReplicas, 3);
     assert.equal(mocks.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec.minAvailable, 2);
     assert.equal(await valueOf(outputs.url), "https://www.example.com");
+  });
+
+  it("renders prod: the default branch, protected in Neon and by Pulumi, kept on delete", async () => {
+    const { mocks } = await program("prod");
+    const branch = mocks.one(NEON("Branch"));
+    assert.equal(branch.inputs.adoptDefault, true);
+    assert.equal(branch.inputs.protected, true);
+    assert.deepEqual([branch.options.protect, branch.options.retainOnDelete], [true, true]);
+    const db = mocks.one(NEON("Database"));
+    assert.deepEqual([db.options.protect, db.options.retainOnDelete], [true, true], "destroy cannot drop the database");
+    assert.equal(mocks.one("kubernetes:core/v1:Namespace").options.protect, true);
+    assert.deepEqual(mocks.one(NEON("Endpoint")).inputs.minCu, 0.5);
+  });
+
+  it("renders prod without a project id: it creates the project, protected", async () => {
+    const config = committedConfig("prod");
+    const { mocks, outputs } = await program("prod", { "nextjs-infra:neon": { regionId: "aws-eu-central-1" } });
+    assert.ok(config);
+    const project = mocks.one(NEON("Project"));
+    assert.deepEqual([project.options.protect, project.options.retainOnDelete], [true, true]);
+    assert.equal(project.inputs.regionId, "aws-eu-central-1");
+    assert.equal(await valueOf(outputs.neonProjectId), "created-project-1234");
   });
 
   it("renders pr-42: its own namespace and host, previews skip the build", async () => {
@@ -79,6 +139,12 @@ describe("the whole program", () => {
     assert.equal(build.buildOnPreview, false);
     assert.deepEqual(build.cacheFrom.map((c: any) => c.registry.ref), ["ghcr.io/acme/web:buildcache-pr-42", "ghcr.io/acme/web:buildcache-dev"]);
     assert.equal(mocks.one("kubernetes:core/v1:ConfigMap").inputs.data.SENTRY_ENVIRONMENT, "preview");
+    const branch = mocks.one(NEON("Branch")).inputs;
+    assert.equal(branch.name, "preview/pr-42");
+    assert.equal(branch.parentName, "dev");
+    const days = (Date.parse(branch.expiresAt) - Date.now()) / 86_400_000;
+    assert.ok(days > 6 && days <= 7, `a preview branch always expires, about a week out (got ${branch.expiresAt})`);
+    assert.equal(mocks.one(NEON("Endpoint")).inputs.suspendTimeoutSeconds, 60);
   });
 
   for (const stack of ["local", "dev", "prod", "pr-42"]) {
@@ -90,7 +156,8 @@ describe("the whole program", () => {
           assert.ok(isSecretValue(r.raw.stringData));
           continue;
         }
-        assert.ok(!allStrings(r.inputs).some((v) => v.includes("Zq8-very-secret")), `${r.type} ${r.name} holds a secret in plaintext`);
+        const leaked = allStrings(r.inputs).filter((v) => SECRET_VALUES.some((secret) => v.includes(secret)));
+        assert.deepEqual(leaked, [], `${r.type} ${r.name} holds a secret in plaintext`);
       }
       for (const d of [...mocks.ofType(DEPLOYMENT), ...mocks.ofType("kubernetes:batch/v1:Job")]) {
         for (const c of d.inputs.spec.template.spec.containers) {

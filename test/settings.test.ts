@@ -2,13 +2,13 @@ import { strict as assert } from "assert";
 import { resolveSettings, Settings, SettingsError, resolveProfile } from "../stacks";
 import { committedConfig, PROJECT, secretOf, valueOf } from "./mocks";
 
-const DB = "postgresql://app:s3cr3t-pa55@db.internal/app";
+const KEY = "neon-api-key-s3cr3t-pa55";
 
 /** Resolves settings from config written the way a user writes it (objects as objects). */
 function resolve(
   stack: string,
   config: Record<string, unknown> = {},
-  secrets: Record<string, string> = { databaseUrl: DB },
+  secrets: Record<string, string> = { neonApiKey: KEY },
   env: Record<string, string> = {},
   plaintext: Record<string, string> = {},
 ): Settings {
@@ -20,7 +20,11 @@ function resolve(
 }
 
 /** Config that every non-local stack needs. */
-const base = { image: { repository: "ghcr.io/acme/web" }, ingress: { host: "dev.example.com", previewDomain: "preview.example.com" } };
+const base = {
+  image: { repository: "ghcr.io/acme/web" },
+  ingress: { host: "dev.example.com", previewDomain: "preview.example.com" },
+  neon: { projectId: "cool-pond-12345678" },
+};
 
 function failure(fn: () => unknown): SettingsError {
   try {
@@ -92,10 +96,37 @@ describe("settings: profiles", () => {
     assert.equal(s.pullRequest, 42);
     assert.equal(s.namespace, "web-pr-42");
     assert.equal(s.ingress.host, "dev.example.com", "an explicit host still wins");
-    const p = resolve("pr-42", { image: base.image, ingress: { previewDomain: "preview.example.com" } });
+    const p = resolve("pr-42", { ...base, ingress: { previewDomain: "preview.example.com" } });
     assert.equal(p.ingress.host, "pr-42.preview.example.com");
     assert.equal(p.sentry.environment, "preview");
     assert.equal(p.app.resources.requests.cpu, "50m");
+  });
+
+  it("gives each profile its database", () => {
+    const local = resolve("local").database;
+    assert.equal(local.kind, "local");
+    assert.match(local.kind === "local" ? local.image : "", /^postgres:17-alpine@sha256:[a-f0-9]{64}$/);
+
+    const dev = resolve("dev", base).database;
+    assert.ok(dev.kind === "neon");
+    assert.deepEqual(dev.branch, { name: "dev", adoptDefault: false, protected: false });
+    assert.deepEqual(dev.compute, { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 });
+    assert.equal(dev.projectId, "cool-pond-12345678");
+
+    const preview = resolve("pr-42", base).database;
+    assert.ok(preview.kind === "neon");
+    assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: "dev", protected: false, ttlDays: 7 });
+    assert.deepEqual(preview.compute, { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 });
+
+    const prod = resolve("prod", { ...base, neon: {} }).database;
+    assert.ok(prod.kind === "neon");
+    assert.equal(prod.projectId, undefined, "prod may create the project");
+    assert.deepEqual(prod.branch, { name: "main", adoptDefault: true, protected: true });
+    assert.deepEqual(prod.project, { name: "web", regionId: "aws-us-east-2", pgVersion: 17, historyRetentionSeconds: 86400 });
+  });
+
+  it("takes the Neon API key from NEON_API_KEY as well", () => {
+    assert.equal(resolve("dev", base, {}, { NEON_API_KEY: "k" }).profile, "dev");
   });
 
   it("lets a new stack pick a profile by config", () => {
@@ -122,22 +153,20 @@ describe("settings: profiles", () => {
   it("deploys a prebuilt image when image.ref is set, whether or not a repository is", () => {
     const ref = `ghcr.io/acme/web@sha256:${"a".repeat(64)}`;
     assert.deepEqual(resolve("prod", { ...base, image: { ...base.image, ref } }).image, { kind: "prebuilt", ref, pinned: true, gitSha: undefined });
-    const tagged = resolve("dev", { ingress: base.ingress, image: { ref: "ghcr.io/acme/web:1.4.2" } }).image;
+    const tagged = resolve("dev", { ...base, image: { ref: "ghcr.io/acme/web:1.4.2" } }).image;
     assert.equal(tagged.kind === "prebuilt" && tagged.pinned, false);
   });
 
   it("keeps credentials secret", async () => {
-    const s = resolve("dev", { ...base, registry: { username: "acme-bot" } }, { databaseUrl: DB, registryPassword: "ghp_token" });
-    assert.equal(await secretOf(s.database.url), true);
-    assert.equal(await secretOf(s.database.directUrl), true, "directUrl defaults to the secret databaseUrl");
-    assert.equal(await valueOf(s.database.directUrl), DB);
+    const s = resolve("dev", { ...base, registry: { username: "acme-bot" } }, { neonApiKey: KEY, registryPassword: "ghp_token" });
     assert.ok(s.registry.password);
+    assert.equal(await valueOf(s.registry.password), "ghp_token");
     assert.equal(await secretOf(s.registry.password), true);
     assert.equal(s.registry.address, "ghcr.io");
   });
 
   it("fills the registry user name a token implies (GHCR: the GitHub actor)", () => {
-    const s = resolve("dev", base, { databaseUrl: DB, registryPassword: "ghp_token" }, { GITHUB_ACTOR: "octocat" });
+    const s = resolve("dev", base, { neonApiKey: KEY, registryPassword: "ghp_token" }, { GITHUB_ACTOR: "octocat" });
     assert.equal(s.registry.username, "octocat");
   });
 
@@ -182,15 +211,21 @@ describe("settings: bad input fails before anything is created, naming the key",
     { what: "a typo in a nested key", config: { image: { repository: "ghcr.io/acme/web", tag: "v1" } }, key: `${PROJECT}:image.tag`, says: /unknown key/ },
     { what: "an object key holding a scalar", config: { image: "ghcr.io/acme/web" }, key: `${PROJECT}:image`, says: /expected an object/ },
     { what: "no repository and no ref", stack: "dev", config: { ingress: base.ingress }, key: `${PROJECT}:image.repository`, says: /or set nextjs-infra:image\.ref/ },
-    { what: "a missing database URL", secrets: {}, key: `${PROJECT}:databaseUrl`, says: /pulumi config set --secret databaseUrl/ },
-    { what: "a database URL set in plaintext", secrets: {}, plaintext: { databaseUrl: DB }, key: `${PROJECT}:databaseUrl`, says: /got a plaintext value, expected a secret/ },
+    { what: "a missing Neon API key", stack: "dev", config: base, secrets: {}, key: `${PROJECT}:neonApiKey`, says: /pulumi config set --secret neonApiKey <key> \(or export NEON_API_KEY\)/ },
+    { what: "a Neon API key set in plaintext", stack: "dev", config: base, secrets: {}, plaintext: { neonApiKey: KEY }, key: `${PROJECT}:neonApiKey`, says: /got a plaintext value, expected a secret/ },
+    { what: "dev without a Neon project id", stack: "dev", config: { image: base.image, ingress: base.ingress }, key: `${PROJECT}:neon.projectId`, says: /only a prod stack creates the project/ },
+    { what: "a malformed Neon project id", stack: "dev", config: { ...base, neon: { projectId: "Not A Project" } }, key: `${PROJECT}:neon.projectId`, says: /a Neon project id/ },
+    { what: "a preview expiry beyond Neon's limit", stack: "pr-1", config: { ...base, neon: { projectId: "p-1234", previewTtlDays: 45 } }, key: `${PROJECT}:neon.previewTtlDays`, says: /got 45, expected .*1 to 30/ },
+    { what: "a Neon compute floor above its ceiling", stack: "dev", config: { ...base, neon: { projectId: "p-1234", minCu: 2, maxCu: 1 } }, key: `${PROJECT}:neon.minCu`, says: /got 2, expected at most nextjs-infra:neon\.maxCu \(1\)/ },
+    { what: "a local Postgres image not pinned by digest", config: { postgres: { image: "postgres:17" } }, key: `${PROJECT}:postgres.image`, says: /pinned by digest/ },
+    { what: "a Neon API URL that is not a URL", stack: "dev", config: { ...base, neonApiUrl: "neon" }, key: `${PROJECT}:neonApiUrl`, says: /http\(s\) URL/ },
     { what: "a registry user without a password", stack: "dev", config: { ...base, registry: { username: "bot" } }, key: `${PROJECT}:registryPassword`, says: /registry\.username is set/ },
-    { what: "a registry password without a user name", stack: "dev", config: { ingress: base.ingress, image: { repository: "registry.example.com/acme/web" } }, secrets: { databaseUrl: DB, registryPassword: "pw" }, key: `${PROJECT}:registry.username`, says: /registry\.example\.com/ },
+    { what: "a registry password without a user name", stack: "dev", config: { ...base, image: { repository: "registry.example.com/acme/web" } }, secrets: { neonApiKey: KEY, registryPassword: "pw" }, key: `${PROJECT}:registry.username`, says: /registry\.example\.com/ },
   ];
 
   for (const c of cases) {
     it(`rejects ${c.what}`, () => {
-      const err = failure(() => resolve(c.stack ?? "local", c.config ?? {}, c.secrets ?? { databaseUrl: DB }, {}, c.plaintext ?? {}));
+      const err = failure(() => resolve(c.stack ?? "local", c.config ?? {}, c.secrets ?? { neonApiKey: KEY }, {}, c.plaintext ?? {}));
       const issue = err.issues.find((i) => i.key === c.key);
       assert.ok(issue, `no issue for ${c.key}; got ${JSON.stringify(err.issues)}`);
       assert.match(issue.message, c.says);
@@ -206,12 +241,12 @@ describe("settings: bad input fails before anything is created, naming the key",
   it("lists every problem at once", () => {
     const err = failure(() => resolve("local", { appName: "Bad!", app: { port: 22, logLevel: "loud" } }, {}));
     assert.deepEqual(err.issues.map((i) => i.key).sort(), [`${PROJECT}:app.logLevel`, `${PROJECT}:app.port`, `${PROJECT}:appName`]);
-    const late = failure(() => resolve("local", {}, {}));
-    assert.deepEqual(late.issues.map((i) => i.key), [`${PROJECT}:databaseUrl`]);
+    const late = failure(() => resolve("dev", { image: base.image, ingress: base.ingress }, {}));
+    assert.deepEqual(late.issues.map((i) => i.key), [`${PROJECT}:neon.projectId`, `${PROJECT}:neonApiKey`]);
   });
 
   it("never echoes a secret value", () => {
-    const err = failure(() => resolve("local", {}, {}, {}, { databaseUrl: DB, registryPassword: "hunter2-token" }));
+    const err = failure(() => resolve("local", {}, {}, {}, { neonApiKey: KEY, registryPassword: "hunter2-token" }));
     assert.ok(!err.message.includes("s3cr3t-pa55"));
     assert.ok(!err.message.includes("hunter2-token"));
     assert.match(err.message, /registryPassword: got a plaintext value/);

@@ -12,8 +12,10 @@ export interface BranchInputs {
   projectId: string;
   /** Branch name. @example "preview/pr-42" */
   name: string;
-  /** Parent branch id; the project's default branch when omitted. Ignored when adopting. */
+  /** Parent branch id; the project's default branch when neither this nor `parentName` is set. */
   parentId?: string;
+  /** Parent branch by name, resolved to its id at creation (e.g. previews branch from `dev`). */
+  parentName?: string;
   /** Adopt the project's default branch instead of creating one. */
   adoptDefault?: boolean;
   /** Neon's protected flag (blocks deletion and resets in Neon itself). */
@@ -44,8 +46,11 @@ export function checkBranch(news: Partial<BranchInputs>, now = Date.now()): Chec
     else if (at <= now) failures.push({ property: "expiresAt", reason: `got ${news.expiresAt}, expected a time in the future` });
     if (news.adoptDefault) failures.push({ property: "expiresAt", reason: "the default branch cannot expire; remove `expiresAt` or `adoptDefault`" });
   }
-  if (news.adoptDefault && news.parentId) {
-    failures.push({ property: "parentId", reason: "conflicts with `adoptDefault`: the default branch has no parent to choose" });
+  if (news.adoptDefault && (news.parentId || news.parentName)) {
+    failures.push({ property: news.parentId ? "parentId" : "parentName", reason: "conflicts with `adoptDefault`: the default branch has no parent to choose" });
+  }
+  if (news.parentId && news.parentName) {
+    failures.push({ property: "parentName", reason: "conflicts with `parentId`: name the parent one way" });
   }
   return failures;
 }
@@ -72,13 +77,22 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       await awaitOperations(neon, inputs.projectId, res.operations);
       return { id: found.id, outs: outputsOf(inputs, res.branch, true) };
     }
+    const parentId = inputs.parentName ? await this.branchIdByName(inputs.projectId, inputs.parentName) : inputs.parentId;
     const res = await request(neon, `creating branch ${inputs.name}`, () =>
       neon.api.createProjectBranch(inputs.projectId, {
-        branch: { name: inputs.name, parent_id: inputs.parentId, protected: inputs.protected, expires_at: inputs.expiresAt },
+        branch: { name: inputs.name, parent_id: parentId, protected: inputs.protected, expires_at: inputs.expiresAt },
       }),
     );
     await awaitOperations(neon, inputs.projectId, res.operations);
     return { id: res.branch.id, outs: outputsOf(inputs, res.branch, false) };
+  }
+
+  private async branchIdByName(projectId: string, name: string): Promise<string> {
+    const neon = this.client();
+    const { branches } = await request(neon, `listing branches of ${projectId}`, () => neon.api.listProjectBranches({ projectId, search: name }));
+    const found = branches.find((b) => b.name === name);
+    if (!found) throw new Error(`Neon project ${projectId} has no branch named "${name}" to branch from; deploy the stack that owns it first`);
+    return found.id;
   }
 
   async read(id: string, stored?: BranchOutputs): Promise<pulumi.dynamic.ReadResult<BranchOutputs>> {
@@ -94,7 +108,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
   }
 
   async diff(_id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.DiffResult> {
-    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "parentId", "adoptDefault"], update: ["name", "protected", "expiresAt", "providerVersion"] }));
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "parentId", "parentName", "adoptDefault"], update: ["name", "protected", "expiresAt", "providerVersion"] }));
   }
 
   async update(id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.UpdateResult<BranchOutputs>> {
@@ -125,8 +139,10 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
 export interface NeonBranchArgs {
   readonly projectId: pulumi.Input<string>;
   readonly name: pulumi.Input<string>;
-  /** @default the project's default branch */
+  /** Parent by id. Conflicts with `parentName`. @default the project's default branch */
   readonly parentId?: pulumi.Input<string>;
+  /** Parent by name. Conflicts with `parentId`. @example "dev" */
+  readonly parentName?: pulumi.Input<string>;
   /** Adopt the default branch instead of creating one. Conflicts with `parentId` and `expiresAt`. @default false */
   readonly adoptDefault?: boolean;
   /** @default false */

@@ -265,14 +265,18 @@ export class FakeNeon {
   getProjectOperation(p: Record<string, string>): [number, Json] {
     const op = this.operations.get(p.operation_id);
     if (!op) return [404, { code: "", message: "operation not found" }];
-    if (op.status === "running") op.pollsLeft <= 0 ? (op.status = "finished") : op.pollsLeft--;
+    if (op.status === "running") {
+      if (op.pollsLeft <= 0) op.status = "finished";
+      else op.pollsLeft--;
+    }
     const { pollsLeft: _polls, ...operation } = op;
     return [200, { operation }];
   }
 
   listProjectBranches(p: Record<string, string>): [number, Json] {
     if (!this.projects.has(p.project_id)) return [404, { code: "", message: "project not found" }];
-    return [200, { branches: [...this.branches.values()].filter((b) => b.project_id === p.project_id), annotations: {}, pagination: {} }];
+    const branches = [...this.branches.values()].filter((b) => b.project_id === p.project_id && (!p.search || (b.name as string).includes(p.search)));
+    return [200, { branches, annotations: {}, pagination: {} }];
   }
 
   createProjectBranch(p: Record<string, string>, body: Json): [number, Json] {
@@ -293,7 +297,10 @@ export class FakeNeon {
   updateProjectBranch(p: Record<string, string>, body: Json): [number, Json] {
     const branch = this.branches.get(p.branch_id);
     if (!branch) return [404, { code: "", message: "branch not found" }];
-    for (const [k, v] of Object.entries(body.branch as Json)) v === null ? delete branch[k] : (branch[k] = v);
+    for (const [k, v] of Object.entries(body.branch as Json)) {
+      if (v === null) delete branch[k];
+      else branch[k] = v;
+    }
     branch.updated_at = now();
     return [200, { branch, operations: [] }];
   }

@@ -7,6 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { FakeNeon } from "./fake-neon";
 import { BranchProvider, DatabaseProvider, EndpointProvider, NEON_PROVIDER_VERSION, NeonProviderBase, ProjectProvider, RetryPolicy, RoleProvider } from "../../components/neon";
 
+/** Calls a provider's create and insists on outputs. */
+async function create<I, O>(p: { create(inputs: I): Promise<pulumi.dynamic.CreateResult<O>> }, inputs: I): Promise<{ id: string; outs: O }> {
+  const result = await p.create(inputs);
+  assert.ok(result.outs, "create returns outputs");
+  return { id: result.id, outs: result.outs };
+}
+
 const FAST: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, pollIntervalMs: 1, operationTimeoutMs: 5_000 };
 const v = NEON_PROVIDER_VERSION;
 
@@ -36,7 +43,7 @@ describe("Neon providers against the fake Neon API", function () {
       const { projectId, branchId: main } = fake.seedProject();
       const p = await provider(new BranchProvider());
       const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-      const created = await p.create({ projectId, name: "preview/pr-42", parentId: main, protected: false, expiresAt, providerVersion: v });
+      const created = await create(p, { projectId, name: "preview/pr-42", parentId: main, protected: false, expiresAt, providerVersion: v });
       assert.ok(polls() >= 2, "the create operation took several polls");
       assert.equal(fake.operations.get([...fake.operations.keys()].pop()!)?.status, "finished");
       assert.equal(created.outs.name, "preview/pr-42");
@@ -50,15 +57,15 @@ describe("Neon providers against the fake Neon API", function () {
       assert.equal(updated.outs?.name, "preview/pr-42-renamed");
       assert.equal(fake.branches.get(created.id)?.expires_at, undefined, "a dropped expiry is cleared in Neon");
 
-      await p.delete(created.id, updated.outs!);
+      await p.delete(created.id, updated.outs);
       assert.equal(fake.branches.has(created.id), false);
-      await p.delete(created.id, updated.outs!); // already gone: still fine
+      await p.delete(created.id, updated.outs); // already gone: still fine
     });
 
     it("adopts the default branch, protects it, and never deletes it", async () => {
       const { projectId, branchId } = fake.seedProject();
       const p = await provider(new BranchProvider());
-      const created = await p.create({ projectId, name: "main", adoptDefault: true, protected: true, providerVersion: v });
+      const created = await create(p, { projectId, name: "main", adoptDefault: true, protected: true, providerVersion: v });
       assert.equal(created.id, branchId);
       assert.equal(created.outs.adopted, true);
       assert.equal(fake.branches.get(branchId)?.protected, true);
@@ -69,7 +76,7 @@ describe("Neon providers against the fake Neon API", function () {
     it("sees a change made behind Pulumi's back, and reports a deleted branch as gone", async () => {
       const { projectId } = fake.seedProject();
       const p = await provider(new BranchProvider());
-      const created = await p.create({ projectId, name: "dev", protected: true, providerVersion: v });
+      const created = await create(p, { projectId, name: "dev", protected: true, providerVersion: v });
       fake.branches.get(created.id)!.protected = false;
       assert.equal((await p.read(created.id, created.outs)).props?.protected, false);
       fake.branches.delete(created.id);
@@ -80,7 +87,7 @@ describe("Neon providers against the fake Neon API", function () {
       const { projectId } = fake.seedProject();
       fake.fail("createProjectBranch", 429);
       const p = await provider(new BranchProvider());
-      const created = await p.create({ projectId, name: "dev", protected: false, providerVersion: v });
+      const created = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
       assert.ok(fake.branches.has(created.id));
       assert.deepEqual(fake.log.filter((l) => l.operationId === "createProjectBranch").map((l) => l.status), [429, 201]);
     });
@@ -99,7 +106,7 @@ describe("Neon providers against the fake Neon API", function () {
     it("says which credential is wrong on 401, without retrying", async () => {
       const { projectId } = fake.seedProject();
       const p = await provider(new BranchProvider(), "wrong-key");
-      await assert.rejects(p.create({ projectId, name: "dev", protected: false, providerVersion: v }), /Neon rejected the API key \(401\) while creating branch dev: check nextjs-infra:neonApiKey or NEON_API_KEY/);
+      await assert.rejects(create(p, { projectId, name: "dev", protected: false, providerVersion: v }), /Neon rejected the API key \(401\) while creating branch dev: check nextjs-infra:neonApiKey or NEON_API_KEY/);
       assert.equal(fake.log.length, 1);
     });
 
@@ -114,7 +121,7 @@ describe("Neon providers against the fake Neon API", function () {
         op.error = "storage quota exceeded";
         return [status, out];
       };
-      await assert.rejects(p.create({ projectId, name: "dev", protected: false, providerVersion: v }), /ended failed: storage quota exceeded/);
+      await assert.rejects(create(p, { projectId, name: "dev", protected: false, providerVersion: v }), /ended failed: storage quota exceeded/);
     });
 
     it("checks inputs before anything is sent", async () => {
@@ -138,24 +145,24 @@ describe("Neon providers against the fake Neon API", function () {
   describe("Endpoint", () => {
     it("creates on a new branch, updates, deletes", async () => {
       const { projectId } = fake.seedProject();
-      const branch = await (await provider(new BranchProvider())).create({ projectId, name: "dev", protected: false, providerVersion: v });
+      const branch = await create((await provider(new BranchProvider())), { projectId, name: "dev", protected: false, providerVersion: v });
       const p = await provider(new EndpointProvider());
-      const created = await p.create({ projectId, branchId: branch.id, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300, providerVersion: v });
+      const created = await create(p, { projectId, branchId: branch.id, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300, providerVersion: v });
       assert.equal(created.outs.adopted, false);
       assert.match(created.outs.host, /^ep-.*\.neon\.tech$/);
       const updated = await p.update(created.id, created.outs, { ...created.outs, maxCu: 2 });
       assert.equal(fake.endpoints.get(created.id)?.autoscaling_limit_max_cu, 2);
       assert.equal(updated.outs?.maxCu, 2);
       fake.endpoints.get(created.id)!.suspend_timeout_seconds = 60;
-      assert.equal((await p.read(created.id, updated.outs!)).props?.suspendTimeoutSeconds, 60);
-      await p.delete(created.id, updated.outs!);
+      assert.equal((await p.read(created.id, updated.outs)).props?.suspendTimeoutSeconds, 60);
+      await p.delete(created.id, updated.outs);
       assert.equal(fake.endpoints.has(created.id), false);
     });
 
     it("adopts the endpoint a branch already has and leaves it on delete", async () => {
       const { projectId, branchId, endpointId } = fake.seedProject();
       const p = await provider(new EndpointProvider());
-      const created = await p.create({ projectId, branchId, minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0, providerVersion: v });
+      const created = await create(p, { projectId, branchId, minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0, providerVersion: v });
       assert.equal(created.id, endpointId);
       assert.equal(created.outs.adopted, true);
       assert.equal(fake.endpoints.get(endpointId)?.autoscaling_limit_max_cu, 4);
@@ -164,7 +171,7 @@ describe("Neon providers against the fake Neon API", function () {
     });
 
     it("rejects impossible compute sizes", async () => {
-      const { failures } = await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 3, maxCu: 0.3, suspendTimeoutSeconds: 5, providerVersion: v } as never);
+      const { failures } = await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 3, maxCu: 0.3, suspendTimeoutSeconds: 5, providerVersion: v });
       assert.deepEqual(failures?.map((f) => f.property), ["maxCu", "minCu"]);
     });
   });
@@ -173,16 +180,16 @@ describe("Neon providers against the fake Neon API", function () {
     it("creates a role with a secret password, and a database it owns", async () => {
       const { projectId, branchId } = fake.seedProject();
       const roles = await provider(new RoleProvider());
-      const role = await roles.create({ projectId, branchId, name: "app", providerVersion: v });
+      const role = await create(roles, { projectId, branchId, name: "app", providerVersion: v });
       assert.equal(role.outs.adopted, false);
       assert.equal(role.outs.password, fake.roles.get(`${branchId}/app`)?.password);
       const dbs = await provider(new DatabaseProvider());
-      const db = await dbs.create({ projectId, branchId, name: "app", ownerName: "app", providerVersion: v });
+      const db = await create(dbs, { projectId, branchId, name: "app", ownerName: "app", providerVersion: v });
       assert.equal(fake.databases.get(`${branchId}/app`)?.owner_name, "app");
       fake.databases.get(`${branchId}/app`)!.owner_name = "neondb_owner";
       const drifted = await dbs.read(db.id, db.outs);
       assert.equal(drifted.props?.ownerName, "neondb_owner");
-      await dbs.update(db.id, drifted.props!, db.outs);
+      await dbs.update(db.id, drifted.props, db.outs);
       assert.equal(fake.databases.get(`${branchId}/app`)?.owner_name, "app");
       await dbs.delete(db.id, db.outs);
       await roles.delete(role.id, role.outs);
@@ -194,16 +201,16 @@ describe("Neon providers against the fake Neon API", function () {
     it("adopts a role inherited from the parent and gives it a new password", async () => {
       const { projectId, branchId: main } = fake.seedProject();
       const roles = await provider(new RoleProvider());
-      const parentRole = await roles.create({ projectId, branchId: main, name: "app", providerVersion: v });
-      const child = await (await provider(new BranchProvider())).create({ projectId, name: "dev", parentId: main, protected: false, providerVersion: v });
-      const inherited = await roles.create({ projectId, branchId: child.id, name: "app", providerVersion: v });
+      const parentRole = await create(roles, { projectId, branchId: main, name: "app", providerVersion: v });
+      const child = await create((await provider(new BranchProvider())), { projectId, name: "dev", parentId: main, protected: false, providerVersion: v });
+      const inherited = await create(roles, { projectId, branchId: child.id, name: "app", providerVersion: v });
       assert.equal(inherited.outs.adopted, true);
       assert.notEqual(inherited.outs.password, parentRole.outs.password, "a child branch never shares its parent's password");
       assert.equal(fake.roles.get(`${main}/app`)?.password, parentRole.outs.password, "the parent keeps its password");
       await roles.delete(inherited.id, inherited.outs);
       assert.ok(fake.roles.has(`${child.id}/app`), "an inherited role goes with its branch");
       const dbs = await provider(new DatabaseProvider());
-      const db = await dbs.create({ projectId, branchId: child.id, name: "neondb", ownerName: "neondb_owner", providerVersion: v });
+      const db = await create(dbs, { projectId, branchId: child.id, name: "neondb", ownerName: "neondb_owner", providerVersion: v });
       assert.equal(db.outs.adopted, true);
     });
 
@@ -218,14 +225,14 @@ describe("Neon providers against the fake Neon API", function () {
   describe("Project", () => {
     it("creates, reads, updates and deletes", async () => {
       const p = await provider(new ProjectProvider());
-      const created = await p.create({ name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 86400, providerVersion: v });
+      const created = await create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 86400, providerVersion: v });
       assert.equal(created.outs.projectId, created.id);
       fake.projects.get(created.id)!.history_retention_seconds = 3600;
       const read = await p.read(created.id, created.outs);
       assert.equal(read.props?.historyRetentionSeconds, 3600);
-      const diff = await p.diff(created.id, read.props!, created.outs);
+      const diff = await p.diff(created.id, read.props, created.outs);
       assert.deepEqual(diff, { changes: true, replaces: [] });
-      await p.update(created.id, read.props!, created.outs);
+      await p.update(created.id, read.props, created.outs);
       assert.equal(fake.projects.get(created.id)?.history_retention_seconds, 86400);
       assert.deepEqual(await p.diff(created.id, created.outs, { ...created.outs, regionId: "aws-us-east-2" }), { changes: true, replaces: ["regionId"] });
       await p.delete(created.id);
@@ -257,18 +264,18 @@ describe("Neon providers against the fake Neon API", function () {
       const project = await revive(new ProjectProvider());
       assert.ok(!project.text.includes(fake.apiKey), "the API key is not in the closure");
       assert.deepEqual((await project.provider.check({} as never, { name: "x", regionId: "Bad", pgVersion: 9, historyRetentionSeconds: 0, providerVersion: v })).failures?.map((f) => f.property), ["regionId", "pgVersion"]);
-      const projectId = (await project.provider.create({ name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v })).id;
+      const projectId = (await create(project.provider, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v })).id;
       fake.pollsPerOperation = 3;
 
       const branches = (await revive(new BranchProvider())).provider;
-      const branch = await branches.create({ projectId, name: "dev", protected: false, providerVersion: v });
+      const branch = await create(branches, { projectId, name: "dev", protected: false, providerVersion: v });
       const endpoints = (await revive(new EndpointProvider())).provider;
       assert.deepEqual((await endpoints.check({} as never, { projectId, branchId: branch.id, minCu: 0.3, maxCu: 1, suspendTimeoutSeconds: 0, providerVersion: v })).failures?.map((f) => f.property), ["minCu"]);
-      await endpoints.create({ projectId, branchId: branch.id, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 0, providerVersion: v });
+      await create(endpoints, { projectId, branchId: branch.id, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 0, providerVersion: v });
       const roles = (await revive(new RoleProvider())).provider;
-      const role = await roles.create({ projectId, branchId: branch.id, name: "app", providerVersion: v });
+      const role = await create(roles, { projectId, branchId: branch.id, name: "app", providerVersion: v });
       const dbs = (await revive(new DatabaseProvider())).provider;
-      await dbs.create({ projectId, branchId: branch.id, name: "app", ownerName: role.outs.name, providerVersion: v });
+      await create(dbs, { projectId, branchId: branch.id, name: "app", ownerName: role.outs.name, providerVersion: v });
       assert.ok(fake.databases.has(`${branch.id}/app`));
       assert.ok(polls() >= 3);
     });

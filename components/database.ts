@@ -1,0 +1,122 @@
+/**
+ * AppDatabase: the stack's Postgres and its two connection strings — pooled for the
+ * app, direct for migrations — both secret. Neon for every deployed profile (a branch
+ * per stack); Postgres inside the cluster for `local`. Callers see the same outputs
+ * either way, so a future official Neon provider can replace the dynamic one here alone.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { LocalPostgres } from "./local-postgres";
+import { NeonBranch, NeonDatabase, NeonEndpoint, NeonProject, NeonRole } from "./neon";
+
+/** Neon: the project (adopted by id, or created), this stack's branch and its compute. */
+export interface NeonArgs {
+  /** Adopt this project. Conflicts with `createProject`. */
+  readonly projectId?: pulumi.Input<string>;
+  /** Create the project (the prod stack, once). Conflicts with `projectId`. */
+  readonly createProject?: { name: string; regionId: string; pgVersion: number; historyRetentionSeconds: number };
+  readonly branch: {
+    /** @example "dev", "preview/pr-42" */
+    name: string;
+    /** Use the project's default branch (prod). */
+    adoptDefault: boolean;
+    /** Parent branch by name. @default the default branch */
+    parentName?: string;
+    /** Neon's protected flag. */
+    protected: boolean;
+    /** RFC 3339 expiry, for previews: Neon deletes the branch even if every workflow fails. */
+    expiresAt?: string;
+  };
+  readonly compute: { minCu: number; maxCu: number; suspendTimeoutSeconds: number };
+}
+
+/** Arguments of `AppDatabase`: exactly one of `neon` and `local`. */
+export interface AppDatabaseArgs {
+  readonly neon?: NeonArgs;
+  /** In-cluster Postgres. */
+  readonly local?: { namespace: pulumi.Input<string>; image: string; storage?: string; skipAwait?: boolean };
+  /** Database name. @default "app" */
+  readonly name?: string;
+  /** Owner role the app connects as. @default "app" */
+  readonly role?: string;
+  /**
+   * Keep the data whatever happens: `protect` and `retainOnDelete` on the project,
+   * branch and database, so `pulumi destroy` cannot drop production data. @default false
+   */
+  readonly retain?: boolean;
+}
+
+/** The Neon host of the connection pooler: `-pooler` after the endpoint id. */
+export function poolerHost(host: string): string {
+  const [first, ...rest] = host.split(".");
+  return [`${first}-pooler`, ...rest].join(".");
+}
+
+/**
+ * A preview's expiry: the start of the UTC day `ttlDays` from today. Rounded to the day
+ * so that a second `up` on the same day changes nothing, while a push on a later day
+ * extends a branch that is still in use.
+ */
+export function previewExpiry(ttlDays: number, now: Date = new Date()): string {
+  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return new Date(day + ttlDays * 86_400_000).toISOString().replace(".000Z", "Z");
+}
+
+/** The stack's database. */
+export class AppDatabase extends pulumi.ComponentResource {
+  /** Pooled connection string for the app (`DATABASE_URL`); secret. */
+  readonly databaseUrl: pulumi.Output<string>;
+  /** Direct connection string for migrations (`DIRECT_URL`); secret. */
+  readonly directUrl: pulumi.Output<string>;
+  /** Host the app connects to. */
+  readonly host: pulumi.Output<string>;
+  /** Neon branch id and name (undefined for local Postgres). */
+  readonly branchId?: pulumi.Output<string>;
+  readonly branchName?: pulumi.Output<string>;
+  /** Neon project id (for the other stacks' `neon.projectId`). */
+  readonly projectId?: pulumi.Output<string>;
+
+  constructor(name: string, args: AppDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("nextjs-infra:database:AppDatabase", name, {}, opts);
+    if ((args.neon === undefined) === (args.local === undefined)) {
+      throw new pulumi.ResourceError("AppDatabase needs exactly one of `neon` and `local`", this);
+    }
+    const database = args.name ?? "app";
+    const role = args.role ?? "app";
+    if (args.local) {
+      const pg = new LocalPostgres(`${name}-postgres`, { ...args.local, database, role }, { parent: this });
+      this.databaseUrl = pg.url;
+      this.directUrl = pg.url;
+      this.host = pg.host;
+    } else {
+      const neon = this.createNeon(name, args.neon!, database, role, args.retain ?? false);
+      this.databaseUrl = neon.pooled;
+      this.directUrl = neon.direct;
+      this.host = neon.host;
+      this.branchId = neon.branchId;
+      this.branchName = neon.branchName;
+      this.projectId = neon.projectId;
+    }
+    this.registerOutputs({ databaseUrl: this.databaseUrl, directUrl: this.directUrl, host: this.host, branchId: this.branchId, branchName: this.branchName, projectId: this.projectId });
+  }
+
+  private createNeon(name: string, args: NeonArgs, database: string, roleName: string, retain: boolean) {
+    if ((args.projectId === undefined) === (args.createProject === undefined)) {
+      throw new pulumi.ResourceError("AppDatabase `neon` needs exactly one of `projectId` and `createProject`", this);
+    }
+    const keep = { parent: this, protect: retain, retainOnDelete: retain };
+    const projectId = args.createProject ? new NeonProject(`${name}-project`, args.createProject, keep).projectId : pulumi.output(args.projectId!);
+    const branch = new NeonBranch(`${name}-branch`, { projectId, ...args.branch }, keep);
+    const endpoint = new NeonEndpoint(`${name}-endpoint`, { projectId, branchId: branch.branchId, ...args.compute }, { parent: this, retainOnDelete: retain });
+    const role = new NeonRole(`${name}-role`, { projectId, branchId: branch.branchId, name: roleName }, { parent: this, retainOnDelete: retain });
+    const db = new NeonDatabase(`${name}-database`, { projectId, branchId: branch.branchId, name: database, ownerName: role.name }, keep);
+    const url = (host: pulumi.Input<string>) => pulumi.secret(pulumi.interpolate`postgresql://${role.name}:${role.password}@${host}/${db.name}?sslmode=require`);
+    return {
+      projectId,
+      branchId: branch.branchId,
+      branchName: branch.name,
+      host: endpoint.host,
+      direct: url(endpoint.host),
+      pooled: url(endpoint.host.apply(poolerHost)),
+    };
+  }
+}
