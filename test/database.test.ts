@@ -1,0 +1,68 @@
+import { strict as assert } from "assert";
+import { isSecretValue, RecordingMocks, secretOf, useMocks, valueOf } from "./mocks";
+
+describe("AppDatabase", () => {
+  let mocks: RecordingMocks;
+  let mod: typeof import("../components/database");
+
+  beforeEach(async () => {
+    mocks = await useMocks("dev");
+    mod = await import("../components/database");
+  });
+
+  const neon = {
+    projectId: "cool-pond-12345678",
+    branch: { name: "dev", adoptDefault: false, protected: false },
+    compute: { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 },
+  };
+
+  it("derives the pooler host Neon documents", () => {
+    assert.equal(mod.poolerHost("ep-cool-a1b2.eu-central-1.aws.neon.tech"), "ep-cool-a1b2-pooler.eu-central-1.aws.neon.tech");
+  });
+
+  it("rounds a preview's expiry to the UTC day, so a same-day `up` changes nothing", () => {
+    const morning = mod.previewExpiry(7, new Date("2026-11-26T01:00:00Z"));
+    const evening = mod.previewExpiry(7, new Date("2026-11-26T23:59:00Z"));
+    assert.equal(morning, "2026-12-03T00:00:00Z");
+    assert.equal(evening, morning);
+    assert.equal(mod.previewExpiry(7, new Date("2026-11-27T00:00:01Z")), "2026-12-04T00:00:00Z");
+  });
+
+  it("builds secret connection strings from the role's secret password", async () => {
+    const db = new mod.AppDatabase("db", { neon });
+    assert.equal(await secretOf(db.databaseUrl), true);
+    assert.equal(await secretOf(db.directUrl), true);
+    assert.match(await valueOf(db.databaseUrl), /^postgresql:\/\/app:npg_R0lePassw0rd@ep-quiet-sun-a1b2c3d4-pooler\./);
+    await mocks.settle();
+    assert.deepEqual(
+      mocks.registrations.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/neon:")).map((r) => r.type.split(":").pop()).sort(),
+      ["Branch", "Database", "Endpoint", "Role"],
+    );
+    assert.ok(typeof mocks.one("pulumi-nodejs:dynamic/neon:Branch").inputs.providerVersion === "string", "a provider version input lets code changes reach state");
+  });
+
+  it("keeps everything that holds data when asked to retain (prod)", async () => {
+    new mod.AppDatabase("db", { neon: { ...neon, branch: { name: "main", adoptDefault: true, protected: true } }, retain: true });
+    await mocks.settle();
+    for (const kind of ["Branch", "Database"]) {
+      const r = mocks.one(`pulumi-nodejs:dynamic/neon:${kind}`);
+      assert.deepEqual([r.options.protect, r.options.retainOnDelete], [true, true], kind);
+    }
+    assert.equal(mocks.one("pulumi-nodejs:dynamic/neon:Endpoint").options.retainOnDelete, true);
+  });
+
+  it("runs Postgres in the namespace with a generated, secret password", async () => {
+    const db = new mod.AppDatabase("db", { local: { namespace: "web-local", image: `postgres@sha256:${"e".repeat(64)}` } });
+    assert.equal(await secretOf(db.databaseUrl), true);
+    assert.equal(await valueOf(db.host), "postgres.web-local.svc.cluster.local");
+    await mocks.settle();
+    const creds = mocks.registrations.find((r) => r.name === "db-postgres-credentials")!;
+    assert.ok(isSecretValue(creds.raw.stringData));
+    assert.equal(mocks.one("random:index/randomPassword:RandomPassword").inputs.special, false, "URL-safe password");
+  });
+
+  it("needs exactly one backend, and one way to find the Neon project", () => {
+    assert.throws(() => new mod.AppDatabase("a", {}), /exactly one of `neon` and `local`/);
+    assert.throws(() => new mod.AppDatabase("b", { neon: { ...neon, projectId: undefined } }), /exactly one of `projectId` and `createProject`/);
+  });
+});
