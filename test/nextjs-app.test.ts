@@ -4,7 +4,10 @@ import { allStrings, isSecretValue, RecordingMocks, useMocks, valueOf } from "./
 import type { NextjsAppArgs } from "../components/nextjs-app";
 
 const IMAGE = `ghcr.io/acme/web@sha256:${"c".repeat(64)}`;
+// Fake credentials that the tests look for, to prove they never leak into plain fields.
+// secretlint-disable-next-line
 const DB = "postgresql://app:pw-9f8e7d@pooler.example/app";
+// secretlint-disable-next-line
 const DIRECT = "postgresql://app:pw-9f8e7d@direct.example/app";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
