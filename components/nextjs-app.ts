@@ -45,8 +45,13 @@ export interface NextjsAppArgs {
   readonly databaseUrl: pulumi.Input<string>;
   /** Direct connection string for migrations (`DIRECT_URL`); a secret. @default `databaseUrl` */
   readonly directUrl?: pulumi.Input<string>;
-  /** Names of Secrets in the namespace whose keys become env (e.g. synced from Doppler). @default [] */
+  /**
+   * Names of Secrets in the namespace whose keys become env (e.g. synced from Doppler).
+   * The database Secret comes after them, so its URLs always win. @default []
+   */
   readonly secretEnvFrom?: pulumi.Input<string>[];
+  /** Annotations on the Deployment itself, e.g. the Doppler operator's reload marker. @default {} */
+  readonly deploymentAnnotations?: Record<string, string>;
   /** A digest of the `secretEnvFrom` contents, so a change there rolls the pods. */
   readonly secretEnvChecksum?: pulumi.Input<string>;
   /** Health paths. @default "/api/health?probe=liveness" and "/api/health?probe=readiness" */
@@ -103,10 +108,11 @@ export class NextjsApp extends pulumi.ComponentResource {
     };
     const secret = new k8s.core.v1.Secret(`${name}-database`, { metadata: { namespace, labels: labels(args.appName, args.stack, "server") }, type: "Opaque", stringData: secretData }, { parent: this });
 
+    // Later sources win on a duplicate key: the program's own database URLs come last.
     const envFrom = [
       { configMapRef: { name: config.metadata.name } },
-      { secretRef: { name: secret.metadata.name } },
       ...(args.secretEnvFrom ?? []).map((n) => ({ secretRef: { name: n } })),
+      { secretRef: { name: secret.metadata.name } },
     ];
     const awaitAnnotations = args.skipAwait ? { [SKIP_AWAIT]: "true" } : undefined;
 
@@ -127,7 +133,8 @@ export class NextjsApp extends pulumi.ComponentResource {
       })),
     );
 
-    const deployment = this.createDeployment(name, args, port, namespace, sa.metadata.name, envFrom, rollout, awaitAnnotations, job);
+    const deploymentAnnotations = { ...args.deploymentAnnotations, ...awaitAnnotations };
+    const deployment = this.createDeployment(name, args, port, namespace, sa.metadata.name, envFrom, rollout, Object.keys(deploymentAnnotations).length ? deploymentAnnotations : undefined, job);
     const service = new k8s.core.v1.Service(
       `${name}-service`,
       {

@@ -1,3 +1,5 @@
 export * from "./profiles";
 export * from "./settings";
+export * from "./types";
+export { SettingsError, show } from "./errors";
 export { ConfigSchema, SECRET_KEYS } from "./schema";

@@ -5,18 +5,22 @@
  */
 
 /** The profiles a stack can run under. */
-export const PROFILES = ["local", "dev", "prod", "preview"] as const;
+export const PROFILES = ["local", "dev", "prod", "preview", "cluster"] as const;
 export type Profile = (typeof PROFILES)[number];
+/** Profiles that deploy the app (every one but `cluster`, which installs cluster add-ons). */
+export type AppProfile = Exclude<Profile, "cluster">;
 
 /** Stack names whose profile is implied by the name itself. */
 const RESERVED_STACKS: Readonly<Record<string, Profile>> = { local: "local", dev: "dev", prod: "prod" };
 
 /** A pull request stack: `pr-` and a pull request number without leading zeros. */
 export const PREVIEW_STACK = /^pr-([1-9][0-9]*)$/;
+/** A cluster add-on stack, one per cluster: `cluster-<name>`. */
+export const CLUSTER_STACK = /^cluster-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** What a stack name may look like, for error messages. */
 export const VALID_STACK_FORMS =
-  "`local`, `dev`, `prod`, `pr-<pull request number>` (e.g. `pr-42`), " +
+  "`local`, `dev`, `prod`, `pr-<pull request number>` (e.g. `pr-42`), `cluster-<name>` (cluster add-ons), " +
   "or any other name with `nextjs-infra:profile` set to one of " +
   PROFILES.map((p) => `\`${p}\``).join(", ");
 
@@ -39,13 +43,16 @@ export function resolveProfile(stack: string, configured: string | undefined): P
   }
   const wanted = configured as Profile | undefined;
   const preview = PREVIEW_STACK.exec(stack);
-  const implied: Profile | undefined = preview ? "preview" : RESERVED_STACKS[stack];
+  const implied: Profile | undefined = preview ? "preview" : CLUSTER_STACK.test(stack) ? "cluster" : RESERVED_STACKS[stack];
   if (implied && wanted && wanted !== implied) {
     return {
       ok: false,
       key: "profile",
       message: `got "${wanted}", but stack "${stack}" always runs the "${implied}" profile; remove the key or rename the stack`,
     };
+  }
+  if (wanted === "cluster" && !implied) {
+    return { ok: false, key: "profile", message: `got "cluster" for stack "${stack}"; cluster add-on stacks must be named cluster-<name>, e.g. cluster-eu1` };
   }
   if (wanted === "preview" && !preview) {
     return {
@@ -101,7 +108,7 @@ const noBudget = { enabled: false, minAvailable: 1 };
  *   `prod` deploys a digest promoted from dev, and previews rebuild on `up` anyway.
  * - `prod` alone runs two or more replicas with an autoscaler and a disruption budget.
  */
-export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
+export const PROFILE_DEFAULTS: Readonly<Record<AppProfile, ProfileDefaults>> = {
   local: {
     replicas: 1,
     logLevel: "debug",

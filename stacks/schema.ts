@@ -207,6 +207,46 @@ export const PostgresConfig = z
   })
   .partial();
 
+/** `nextjs-infra:doppler` — where the stack's secrets live and how they reach the cluster. */
+export const DopplerConfig = z
+  .strictObject({
+    project: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: "a Doppler project slug such as \"web\"" }),
+    environment: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: "a Doppler environment slug such as dev or prd" }),
+    config: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: "a Doppler config name such as dev or prd" }),
+    sync: z.enum(["snapshot", "operator"], { error: "snapshot (Pulumi copies the config into a Secret) or operator (the Doppler operator syncs it)" }),
+  })
+  .partial();
+
+/** `nextjs-infra:github` — the GitHub Actions environment of a long-lived stack. */
+export const GithubConfig = z
+  .strictObject({
+    enabled: z.boolean({ error: "true or false" }),
+    repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: "owner/name of the app's repository, e.g. acme/web" }),
+    environment: z.string().regex(/^[A-Za-z0-9 ._-]{1,255}$/, { error: "a GitHub environment name such as production" }),
+    reviewers: z
+      .strictObject({
+        users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "GitHub user logins" })).max(6, { error: "at most 6 reviewers (GitHub's limit)" }),
+        teams: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: "team slugs of the repository's organization" })).max(6, { error: "at most 6 reviewers (GitHub's limit)" }),
+      })
+      .partial(),
+  })
+  .partial();
+
+/** `nextjs-infra:secrets` — secrets Pulumi owns. */
+export const SecretsConfig = z
+  .strictObject({
+    /** Change it (e.g. to the date) to rotate NEXTAUTH_SECRET on the next `up`. */
+    rotation: z.string().min(1, { error: "any non-empty keeper, e.g. 2026-11" }),
+  })
+  .partial();
+
+/** `nextjs-infra:cluster` — add-ons a `cluster-<name>` stack installs. */
+const addon = z.strictObject({ enabled: z.boolean({ error: "true or false" }), version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: "a chart version such as 1.6.1" }) }).partial();
+export const ClusterConfig = z.strictObject({ dopplerOperator: addon, certManager: addon, ingressNginx: addon }).partial();
+
+/** Env-var-named map: the shape of `appSecrets`, `ciSecrets` and `previewCiSecrets`. */
+export const SecretMap = z.record(z.string().regex(ENV_NAME, { error: "names in UPPER_SNAKE_CASE" }), z.string({ error: "string values" }));
+
 /** Every plain (non-secret) key a stack may set, without the namespace. */
 export const ConfigSchema = z
   .strictObject({
@@ -223,6 +263,10 @@ export const ConfigSchema = z
     neon: NeonConfig,
     database: DatabaseConfig,
     postgres: PostgresConfig,
+    doppler: DopplerConfig,
+    github: GithubConfig,
+    secrets: SecretsConfig,
+    cluster: ClusterConfig,
     /** Neon API base URL, read by the Neon provider; for proxies and test doubles. */
     neonApiUrl: z.url({ protocol: /^https?$/, error: "an http(s) URL of the Neon API v2" }),
   })
@@ -238,6 +282,21 @@ export const SECRET_KEYS = {
   registryPassword: { example: "pulumi config set --secret registryPassword <token>" },
   /** Neon API key; the Neon provider reads it at run time (or `NEON_API_KEY`). */
   neonApiKey: { example: "pulumi config set --secret neonApiKey <key> (or export NEON_API_KEY)" },
+  /** local profile: the app's own secrets (e.g. SENTRY_DSN), instead of Doppler. */
+  appSecrets: { example: "pulumi config set --secret --path appSecrets.SENTRY_DSN <value>" },
+  /** Extra secrets of the stack's GitHub environment (e.g. PULUMI_ACCESS_TOKEN, KUBECONFIG). */
+  ciSecrets: { example: "pulumi config set --secret --path ciSecrets.PULUMI_ACCESS_TOKEN <token>" },
+  /** Repository secrets the preview workflow needs; set on the dev stack only. */
+  previewCiSecrets: { example: "pulumi config set --secret --path previewCiSecrets.NEON_API_KEY <key>" },
+} as const;
+
+/** Secret keys that hold a map of secrets rather than one value. */
+export const SECRET_MAP_KEYS: readonly SecretKey[] = ["appSecrets", "ciSecrets", "previewCiSecrets"];
+
+/** Provider credentials the program checks for (stack config secret, or the provider's env var). */
+export const PROVIDER_TOKENS = {
+  doppler: { key: "doppler:dopplerToken", env: "DOPPLER_TOKEN", example: "pulumi config set --secret doppler:dopplerToken <token> (or export DOPPLER_TOKEN)" },
+  github: { key: "github:token", env: "GITHUB_TOKEN", example: "pulumi config set --secret github:token <token> (or export GITHUB_TOKEN)" },
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 

@@ -60,6 +60,15 @@ export function allStrings(value: any): string[] {
   return [];
 }
 
+/** Strings in raw inputs that are NOT inside a secret wrapper: what would be plaintext in state. */
+export function plainStrings(raw: any): string[] {
+  if (isSecretValue(raw)) return [];
+  if (typeof raw === "string") return [raw];
+  if (Array.isArray(raw)) return raw.flatMap(plainStrings);
+  if (raw && typeof raw === "object") return Object.values(raw).flatMap(plainStrings);
+  return [];
+}
+
 /** Deterministic fake digest for a build. */
 export function fakeDigest(seed: string): string {
   let hex = "";
@@ -72,6 +81,9 @@ export const FAKE = {
   neonHost: "ep-quiet-sun-a1b2c3d4.eu-central-1.aws.neon.tech",
   neonPassword: "npg_R0lePassw0rd",
   localPassword: "LocalGeneratedPassw0rd",
+  dopplerToken: "dp-st-fake-service-token",
+  /** A secret people own, as Doppler would return it. */
+  sentryDsn: "https://public-key@o1.ingest.example/42",
 };
 
 /** Outputs a real provider would add to the inputs, per type token. */
@@ -82,6 +94,7 @@ const PROVIDER_OUTPUTS: Record<string, (name: string) => Record<string, unknown>
   "pulumi-nodejs:dynamic/neon:Endpoint": () => ({ endpointId: "ep-quiet-sun-a1b2c3d4", host: FAKE.neonHost, adopted: false }),
   "pulumi-nodejs:dynamic/neon:Role": () => ({ password: FAKE.neonPassword, adopted: false }),
   "random:index/randomPassword:RandomPassword": () => ({ result: FAKE.localPassword }),
+  "doppler:index/serviceToken:ServiceToken": () => ({ key: FAKE.dopplerToken }),
 };
 
 /** Records registrations; throws on any invoke a test did not declare. */
@@ -90,6 +103,18 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   /** Options by `type::name`, captured from the request before the mock sees it. */
   readonly options = new Map<string, Registration["options"]>();
   private readonly invokes = new Map<string, InvokeHandler>();
+
+  /** Answers the provider functions the whole program calls, as the real services would. */
+  withServiceInvokes(): this {
+    return this.onInvoke("doppler:index/getSecrets:getSecrets", (inputs) => ({
+      id: `${inputs.project}/${inputs.config}`,
+      project: inputs.project,
+      config: inputs.config,
+      map: { SENTRY_DSN: FAKE.sentryDsn, DOPPLER_PROJECT: inputs.project, DOPPLER_CONFIG: inputs.config, DOPPLER_ENVIRONMENT: "dev" },
+    }))
+      .onInvoke("github:index/getUser:getUser", (inputs) => ({ id: String(1000 + inputs.username.length), login: inputs.username }))
+      .onInvoke("github:index/getTeam:getTeam", (inputs) => ({ id: String(2000 + inputs.slug.length), slug: inputs.slug }));
+  }
 
   /** Declares the answer to one invoke token. */
   onInvoke(token: string, handler: InvokeHandler): this {
@@ -110,7 +135,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     return { id: `${args.name}-id`, state };
   }
 
+  /** Invokes made, in order. */
+  readonly calls: { token: string; inputs: any }[] = [];
+
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    this.calls.push({ token: args.token, inputs: unwrap(args.inputs) });
     const handler = this.invokes.get(args.token);
     if (!handler) throw new Error(`unexpected invoke ${args.token} (declare it with onInvoke)`);
     return handler(args.inputs);

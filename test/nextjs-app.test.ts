@@ -126,7 +126,7 @@ describe("NextjsApp", () => {
       assert.ok(!allStrings(workload.inputs).some((v) => v.includes("pw-9f8e7d")), `${workload.type} carries no secret value`);
       assert.deepEqual(
         c.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name),
-        ["web-config-abc123", "web-database-abc123", "web-doppler"],
+        ["web-config-abc123", "web-doppler", "web-database-abc123"],
       );
     }
   });

@@ -1,15 +1,15 @@
 import { strict as assert } from "assert";
-import { allStrings, committedConfig, FAKE, fakeDigest, isSecretValue, RecordingMocks, renderProgram, secretOf, useMocks, valueOf } from "./mocks";
+import { committedConfig, FAKE, fakeDigest, isSecretValue, plainStrings, RecordingMocks, renderProgram, secretOf, useMocks, valueOf } from "./mocks";
 
-const SECRETS = { neonApiKey: "neon-key-Zq8-very-secret" };
-const SECRET_VALUES = ["Zq8-very-secret", FAKE.neonPassword, FAKE.localPassword];
+const SECRETS = { neonApiKey: "neon-key-Zq8-very-secret", "doppler:dopplerToken": "dp.pt.Zq8-doppler", "github:token": "ghp-Zq8-github" };
+const SECRET_VALUES = ["Zq8-", FAKE.neonPassword, FAKE.localPassword, FAKE.dopplerToken, FAKE.sentryDsn];
 const NEON = (kind: string) => `pulumi-nodejs:dynamic/neon:${kind}`;
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
 /** Renders index.ts for a stack with its committed config plus `extra`. */
 async function program(stack: string, extra: Record<string, unknown> = {}, opts: { preview?: boolean; secrets?: Record<string, string> } = {}) {
-  const mocks = await useMocks(stack, { ...committedConfig(stack), ...extra }, opts.secrets ?? SECRETS, opts);
+  const mocks = (await useMocks(stack, { ...committedConfig(stack), ...extra }, opts.secrets ?? SECRETS, opts)).withServiceInvokes();
   const outputs = await renderProgram();
   await valueOf(outputs.namespace);
   await mocks.settle();
@@ -152,13 +152,10 @@ describe("the whole program", () => {
       const { mocks, outputs } = await program(stack);
       assert.equal(await secretOf(outputs.databaseUrl), true, "the exported connection string is secret");
       for (const r of mocks.registrations) {
-        if (r.type === "kubernetes:core/v1:Secret") {
-          assert.ok(isSecretValue(r.raw.stringData));
-          continue;
-        }
-        const leaked = allStrings(r.inputs).filter((v) => SECRET_VALUES.some((secret) => v.includes(secret)));
+        const leaked = plainStrings(r.raw).filter((v) => SECRET_VALUES.some((secret) => v.includes(secret)));
         assert.deepEqual(leaked, [], `${r.type} ${r.name} holds a secret in plaintext`);
       }
+      for (const r of mocks.ofType("kubernetes:core/v1:Secret")) assert.ok(isSecretValue(r.raw.stringData), `${r.name} data is secret`);
       for (const d of [...mocks.ofType(DEPLOYMENT), ...mocks.ofType("kubernetes:batch/v1:Job")]) {
         for (const c of d.inputs.spec.template.spec.containers) {
           assert.equal(c.env, undefined, "no literal env values");
@@ -167,6 +164,57 @@ describe("the whole program", () => {
       }
     });
   }
+
+  it("wires Doppler and the GitHub environment for dev", async () => {
+    const { mocks, outputs } = await program("dev");
+    assert.equal(await valueOf(outputs.dopplerConfig), "dev");
+    assert.equal(mocks.ofType("doppler:index/branchConfig:BranchConfig").length, 0);
+    const written = mocks.ofType("doppler:index/secret:Secret").map((r) => r.inputs.name).sort();
+    assert.deepEqual(written, ["DATABASE_URL", "DIRECT_URL", "NEXTAUTH_SECRET", "NEXTAUTH_URL"]);
+    const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec.containers[0];
+    assert.deepEqual(pod.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name), ["web-config-abc123", "web-env", "web-database-abc123"]);
+    const env = mocks.one("github:index/repositoryEnvironment:RepositoryEnvironment").inputs;
+    assert.deepEqual([env.repository, env.environment, env.reviewers], ["web", "dev", undefined]);
+    const vars = Object.fromEntries(mocks.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").map((r) => [r.inputs.variableName, r.inputs.value]));
+    assert.deepEqual(vars, { APP_URL: "https://dev.example.com", PULUMI_STACK: "dev" });
+    const secrets = mocks.ofType("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret").map((r) => r.inputs.secretName);
+    assert.deepEqual(secrets, ["DOPPLER_TOKEN"]);
+    assert.equal(mocks.one("pulumi:providers:github").inputs.owner, "acme");
+  });
+
+  it("gives production its reviewers and main-only policy", async () => {
+    const { mocks } = await program("prod");
+    const env = mocks.one("github:index/repositoryEnvironment:RepositoryEnvironment").inputs;
+    assert.equal(env.environment, "production");
+    assert.deepEqual(env.reviewers, [{ users: [], teams: [2008] }]);
+    assert.equal(mocks.one("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").inputs.branchPattern, "main");
+    assert.equal(mocks.ofType("doppler:index/secret:Secret")[0].inputs.config, "prd");
+  });
+
+  it("gives pr-42 a Doppler branch config and nothing on GitHub", async () => {
+    const { mocks } = await program("pr-42");
+    assert.deepEqual(mocks.one("doppler:index/branchConfig:BranchConfig").inputs, { project: "web", environment: "dev", name: "dev_pr_42" });
+    assert.equal(mocks.registrations.filter((r) => r.type.startsWith("github:") || r.type === "pulumi:providers:github").length, 0);
+  });
+
+  it("runs local without Doppler or GitHub", async () => {
+    const { mocks } = await program("local", {}, { secrets: { appSecrets: JSON.stringify({ SENTRY_DSN: FAKE.sentryDsn }) } });
+    assert.equal(mocks.registrations.filter((r) => r.type.startsWith("doppler:") || r.type.startsWith("github:")).length, 0);
+    const env = mocks.registrations.find((r) => r.name === "web-secrets-secret")!;
+    assert.equal(env.inputs.stringData.SENTRY_DSN, FAKE.sentryDsn);
+    assert.ok(isSecretValue(env.raw.stringData));
+  });
+
+  it("renders a cluster stack: add-ons only", async () => {
+    const mocks = (await useMocks("cluster-eu1", { "nextjs-infra:cluster": { certManager: { enabled: true, version: "1.16.1" } } }, {})).withServiceInvokes();
+    const outputs = await renderProgram();
+    assert.equal(outputs.stackProfile, "cluster");
+    assert.equal(outputs.url, undefined);
+    await mocks.settle();
+    const releases = mocks.ofType("kubernetes:helm.sh/v3:Release").map((r) => [r.inputs.chart, r.inputs.namespace, r.inputs.version]);
+    assert.deepEqual(releases, [["doppler-kubernetes-operator", "doppler-operator-system", undefined], ["cert-manager", "cert-manager", "1.16.1"]]);
+    assert.deepEqual(types(mocks), ["kubernetes:helm.sh/v3:Release", "nextjs-infra:cluster:ClusterAddons"]);
+  });
 
   it("fails on bad config before registering a single resource", async () => {
     const mocks = await useMocks("dev", { ...committedConfig("dev"), "nextjs-infra:app": { port: 80 } }, SECRETS);

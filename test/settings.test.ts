@@ -16,7 +16,11 @@ function resolve(
   const full = (k: string) => (k.includes(":") ? k : `${PROJECT}:${k}`);
   for (const [k, v] of Object.entries(config)) raw[full(k)] = typeof v === "string" ? v : JSON.stringify(v);
   for (const [k, v] of Object.entries({ ...secrets, ...plaintext })) raw[full(k)] = v;
-  return resolveSettings({ project: PROJECT, stack, config: raw, secretKeys: new Set(Object.keys(secrets).map(full)), env });
+  // Provider credentials come from the environment unless a test blanks them.
+  const fullEnv = { DOPPLER_TOKEN: "dp.st.x", GITHUB_TOKEN: "gh", ...env };
+  const s = resolveSettings({ project: PROJECT, stack, config: raw, secretKeys: new Set(Object.keys(secrets).map(full)), env: fullEnv });
+  assert.equal(s.role, "app");
+  return s;
 }
 
 /** Config that every non-local stack needs. */
@@ -24,6 +28,8 @@ const base = {
   image: { repository: "ghcr.io/acme/web" },
   ingress: { host: "dev.example.com", previewDomain: "preview.example.com" },
   neon: { projectId: "cool-pond-12345678" },
+  doppler: { project: "web" },
+  github: { repository: "acme/web" },
 };
 
 function failure(fn: () => unknown): SettingsError {
@@ -242,7 +248,7 @@ describe("settings: bad input fails before anything is created, naming the key",
     const err = failure(() => resolve("local", { appName: "Bad!", app: { port: 22, logLevel: "loud" } }, {}));
     assert.deepEqual(err.issues.map((i) => i.key).sort(), [`${PROJECT}:app.logLevel`, `${PROJECT}:app.port`, `${PROJECT}:appName`]);
     const late = failure(() => resolve("dev", { image: base.image, ingress: base.ingress }, {}));
-    assert.deepEqual(late.issues.map((i) => i.key), [`${PROJECT}:neon.projectId`, `${PROJECT}:neonApiKey`]);
+    assert.deepEqual(late.issues.map((i) => i.key), [`${PROJECT}:neon.projectId`, `${PROJECT}:neonApiKey`, `${PROJECT}:doppler.project`, `${PROJECT}:github.repository`]);
   });
 
   it("never echoes a secret value", () => {
@@ -255,5 +261,74 @@ describe("settings: bad input fails before anything is created, naming the key",
   it("ignores other namespaces (providers own them)", () => {
     const s = resolve("local", { "kubernetes:context": "kind-kind", "doppler:dopplerToken": "x" });
     assert.equal(s.profile, "local");
+  });
+});
+
+describe("settings: secrets, GitHub and cluster stacks", () => {
+  it("points each profile at its Doppler config", () => {
+    assert.deepEqual(resolve("dev", base).secrets.doppler, { project: "web", environment: "dev", config: "dev", branch: false, sync: "snapshot" });
+    assert.deepEqual(resolve("prod", base).secrets.doppler, { project: "web", environment: "prd", config: "prd", branch: false, sync: "snapshot" });
+    assert.deepEqual(resolve("pr-42", base).secrets.doppler, { project: "web", environment: "dev", config: "dev_pr_42", branch: true, sync: "snapshot" });
+    assert.equal(resolve("local").secrets.doppler, undefined);
+    assert.equal(resolve("prod", { ...base, doppler: { project: "web", sync: "operator" } }).secrets.doppler?.sync, "operator");
+  });
+
+  it("reads local app secrets from the secret config map, keeping values secret", async () => {
+    const s = resolve("local", {}, { appSecrets: JSON.stringify({ SENTRY_DSN: "https://k@o1.ingest.example/1" }) });
+    assert.deepEqual(Object.keys(s.secrets.local ?? {}), ["SENTRY_DSN"]);
+    assert.equal(await secretOf(s.secrets.local!.SENTRY_DSN), true);
+    assert.equal(resolve("local", { secrets: { rotation: "2026-11" } }).secrets.rotation, "2026-11");
+  });
+
+  it("gives dev and prod a GitHub environment, previews none", () => {
+    const dev = resolve("dev", base).github;
+    assert.deepEqual(dev && { ...dev, token: undefined }, {
+      owner: "acme", repository: "web", environment: "dev", reviewers: { users: [], teams: [] }, mainOnly: false, token: undefined, secrets: {}, repositorySecrets: {},
+    });
+    const prod = resolve("prod", { ...base, github: { repository: "acme/web", reviewers: { teams: ["platform"] } } }).github;
+    assert.deepEqual([prod?.environment, prod?.mainOnly, prod?.reviewers.teams], ["production", true, ["platform"]]);
+    assert.equal(resolve("pr-42", base).github, undefined);
+    assert.equal(resolve("local").github, undefined);
+  });
+
+  it("takes the GitHub token from config as a secret", async () => {
+    const s = resolve("dev", base, { neonApiKey: KEY, "github:token": "ghp_x" }, { GITHUB_TOKEN: "" });
+    assert.equal(await secretOf(s.github!.token!), true);
+  });
+
+  const bad: { what: string; stack: string; config: Record<string, unknown>; secrets?: Record<string, string>; plaintext?: Record<string, string>; env?: Record<string, string>; key: string; says: RegExp }[] = [
+    { what: "a missing Doppler project", stack: "dev", config: { ...base, doppler: {} }, key: `${PROJECT}:doppler.project`, says: /the Doppler project/ },
+    { what: "a missing Doppler token", stack: "dev", config: base, env: { DOPPLER_TOKEN: "" }, key: "doppler:dopplerToken", says: /pulumi config set --secret doppler:dopplerToken/ },
+    { what: "a Doppler token in plaintext", stack: "dev", config: base, plaintext: { "doppler:dopplerToken": "dp.pt.x" }, key: "doppler:dopplerToken", says: /got a plaintext value/ },
+    { what: "an unknown sync mode", stack: "dev", config: { ...base, doppler: { project: "web", sync: "push" } }, key: `${PROJECT}:doppler.sync`, says: /snapshot .* or operator/ },
+    { what: "a malformed owner/name", stack: "dev", config: { ...base, github: { repository: "acme" } }, key: `${PROJECT}:github.repository`, says: /got "acme", expected owner\/name/ },
+    { what: "reviewers on a non-production environment", stack: "dev", config: { ...base, github: { repository: "acme/web", reviewers: { users: ["octocat"] } } }, key: `${PROJECT}:github.reviewers`, says: /gate production only/ },
+    { what: "a missing GitHub token", stack: "prod", config: base, env: { GITHUB_TOKEN: "" }, key: "github:token", says: /GITHUB_TOKEN/ },
+    { what: "a GitHub environment on a preview", stack: "pr-3", config: { ...base, github: { enabled: true, repository: "acme/web" } }, key: `${PROJECT}:github.enabled`, says: /create nothing on GitHub/ },
+    { what: "app secrets on a Doppler stack", stack: "dev", config: base, secrets: { neonApiKey: KEY, appSecrets: "{}" }, key: `${PROJECT}:appSecrets`, says: /only the local profile/ },
+    { what: "a badly named local secret", stack: "local", config: {}, secrets: { appSecrets: JSON.stringify({ "sentry-dsn": "x" }) }, key: `${PROJECT}:appSecrets.sentry-dsn`, says: /UPPER_SNAKE_CASE/ },
+    { what: "preview repository secrets outside dev", stack: "prod", config: base, secrets: { neonApiKey: KEY, previewCiSecrets: "{}" }, key: `${PROJECT}:previewCiSecrets`, says: /dev stack only/ },
+    { what: "app keys on a cluster stack", stack: "cluster-eu1", config: { image: { repository: "ghcr.io/acme/web" } }, key: `${PROJECT}:image`, says: /a cluster stack reads only/ },
+    { what: "the cluster profile on another name", stack: "addons", config: { profile: "cluster" }, key: `${PROJECT}:profile`, says: /cluster-<name>/ },
+  ];
+  for (const c of bad) {
+    it(`rejects ${c.what}`, () => {
+      const err = failure(() => resolve(c.stack, c.config, c.secrets ?? { neonApiKey: KEY }, c.env ?? {}, c.plaintext ?? {}));
+      const issue = err.issues.find((i) => i.key === c.key);
+      assert.ok(issue, `no issue for ${c.key}; got ${JSON.stringify(err.issues)}`);
+      assert.match(issue.message, c.says);
+    });
+  }
+
+  it("never echoes a secret map's values", () => {
+    const err = failure(() => resolve("local", {}, { appSecrets: JSON.stringify({ SENTRY_DSN: 12345678 }) }));
+    assert.ok(!err.message.includes("12345678"));
+    assert.match(err.message, /appSecrets\.SENTRY_DSN: got a value of the wrong type/);
+  });
+
+  it("resolves a cluster stack to its add-ons", () => {
+    const s = resolveSettings({ project: PROJECT, stack: "cluster-eu1", config: { [`${PROJECT}:cluster`]: JSON.stringify({ certManager: { enabled: true, version: "1.16.1" } }) }, secretKeys: new Set(), env: {} });
+    assert.ok(s.role === "cluster");
+    assert.deepEqual([s.dopplerOperator, s.certManager, s.ingressNginx], [{ enabled: true, version: undefined }, { enabled: true, version: "1.16.1" }, { enabled: false, version: undefined }]);
   });
 });
