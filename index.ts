@@ -18,6 +18,9 @@ import {
 } from "./components";
 import { ClusterSettings, loadSettings, Settings } from "./stacks";
 
+/** Namespace label naming the stack's profile (the policy pack's stack policies key on it). */
+const PROFILE_LABEL = "nextjs-infra/profile";
+
 /** What a stack exports; a cluster stack fills only its own part. */
 interface StackOutputs {
   stackProfile: string;
@@ -80,7 +83,7 @@ function databaseArgs(s: Settings, namespace: pulumi.Output<string>): AppDatabas
 function deployApp(s: Settings): StackOutputs {
   const url = s.ingress.enabled && s.ingress.host ? `${s.ingress.tls ? "https" : "http"}://${s.ingress.host}` : undefined;
   const image = new AppImage(`${s.appName}-image`, imageArgs(s));
-  const ns = new AppNamespace(s.appName, { name: s.namespace, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack } });
+  const ns = new AppNamespace(s.appName, { name: s.namespace, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack, [PROFILE_LABEL]: s.profile } });
   const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name));
   const d = s.secrets.doppler;
   const secrets = new AppSecrets(

@@ -25,7 +25,7 @@ export interface Registration {
   raw: any;
   provider?: string;
   /** Resource options as the engine received them. */
-  options: { protect: boolean; retainOnDelete: boolean; dependencies: string[] };
+  options: { protect: boolean; retainOnDelete: boolean; dependencies: string[]; additionalSecretOutputs: string[] };
 }
 
 /** The parts of a RegisterResourceRequest the recorder reads. */
@@ -35,6 +35,7 @@ interface RegisterRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getDependenciesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
 }
 
 type InvokeHandler = (inputs: any) => Record<string, unknown>;
@@ -124,7 +125,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
     const inputs = unwrap(args.inputs);
-    const options = this.options.get(`${args.type}::${args.name}`) ?? { protect: false, retainOnDelete: false, dependencies: [] };
+    const options = this.options.get(`${args.type}::${args.name}`) ?? { protect: false, retainOnDelete: false, dependencies: [], additionalSecretOutputs: [] };
     this.registrations.push({ type: args.type, name: args.name, inputs, raw: args.inputs, provider: args.provider, options });
     const state: Record<string, unknown> = { ...args.inputs };
     Object.assign(state, PROVIDER_OUTPUTS[args.type]?.(args.name) ?? {});
@@ -196,6 +197,7 @@ export async function useMocks(
       protect: req.getProtect(),
       retainOnDelete: req.getRetainondelete(),
       dependencies: req.getDependenciesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     });
     return register(req, cb);
   };

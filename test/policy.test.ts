@@ -1,0 +1,210 @@
+/**
+ * The policy pack, through its own validation entry points: each policy against a
+ * passing and a failing resource, then every profile's rendered program against the
+ * whole pack.
+ */
+import { strict as assert } from "assert";
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { allPolicies, PROFILE_LABEL } from "../policy/policies";
+import { committedConfig, Registration, renderProgram, useMocks, valueOf } from "./mocks";
+
+const DIGEST = `sha256:${"a".repeat(64)}`;
+type Opts = Partial<{ protect: boolean; additionalSecretOutputs: string[] }>;
+
+function policy(name: string): ResourceValidationPolicy | StackValidationPolicy {
+  const p = allPolicies.find((x) => x.name === name);
+  assert.ok(p, `no policy ${name}`);
+  return p;
+}
+
+/** Config as the engine hands it: the schema's defaults under what the test sets. */
+function configOf(p: ResourceValidationPolicy | StackValidationPolicy, config: Record<string, unknown>) {
+  const props = (p.configSchema?.properties ?? {}) as Record<string, { default?: unknown }>;
+  return { ...Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.default])), ...config };
+}
+
+function policyOpts(opts: Opts) {
+  return { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...opts };
+}
+
+/** Runs one resource policy; returns its violation messages. */
+async function violations(name: string, type: string, props: Record<string, unknown>, opts: Opts = {}, config: Record<string, unknown> = {}): Promise<string[]> {
+  const p = policy(name) as ResourceValidationPolicy;
+  const found: string[] = [];
+  const validate = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+  for (const v of validate) {
+    await v(
+      {
+        type,
+        props,
+        urn: `urn:pulumi:test::nextjs-infra::${type}::r`,
+        name: "r",
+        opts: policyOpts(opts),
+        stackTags: new Map(),
+        isType: () => false,
+        asType: () => undefined,
+        getConfig: <T extends object>() => configOf(p, config) as T,
+        notApplicable: () => {
+          throw new Error("not applicable");
+        },
+      } as never,
+      (message: string) => found.push(message),
+    );
+  }
+  return found;
+}
+
+/** Runs one stack policy over resources. */
+async function stackViolations(name: string, resources: PolicyResource[]): Promise<string[]> {
+  const p = policy(name) as StackValidationPolicy;
+  const found: string[] = [];
+  await p.validateStack(
+    { resources, stackTags: new Map(), getConfig: <T extends object>() => configOf(p, {}) as T, notApplicable: () => { throw new Error("n/a"); } },
+    (message: string) => found.push(message),
+  );
+  return found;
+}
+
+function resource(type: string, props: Record<string, unknown>, opts: Opts = {}): PolicyResource {
+  return { type, props, urn: `urn:pulumi:s::p::${type}::x`, name: "x", opts: policyOpts(opts), dependencies: [], propertyDependencies: {} } as never;
+}
+
+/** A Deployment that passes every workload policy; tests break one field at a time. */
+function deployment(patch: (c: any, pod: any) => void = () => undefined): Record<string, unknown> {
+  const container = {
+    name: "app",
+    image: `ghcr.io/acme/web@${DIGEST}`,
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+    readinessProbe: { httpGet: { path: "/", port: 3000 } },
+    livenessProbe: { httpGet: { path: "/", port: 3000 } },
+    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+  };
+  const pod: any = { securityContext: { seccompProfile: { type: "RuntimeDefault" } }, containers: [container] };
+  patch(container, pod);
+  return { spec: { template: { spec: pod } } };
+}
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+
+describe("policy pack", () => {
+  const workloadCases: [string, (c: any, pod: any) => void, RegExp][] = [
+    ["workload-image-digest", (c) => (c.image = "ghcr.io/acme/web:latest"), /not pinned by digest/],
+    ["workload-resources", (c) => delete c.resources.limits.memory, /missing limits\.memory/],
+    ["workload-probes", (c) => delete c.livenessProbe, /needs readinessProbe and livenessProbe/],
+    ["workload-non-root", (c) => delete c.securityContext.runAsNonRoot, /runAsNonRoot is not true/],
+    ["workload-no-privilege", (c) => (c.securityContext.allowPrivilegeEscalation = true), /allowPrivilegeEscalation is not false/],
+    ["workload-read-only-root", (c) => (c.securityContext.readOnlyRootFilesystem = false), /readOnlyRootFilesystem is not true/],
+    ["workload-drop-capabilities", (c) => (c.securityContext.capabilities = { drop: ["ALL"], add: ["NET_ADMIN"] }), /adds capabilities NET_ADMIN/],
+    ["workload-seccomp", (_c, pod) => delete pod.securityContext.seccompProfile, /seccomp profile is unset/],
+    ["workload-no-host-access", (_c, pod) => ((pod.hostNetwork = true), (pod.volumes = [{ name: "docker", hostPath: { path: "/var/run" } }])), /hostPath[\s\S]*hostNetwork/],
+    ["no-literal-secret-env", (c) => (c.env = [{ name: "STRIPE_API_KEY", value: "sk_live_x" }]), /STRIPE_API_KEY has a literal value/],
+  ];
+  for (const [name, breakIt, says] of workloadCases) {
+    it(`${name}: passes a hardened Deployment, fails a broken one`, async () => {
+      assert.deepEqual(await violations(name, DEPLOYMENT, deployment()), []);
+      const found = await violations(name, DEPLOYMENT, deployment(breakIt));
+      assert.match(found.join("\n"), says);
+    });
+  }
+
+  it("finds the pod spec of Jobs and CronJobs, and skips probes for them", async () => {
+    const pod = (deployment() as any).spec.template;
+    delete pod.spec.containers[0].livenessProbe;
+    assert.deepEqual(await violations("workload-probes", "kubernetes:batch/v1:Job", { spec: { template: pod } }), []);
+    pod.spec.containers[0].image = "postgres:17";
+    assert.equal((await violations("workload-image-digest", "kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: pod } } } })).length, 1);
+  });
+
+  it("lets allowed env names and valueFrom through", async () => {
+    const withEnv = deployment((c) => (c.env = [{ name: "SENTRY_DSN", value: "https://public@o1.ingest.example/1" }, { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }]));
+    assert.equal((await violations("no-literal-secret-env", DEPLOYMENT, withEnv)).length, 1);
+    assert.deepEqual(await violations("no-literal-secret-env", DEPLOYMENT, withEnv, {}, { allowedNames: ["SENTRY_DSN"] }), []);
+  });
+
+  it("service-no-load-balancer: refuses a LoadBalancer unless allow-listed", async () => {
+    const svc = { metadata: { name: "web" }, spec: { type: "LoadBalancer" } };
+    assert.deepEqual(await violations("service-no-load-balancer", "kubernetes:core/v1:Service", { metadata: { name: "web" }, spec: { type: "ClusterIP" } }), []);
+    assert.match((await violations("service-no-load-balancer", "kubernetes:core/v1:Service", svc)).join(), /"web" is a LoadBalancer/);
+    assert.deepEqual(await violations("service-no-load-balancer", "kubernetes:core/v1:Service", svc, {}, { allowedServices: ["web"] }), []);
+  });
+
+  it("ingress-tls: every host has TLS, laptop hosts excepted", async () => {
+    const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+    assert.deepEqual(await violations("ingress-tls", INGRESS, { spec: { rules: [{ host: "dev.example.com" }], tls: [{ hosts: ["dev.example.com"] }] } }), []);
+    assert.match((await violations("ingress-tls", INGRESS, { spec: { rules: [{ host: "dev.example.com" }] } })).join(), /"dev\.example\.com" has no TLS/);
+    assert.deepEqual(await violations("ingress-tls", INGRESS, { spec: { rules: [{ host: "web.localhost" }] } }), []);
+    assert.equal((await violations("ingress-tls", INGRESS, { spec: { rules: [{ host: "web.localhost" }] } }, {}, { allowedPlainHosts: [] })).length, 1);
+  });
+
+  it("neon-production-branch-protected: the default branch is protected twice", async () => {
+    const BRANCH = "pulumi-nodejs:dynamic/neon:Branch";
+    assert.deepEqual(await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: true }, { protect: true }), []);
+    const found = await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: false }, { protect: false });
+    assert.equal(found.length, 2);
+    assert.deepEqual(await violations("neon-production-branch-protected", BRANCH, { adoptDefault: false, protected: false }), [], "dev and previews may be deleted");
+  });
+
+  it("credentials-kept-secret: credential outputs are secret outputs", async () => {
+    const SECRET = "doppler:index/secret:Secret";
+    assert.deepEqual(await violations("credentials-kept-secret", SECRET, {}, { additionalSecretOutputs: ["computed", "value"] }), []);
+    assert.match((await violations("credentials-kept-secret", SECRET, {}, { additionalSecretOutputs: [] })).join(), /value must be listed/);
+    assert.match((await violations("credentials-kept-secret", "pulumi-nodejs:dynamic/neon:Role", {}, {})).join(), /password must be listed/);
+  });
+
+  it("prod-disruption-budget-and-autoscaler: required in prod namespaces only", async () => {
+    const ns = (profile: string) => resource("kubernetes:core/v1:Namespace", { metadata: { name: `web-${profile}`, labels: { [PROFILE_LABEL]: profile } } });
+    const inNs = (type: string, n: string) => resource(type, { metadata: { namespace: n } });
+    assert.equal((await stackViolations("prod-disruption-budget-and-autoscaler", [ns("prod")])).length, 2);
+    assert.deepEqual(
+      await stackViolations("prod-disruption-budget-and-autoscaler", [ns("prod"), inNs("kubernetes:policy/v1:PodDisruptionBudget", "web-prod"), inNs("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "web-prod")]),
+      [],
+    );
+    assert.deepEqual(await stackViolations("prod-disruption-budget-and-autoscaler", [ns("dev")]), []);
+  });
+
+  it("preview-database-expires: a preview's branch must expire", async () => {
+    const ns = resource("kubernetes:core/v1:Namespace", { metadata: { name: "web-pr-1", labels: { [PROFILE_LABEL]: "preview" } } });
+    const branch = (expiresAt?: string) => resource("pulumi-nodejs:dynamic/neon:Branch", { name: "preview/pr-1", expiresAt });
+    assert.match((await stackViolations("preview-database-expires", [ns, branch()])).join(), /"preview\/pr-1" has no expiresAt/);
+    assert.deepEqual(await stackViolations("preview-database-expires", [ns, branch("2026-12-03T00:00:00Z")]), []);
+  });
+
+  it("has a passing and a failing case for every policy", () => {
+    const tested = new Set([...workloadCases.map((c) => c[0]), "service-no-load-balancer", "ingress-tls", "neon-production-branch-protected", "credentials-kept-secret", "prod-disruption-budget-and-autoscaler", "preview-database-expires"]);
+    assert.deepEqual(allPolicies.map((p) => p.name).filter((n) => !tested.has(n)), []);
+  });
+
+  it("ships an example config that names real policies and settings", async () => {
+    const example = JSON.parse(await import("fs").then((fs) => fs.promises.readFile("policy/config.example.json", "utf8"))) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(example)) {
+      if (name === "all") continue;
+      const p = policy(name);
+      const settings = Object.keys(value as object).filter((k) => k !== "enforcementLevel");
+      assert.deepEqual(settings.filter((k) => !(k in ((p.configSchema?.properties ?? {}) as object))), [], `${name} has unknown settings`);
+    }
+  });
+
+  describe("the whole program passes the whole pack", () => {
+    const SECRETS = { neonApiKey: "k", "doppler:dopplerToken": "d", "github:token": "g" };
+    for (const stack of ["local", "dev", "prod", "pr-42"]) {
+      it(stack, async () => {
+        const mocks = (await useMocks(stack, committedConfig(stack), SECRETS)).withServiceInvokes();
+        const outputs = await renderProgram();
+        await valueOf(outputs.namespace);
+        await mocks.settle();
+        const resources = mocks.registrations.map((r: Registration) => resource(r.type, r.inputs, { protect: r.options.protect, additionalSecretOutputs: r.options.additionalSecretOutputs }));
+        const found: string[] = [];
+        for (const r of mocks.registrations) {
+          for (const p of allPolicies.filter((x): x is ResourceValidationPolicy => "validateResource" in x)) {
+            for (const m of await violations(p.name, r.type, r.inputs, { protect: r.options.protect, additionalSecretOutputs: r.options.additionalSecretOutputs })) found.push(`${p.name} ${r.type} ${r.name}: ${m}`);
+          }
+        }
+        for (const p of allPolicies.filter((x): x is StackValidationPolicy => "validateStack" in x)) {
+          for (const m of await stackViolations(p.name, resources)) found.push(`${p.name}: ${m}`);
+        }
+        assert.deepEqual(found, []);
+        assert.ok(resources.some((r) => r.type === DEPLOYMENT), "the render produced workloads to check");
+      });
+    }
+  });
+});
