@@ -1,0 +1,51 @@
+/**
+ * preview-stack up|destroy --pr <n>: the stack of one pull request. `up` creates or
+ * selects `pr-<n>`, deploys it with the policy pack and prints the app's URL (also to
+ * $GITHUB_OUTPUT and the job summary); `destroy` destroys and removes it, and succeeds
+ * when it is already gone.
+ */
+import { addSummary, setOutput } from "./lib/actions";
+import { parse, run, UsageError } from "./lib/cli";
+import { parsePullRequest, previewStackName } from "./lib/stacks";
+import { isMissingStack, openStack, POLICY_PACKS } from "./lib/workspace";
+
+const HELP = `usage: preview-stack <up|destroy> --pr <number>
+
+  up       create or select stack pr-<number>, deploy it, print its URL
+  destroy  destroy stack pr-<number> and remove it (fine if it is already gone)
+
+exit codes: 0 done, 2 error`;
+
+async function main(): Promise<number> {
+  const parsed = parse(process.argv.slice(2), { pr: { type: "string" } }, HELP);
+  if (!parsed) return 0;
+  const action = parsed.positionals[0];
+  if (action !== "up" && action !== "destroy") throw new UsageError(`the first argument is up or destroy; got ${JSON.stringify(action ?? "")}`);
+  const name = previewStackName(parsePullRequest(parsed.values.pr));
+  const log = (out: string) => process.stdout.write(out);
+
+  if (action === "up") {
+    const stack = await openStack(name, true);
+    await stack.up({ onOutput: log, policyPacks: POLICY_PACKS });
+    const url = String((await stack.outputs()).url?.value ?? "");
+    console.log(`\n${name} is up: ${url}`);
+    setOutput("url", url);
+    setOutput("stack", name);
+    addSummary(`### Preview \`${name}\`\n\n${url}`);
+    return 0;
+  }
+  let stack;
+  try {
+    stack = await openStack(name, false);
+  } catch (e) {
+    if (!isMissingStack(e)) throw e;
+    console.log(`${name} does not exist; nothing to destroy`);
+    return 0;
+  }
+  await stack.destroy({ onOutput: log });
+  await stack.workspace.removeStack(name);
+  console.log(`${name} destroyed and removed`);
+  return 0;
+}
+
+run(main, HELP);
