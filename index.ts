@@ -133,7 +133,7 @@ function deployApp(s: Settings): StackOutputs {
     // GHCR pushes with the workflow's own GITHUB_TOKEN; other registries need their credential.
     const ciSecrets: Record<string, pulumi.Output<string>> = { ...g.secrets };
     if (s.registry.password && s.registry.kind !== "ghcr") ciSecrets.REGISTRY_PASSWORD = s.registry.password;
-    if (secrets.ciToken) ciSecrets.DOPPLER_TOKEN = secrets.ciToken;
+    if (secrets.ciToken) ciSecrets.DOPPLER_READ_TOKEN = secrets.ciToken;
     new GithubEnvironment(
       `${s.appName}-github`,
       {

@@ -178,7 +178,7 @@ describe("the whole program", () => {
     const vars = Object.fromEntries(mocks.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").map((r) => [r.inputs.variableName, r.inputs.value]));
     assert.deepEqual(vars, { APP_URL: "https://dev.example.com", PULUMI_STACK: "dev" });
     const secrets = mocks.ofType("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret").map((r) => r.inputs.secretName);
-    assert.deepEqual(secrets, ["DOPPLER_TOKEN"]);
+    assert.deepEqual(secrets, ["DOPPLER_READ_TOKEN"]);
     assert.equal(mocks.one("pulumi:providers:github").inputs.owner, "acme");
   });
 
