@@ -112,9 +112,9 @@ describe("scripts: GitHub and Actions plumbing", () => {
   it("reads pull request states, treating a deleted one as closed", async () => {
     const seen: string[] = [];
     const fake = (status: number, body: unknown) =>
-      (async (url: string | URL | Request) => {
-        seen.push(String(url));
-        return new Response(JSON.stringify(body), { status });
+      ((url: string | URL | Request) => {
+        seen.push(url instanceof Request ? url.url : url.toString());
+        return Promise.resolve(new Response(JSON.stringify(body), { status }));
       }) as typeof fetch;
     const repo = repositoryFrom({ GITHUB_REPOSITORY: "acme/web" });
     assert.equal(await pullRequestState(7, repo, "t", fake(200, { state: "open" })), "open");

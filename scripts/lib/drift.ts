@@ -32,7 +32,7 @@ export interface ResourceDrift {
 export function maskValue(value: unknown): string {
   if (value === undefined) return "(none)";
   if (value === "[secret]" || (value && typeof value === "object" && SECRET_SIG in value)) return "[secret]";
-  const text = typeof value === "string" ? value : (JSON.stringify(value, (_k, v: unknown) => (v && typeof v === "object" && SECRET_SIG in v ? "[secret]" : v)) ?? String(value));
+  const text = typeof value === "string" ? value : (JSON.stringify(value, (_k, v: unknown) => (v && typeof v === "object" && SECRET_SIG in v ? "[secret]" : v)) ?? typeof value);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
