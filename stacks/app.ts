@@ -59,7 +59,8 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       livenessPath: c.app?.livenessPath ?? "/api/health?probe=liveness",
       readinessPath: c.app?.readinessPath ?? "/api/health?probe=readiness",
       migrate: c.app?.migrate ?? true,
-      migrationCommand: c.app?.migrationCommand ?? ["npx", "--no-install", "prisma", "migrate", "deploy"],
+      // The app image puts the Prisma CLI (with its schema engine) on PATH for this.
+      migrationCommand: c.app?.migrationCommand ?? ["prisma", "migrate", "deploy"],
     },
     autoscaling: { ...d.autoscaling, ...c.autoscaling },
     disruptionBudget: { ...d.disruptionBudget, ...c.disruptionBudget },
