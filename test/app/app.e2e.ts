@@ -1,0 +1,155 @@
+/**
+ * The reference app for real: built, its standalone server started on the Dockerfile's
+ * port against a real PostgreSQL on loopback, driven by headless Chromium, audited by
+ * Lighthouse. Run by `npm run test:app` (needs Debian's postgresql and chromium).
+ */
+import { strict as assert } from "assert";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../mocks";
+import { applyMigrations, TestPostgres } from "./postgres";
+
+const APP = path.join(ROOT, "app");
+const CHROMIUM = process.env.CHROME_PATH ?? "/usr/bin/chromium";
+const NEXTAUTH_SECRET = "e2e-nextauth-secret-4c9f0a7d1b2e";
+const PORT = Number(/^ENV\s.*\bPORT=(\d+)/m.exec(fs.readFileSync(path.join(APP, "Dockerfile"), "utf8").replace(/\\\n/g, " "))?.[1]);
+
+/** Lines Next.js itself prints at start-up (not ours, and not JSON). */
+const NEXT_BANNER = /^(▲ Next\.js|- (Local|Network):|✓ (Ready|Starting|Running)|\s*$)/;
+
+describe("the reference app, running", function () {
+  this.timeout(240_000);
+  const pg = new TestPostgres();
+  let server: ChildProcess | undefined;
+  let output = "";
+  const base = `http://127.0.0.1:${PORT}`;
+
+  before(async () => {
+    assert.ok(PORT > 0, "the Dockerfile declares ENV PORT");
+    const build = spawnSync("npm", ["run", "build"], {
+      cwd: APP,
+      encoding: "utf8",
+      // `prisma generate` only checks that a schema engine exists; it needs none to generate.
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: "/bin/false", NEXT_TELEMETRY_DISABLED: "1" },
+    });
+    assert.equal(build.status, 0, `app build failed:\n${build.stdout}\n${build.stderr}`);
+    await pg.start();
+    assert.deepEqual(applyMigrations(pg, path.join(APP, "prisma", "migrations")), ["20261126000000_init"]);
+    server = spawn(process.execPath, ["server.js"], {
+      cwd: path.join(APP, ".next", "standalone"),
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "production",
+        PORT: String(PORT),
+        HOSTNAME: "127.0.0.1",
+        LOG_LEVEL: "debug",
+        DATABASE_URL: pg.url,
+        DIRECT_URL: pg.url,
+        NEXTAUTH_URL: base,
+        NEXTAUTH_SECRET,
+        SENTRY_ENVIRONMENT: "e2e",
+      },
+    });
+    server.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+    server.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(`${base}/api/health`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.fail(`the server did not answer on port ${PORT}:\n${output}`);
+  });
+
+  after(async () => {
+    server?.kill("SIGTERM");
+    await pg.stop();
+    pg.remove();
+  });
+
+  it("answers liveness and readiness on the probe paths", async () => {
+    const live = await fetch(`${base}/api/health?probe=liveness`);
+    assert.equal(live.status, 200);
+    assert.match(live.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+    const ready = await fetch(`${base}/api/health?probe=readiness`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: "ok", probe: "readiness", database: "up" });
+  });
+
+  it("renders its pages", async () => {
+    const home = await fetch(base);
+    assert.equal(home.status, 200);
+    assert.match(await home.text(), /<h1>Acme<\/h1>/);
+    assert.equal((await fetch(`${base}/guestbook`)).status, 200);
+  });
+
+  it("writes and reads the guest book through the page, in a real browser", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const puppeteer = require(path.join(APP, "node_modules", "puppeteer-core")) as typeof import("puppeteer-core");
+    const browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${base}/guestbook`, { waitUntil: "networkidle0" });
+      await page.type("#name", "Ada");
+      await page.type("#message", "Hello from a pull request");
+      await Promise.all([page.waitForFunction(() => document.body.innerText.includes("Hello from a pull request"), { timeout: 20_000 }), page.click("button[type=submit]")]);
+      await page.goto(`${base}/guestbook`, { waitUntil: "networkidle0" });
+      assert.match(await page.evaluate(() => document.body.innerText), /Ada: Hello from a pull request/);
+    } finally {
+      await browser.close();
+    }
+    assert.equal(pg.sql(pg.database, `SELECT name || ':' || message FROM "Entry"`).trim(), "Ada:Hello from a pull request");
+  });
+
+  it("scores at least 0.9 in Lighthouse for performance, accessibility and best practices", () => {
+    const outDir = path.join(APP, ".lighthouseci");
+    fs.rmSync(outDir, { recursive: true, force: true });
+    const lh = spawnSync(process.execPath, [path.join(APP, "node_modules", "@lhci", "cli", "src", "cli.js"), "autorun"], {
+      cwd: APP,
+      encoding: "utf8",
+      env: { ...process.env, PORT: String(PORT), LHCI_URL: `${base}/`, CHROME_PATH: CHROMIUM },
+    });
+    const reports = fs.existsSync(outDir) ? fs.readdirSync(outDir).filter((f) => /^lhr-.*\.json$/.test(f)) : [];
+    assert.ok(reports.length > 0, `no Lighthouse report:\n${lh.stdout}\n${lh.stderr}`);
+    const lhr = JSON.parse(fs.readFileSync(path.join(outDir, reports[0]), "utf8")) as { categories: Record<string, { score: number }> };
+    const scores = Object.fromEntries(Object.entries(lhr.categories).map(([k, v]) => [k, v.score]));
+    console.log(`      Lighthouse scores: ${JSON.stringify(scores)}`);
+    for (const category of ["performance", "accessibility", "best-practices"]) assert.ok(scores[category] >= 0.9, `${category}: ${scores[category]}`);
+    assert.equal(lh.status, 0, `lhci assertions failed:\n${lh.stdout}\n${lh.stderr}`);
+  });
+
+  it("logs JSON lines with level, time and request id, and no secret", async () => {
+    await fetch(`${base}/api/health?probe=readiness`, { headers: { authorization: `Bearer ${NEXTAUTH_SECRET}`, cookie: `session=${NEXTAUTH_SECRET}` } });
+    const ours = output.split("\n").filter((l) => !NEXT_BANNER.test(l));
+    assert.ok(ours.length >= 2, `expected log lines, got:\n${output}`);
+    const parsed = ours.map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return assert.fail(`not a JSON line: ${l}`);
+      }
+    });
+    for (const entry of parsed) {
+      assert.equal(typeof entry.level, "string");
+      assert.equal(typeof entry.time, "string");
+    }
+    assert.ok(parsed.some((e) => e.msg === "guest book signed" && typeof e.requestId === "string"), "request-scoped lines carry the request id");
+    for (const secret of [pg.password, NEXTAUTH_SECRET]) assert.ok(!output.includes(secret), "a secret reached the logs");
+  });
+
+  it("turns readiness red, not liveness, when the database goes away", async () => {
+    await pg.stop();
+    const ready = await fetch(`${base}/api/health?probe=readiness`);
+    assert.equal(ready.status, 503);
+    assert.equal((await ready.json() as { database: string }).database, "down");
+    assert.equal((await fetch(`${base}/api/health?probe=liveness`)).status, 200);
+    const lines = output.split("\n").filter((l) => l.includes("readiness: database unavailable"));
+    assert.ok(lines.length > 0 && lines.every((l) => !l.includes(pg.password)), "the failure is logged without the connection string's password");
+  });
+});
