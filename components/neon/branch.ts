@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Branch } from "@neondatabase/api-client";
-import { awaitOperations, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a branch, as the provider sees them. */
@@ -126,12 +126,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
   async delete(id: string, props: BranchOutputs): Promise<void> {
     if (props.adopted) return; // the default branch belongs to the project, not to this stack
     const neon = this.client();
-    try {
-      const res = await request(neon, `deleting branch ${id}`, () => neon.api.deleteProjectBranch({ projectId: props.projectId, branchId: id }));
-      await awaitOperations(neon, props.projectId, res.operations);
-    } catch (e) {
-      if (!isNotFound(e)) throw e; // already gone (e.g. expired) is what we wanted
-    }
+    await deleteIfPresent(neon, props.projectId, `deleting branch ${id}`, () => neon.api.deleteProjectBranch({ projectId: props.projectId, branchId: id }));
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Database } from "@neondatabase/api-client";
-import { awaitOperations, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, diffFields, required, stateOf } from "./checks";
 import { isPgName } from "./role";
 
@@ -87,12 +87,7 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
   async delete(_id: string, props: DatabaseOutputs): Promise<void> {
     if (props.adopted) return;
     const neon = this.client();
-    try {
-      const res = await request(neon, `deleting database ${props.name}`, () => neon.api.deleteProjectBranchDatabase(props.projectId, props.branchId, props.name));
-      await awaitOperations(neon, props.projectId, res.operations);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await deleteIfPresent(neon, props.projectId, `deleting database ${props.name}`, () => neon.api.deleteProjectBranchDatabase(props.projectId, props.branchId, props.name));
   }
 }
 

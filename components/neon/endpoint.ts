@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Endpoint, EndpointType } from "@neondatabase/api-client";
-import { awaitOperations, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of an endpoint. */
@@ -113,12 +113,7 @@ export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic
   async delete(id: string, props: EndpointOutputs): Promise<void> {
     if (props.adopted) return; // it came with the branch and goes with it
     const neon = this.client();
-    try {
-      const res = await request(neon, `deleting endpoint ${id}`, () => neon.api.deleteProjectEndpoint(props.projectId, id));
-      await awaitOperations(neon, props.projectId, res.operations);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await deleteIfPresent(neon, props.projectId, `deleting endpoint ${id}`, () => neon.api.deleteProjectEndpoint(props.projectId, id));
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Project } from "@neondatabase/api-client";
-import { awaitOperations, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a project. */
@@ -82,11 +82,7 @@ export class ProjectProvider extends NeonProviderBase implements pulumi.dynamic.
 
   async delete(id: string): Promise<void> {
     const neon = this.client();
-    try {
-      await request(neon, `deleting project ${id}`, () => neon.api.deleteProject(id));
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await deleteIfPresent(neon, id, `deleting project ${id}`, () => neon.api.deleteProject(id));
   }
 }
 

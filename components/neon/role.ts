@@ -4,7 +4,7 @@
  * password reset, so a preview never holds the credentials of the branch it came from.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { awaitOperations, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a role. */
@@ -78,12 +78,7 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
   async delete(_id: string, props: RoleOutputs): Promise<void> {
     if (props.adopted) return; // inherited from the parent: it goes with the branch
     const neon = this.client();
-    try {
-      const res = await request(neon, `deleting role ${props.name}`, () => neon.api.deleteProjectBranchRole(props.projectId, props.branchId, props.name));
-      await awaitOperations(neon, props.projectId, res.operations);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await deleteIfPresent(neon, props.projectId, `deleting role ${props.name}`, () => neon.api.deleteProjectBranchRole(props.projectId, props.branchId, props.name));
   }
 }
 
