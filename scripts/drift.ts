@@ -12,15 +12,16 @@ import { collectDrift, formatDrift, ResourceDrift } from "./lib/drift";
 import { parseStackName } from "./lib/stacks";
 import { openStack, POLICY_PACKS } from "./lib/workspace";
 
-const HELP = `usage: drift --stack <name> [--stack <name> ...] [--markdown <file>]
+const HELP = `usage: drift --stack <name> [--stack <name> ...] [--markdown <file>] [--cwd <dir>]
 
   --stack     a stack to check (repeatable)
   --markdown  also write the report as markdown (for an issue body)
+  --cwd       the Pulumi project directory (default: this repository)
 
 exit codes: 0 no drift, 1 drift, 2 error`;
 
-async function driftOf(name: string): Promise<ResourceDrift[]> {
-  const stack = await openStack(name, false);
+async function driftOf(name: string, workDir?: string): Promise<ResourceDrift[]> {
+  const stack = await openStack(name, false, workDir);
   const refreshEvents: EngineEvent[] = [];
   await stack.refresh({ previewOnly: true, onEvent: (e) => refreshEvents.push(e) });
   const previewEvents: EngineEvent[] = [];
@@ -34,14 +35,14 @@ async function driftOf(name: string): Promise<ResourceDrift[]> {
 }
 
 async function main(): Promise<number> {
-  const parsed = parse(process.argv.slice(2), { stack: { type: "string", multiple: true }, markdown: { type: "string" } }, HELP);
+  const parsed = parse(process.argv.slice(2), { stack: { type: "string", multiple: true }, markdown: { type: "string" }, cwd: { type: "string" } }, HELP);
   if (!parsed) return 0;
   const stacks = (parsed.values.stack ?? []).map(parseStackName);
   if (stacks.length === 0) throw new Error("--stack is required (repeat it for several stacks)");
   const reports: string[] = [];
   let drifted = false;
   for (const name of stacks) {
-    const drifts = await driftOf(name);
+    const drifts = await driftOf(name, parsed.values.cwd);
     drifted ||= drifts.length > 0;
     console.log(formatDrift(name, drifts, "text"));
     reports.push(formatDrift(name, drifts, "markdown"));

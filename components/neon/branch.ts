@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Branch } from "@neondatabase/api-client";
 import { awaitOperations, deleteIfPresent, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
-import { CheckFailure, diffFields, required, stateOf } from "./checks";
+import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a branch, as the provider sees them. */
 export interface BranchInputs {
@@ -75,7 +75,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
         neon.api.updateProjectBranch(inputs.projectId, found.id, { branch: { name: inputs.name, protected: inputs.protected } }),
       );
       await awaitOperations(neon, inputs.projectId, res.operations);
-      return { id: found.id, outs: outputsOf(inputs, res.branch, true) };
+      return { id: found.id, outs: defined(outputsOf(inputs, res.branch, true)) };
     }
     const parentId = inputs.parentName ? await this.branchIdByName(inputs.projectId, inputs.parentName) : inputs.parentId;
     const res = await request(neon, `creating branch ${inputs.name}`, () =>
@@ -84,7 +84,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       }),
     );
     await awaitOperations(neon, inputs.projectId, res.operations);
-    return { id: res.branch.id, outs: outputsOf(inputs, res.branch, false) };
+    return { id: res.branch.id, outs: defined(outputsOf(inputs, res.branch, false)) };
   }
 
   private async branchIdByName(projectId: string, name: string): Promise<string> {
@@ -100,7 +100,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
     const neon = this.client();
     try {
       const { branch } = await request(neon, `reading branch ${id}`, () => neon.api.getProjectBranch(props.projectId, id));
-      return { id, props: outputsOf(props, branch, props.adopted) };
+      return { id, props: defined(outputsOf(props, branch, props.adopted)) };
     } catch (e) {
       if (isNotFound(e)) return {}; // gone: refresh drops it from state
       throw e;
@@ -120,7 +120,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       }),
     );
     await awaitOperations(neon, news.projectId, res.operations);
-    return { outs: outputsOf(news, res.branch, olds.adopted) };
+    return { outs: defined(outputsOf(news, res.branch, olds.adopted)) };
   }
 
   async delete(id: string, props: BranchOutputs): Promise<void> {

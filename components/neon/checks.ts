@@ -41,3 +41,11 @@ export function stateOf<T>(props: T | undefined, kind: string): T {
   }
   return props;
 }
+
+/**
+ * Drops undefined values: the engine receives outputs as a protobuf Struct, which has no
+ * "undefined" (the dynamic-provider host fails with "Unexpected struct type").
+ */
+export function defined<T extends object>(outs: T): T {
+  return Object.fromEntries(Object.entries(outs).filter(([, v]) => v !== undefined)) as T;
+}

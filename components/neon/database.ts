@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Database } from "@neondatabase/api-client";
 import { awaitOperations, deleteIfPresent, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
-import { CheckFailure, diffFields, required, stateOf } from "./checks";
+import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 import { isPgName } from "./role";
 
 /** Inputs of a database. */
@@ -50,7 +50,7 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
     const neon = this.client();
     const existing = await find(neon, inputs);
     if (existing && existing.owner_name === inputs.ownerName) {
-      return { id: `${inputs.branchId}/${inputs.name}`, outs: { ...inputs, adopted: true } };
+      return { id: `${inputs.branchId}/${inputs.name}`, outs: defined({ ...inputs, adopted: true }) };
     }
     const res = existing
       ? await request(neon, `setting the owner of ${inputs.name}`, () =>
@@ -60,13 +60,13 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
           neon.api.createProjectBranchDatabase(inputs.projectId, inputs.branchId, { database: { name: inputs.name, owner_name: inputs.ownerName } }),
         );
     await awaitOperations(neon, inputs.projectId, res.operations);
-    return { id: `${inputs.branchId}/${inputs.name}`, outs: { ...inputs, adopted: existing !== undefined } };
+    return { id: `${inputs.branchId}/${inputs.name}`, outs: defined({ ...inputs, adopted: existing !== undefined }) };
   }
 
   async read(id: string, stored?: DatabaseOutputs): Promise<pulumi.dynamic.ReadResult<DatabaseOutputs>> {
     const props = stateOf(stored, "Database");
     const found = await find(this.client(), props);
-    return found ? { id, props: { ...props, ownerName: found.owner_name } } : {};
+    return found ? { id, props: defined({ ...props, ownerName: found.owner_name }) } : {};
   }
 
   async diff(_id: string, olds: DatabaseOutputs, news: DatabaseInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -81,7 +81,7 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
       );
       await awaitOperations(neon, news.projectId, res.operations);
     }
-    return { outs: { ...news, adopted: olds.adopted } };
+    return { outs: defined({ ...news, adopted: olds.adopted }) };
   }
 
   async delete(_id: string, props: DatabaseOutputs): Promise<void> {

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Endpoint, EndpointType } from "@neondatabase/api-client";
 import { awaitOperations, deleteIfPresent, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
-import { CheckFailure, diffFields, required, stateOf } from "./checks";
+import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of an endpoint. */
 export interface EndpointInputs {
@@ -84,7 +84,7 @@ export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic
           neon.api.createProjectEndpoint(inputs.projectId, { endpoint: { branch_id: inputs.branchId, type: EndpointType.ReadWrite, ...settingsOf(inputs) } }),
         );
     await awaitOperations(neon, inputs.projectId, res.operations);
-    return { id: res.endpoint.id, outs: outputsOf(inputs, res.endpoint, existing !== undefined) };
+    return { id: res.endpoint.id, outs: defined(outputsOf(inputs, res.endpoint, existing !== undefined)) };
   }
 
   async read(id: string, stored?: EndpointOutputs): Promise<pulumi.dynamic.ReadResult<EndpointOutputs>> {
@@ -92,7 +92,7 @@ export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic
     const neon = this.client();
     try {
       const { endpoint } = await request(neon, `reading endpoint ${id}`, () => neon.api.getProjectEndpoint(props.projectId, id));
-      return { id, props: outputsOf(props, endpoint, props.adopted) };
+      return { id, props: defined(outputsOf(props, endpoint, props.adopted)) };
     } catch (e) {
       if (isNotFound(e)) return {};
       throw e;
@@ -107,7 +107,7 @@ export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic
     const neon = this.client();
     const res = await request(neon, `updating endpoint ${id}`, () => neon.api.updateProjectEndpoint(news.projectId, id, { endpoint: settingsOf(news) }));
     await awaitOperations(neon, news.projectId, res.operations);
-    return { outs: outputsOf(news, res.endpoint, olds.adopted) };
+    return { outs: defined(outputsOf(news, res.endpoint, olds.adopted)) };
   }
 
   async delete(id: string, props: EndpointOutputs): Promise<void> {

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Project } from "@neondatabase/api-client";
 import { awaitOperations, deleteIfPresent, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
-import { CheckFailure, diffFields, required, stateOf } from "./checks";
+import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a project. */
 export interface ProjectInputs {
@@ -52,7 +52,7 @@ export class ProjectProvider extends NeonProviderBase implements pulumi.dynamic.
       }),
     );
     await awaitOperations(neon, res.project.id, res.operations);
-    return { id: res.project.id, outs: outputsOf(inputs, res.project) };
+    return { id: res.project.id, outs: defined(outputsOf(inputs, res.project)) };
   }
 
   async read(id: string, stored?: ProjectOutputs): Promise<pulumi.dynamic.ReadResult<ProjectOutputs>> {
@@ -60,7 +60,7 @@ export class ProjectProvider extends NeonProviderBase implements pulumi.dynamic.
     const neon = this.client();
     try {
       const { project } = await request(neon, `reading project ${id}`, () => neon.api.getProject(id));
-      return { id, props: outputsOf(props, project) };
+      return { id, props: defined(outputsOf(props, project)) };
     } catch (e) {
       if (isNotFound(e)) return {};
       throw e;
@@ -77,7 +77,7 @@ export class ProjectProvider extends NeonProviderBase implements pulumi.dynamic.
       neon.api.updateProject(id, { project: { name: news.name, history_retention_seconds: news.historyRetentionSeconds } }),
     );
     await awaitOperations(neon, id, res.operations);
-    return { outs: outputsOf(news, res.project) };
+    return { outs: defined(outputsOf(news, res.project)) };
   }
 
   async delete(id: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { awaitOperations, deleteIfPresent, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
-import { CheckFailure, diffFields, required, stateOf } from "./checks";
+import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a role. */
 export interface RoleInputs {
@@ -58,7 +58,7 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
       : await request(neon, `creating role ${inputs.name}`, () => neon.api.createProjectBranchRole(inputs.projectId, inputs.branchId, { role: { name: inputs.name } }));
     await awaitOperations(neon, inputs.projectId, res.operations);
     if (!res.role.password) throw new Error(`Neon returned no password for role ${inputs.name}`);
-    return { id: `${inputs.branchId}/${inputs.name}`, outs: { ...inputs, password: res.role.password, adopted } };
+    return { id: `${inputs.branchId}/${inputs.name}`, outs: defined({ ...inputs, password: res.role.password, adopted }) };
   }
 
   async read(id: string, stored?: RoleOutputs): Promise<pulumi.dynamic.ReadResult<RoleOutputs>> {
@@ -72,7 +72,7 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
   }
 
   async update(_id: string, olds: RoleOutputs, news: RoleInputs): Promise<pulumi.dynamic.UpdateResult<RoleOutputs>> {
-    return Promise.resolve({ outs: { ...olds, ...news } });
+    return Promise.resolve({ outs: defined({ ...olds, ...news }) });
   }
 
   async delete(_id: string, props: RoleOutputs): Promise<void> {

@@ -1,16 +1,36 @@
-/** The Pulumi project these scripts drive, through the Automation API and the installed CLI. */
+/**
+ * The Pulumi project these scripts drive, through the Automation API and the installed
+ * CLI. The program runs in this process (an inline program that loads index.ts), so the
+ * scripts need the `pulumi` CLI but not its Node.js language host; the workspace is
+ * still the repository, so Pulumi.yaml and Pulumi.<stack>.yaml are the stack's config.
+ */
 import * as path from "path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 
 /** The repository root: where Pulumi.yaml lives. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+/** The Pulumi project name (Pulumi.yaml `name`). */
+export const PROJECT_NAME = "nextjs-infra";
 /** The policy pack every up and preview runs with. */
 export const POLICY_PACKS = [path.join(PROJECT_DIR, "policy")];
 
-/** Selects a stack, creating it when asked. */
-export async function openStack(name: string, create: boolean): Promise<Stack> {
-  const args = { stackName: name, workDir: PROJECT_DIR };
-  return create ? LocalWorkspace.createOrSelectStack(args) : LocalWorkspace.selectStack(args);
+/**
+ * The program: index.ts, loaded afresh for every operation (its module state belongs to
+ * one run), its exports becoming the stack's outputs.
+ */
+export function program(entry = path.join(PROJECT_DIR, "index.ts")): PulumiFn {
+  return async () => {
+    for (const id of Object.keys(require.cache)) {
+      if (id.startsWith(PROJECT_DIR) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}scripts${path.sep}`)) delete require.cache[id];
+    }
+    return (await import(entry)) as Record<string, unknown>;
+  };
+}
+
+/** Selects a stack, creating it when asked. `workDir` defaults to the repository. */
+export async function openStack(name: string, create: boolean, workDir = PROJECT_DIR): Promise<Stack> {
+  const args = { stackName: name, projectName: PROJECT_NAME, program: program() };
+  return create ? LocalWorkspace.createOrSelectStack(args, { workDir }) : LocalWorkspace.selectStack(args, { workDir });
 }
 
 /** Whether an Automation API error says the stack does not exist. */

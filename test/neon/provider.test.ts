@@ -47,6 +47,8 @@ describe("Neon providers against the fake Neon API", function () {
       assert.ok(polls() >= 2, "the create operation took several polls");
       assert.equal(fake.operations.get([...fake.operations.keys()].pop()!)?.status, "finished");
       assert.equal(created.outs.name, "preview/pr-42");
+      const noExpiry = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
+      assert.ok(!Object.values(noExpiry.outs).includes(undefined), "no undefined outputs: the engine cannot encode them");
       assert.equal(created.outs.actualParentId, main);
       assert.equal(fake.branches.get(created.id)?.expires_at, expiresAt);
 
