@@ -133,8 +133,10 @@ export class NextjsApp extends pulumi.ComponentResource {
       })),
     );
 
-    const deploymentAnnotations = { ...args.deploymentAnnotations, ...awaitAnnotations };
-    const deployment = this.createDeployment(name, args, port, namespace, sa.metadata.name, envFrom, rollout, Object.keys(deploymentAnnotations).length ? deploymentAnnotations : undefined, job);
+    // Fields Pulumi sets are Pulumi's: after a hand edit (kubectl scale, edit), `up` takes
+    // them back instead of failing on a server-side-apply conflict.
+    const deploymentAnnotations = { ...args.deploymentAnnotations, ...awaitAnnotations, "pulumi.com/patchForce": "true" };
+    const deployment = this.createDeployment(name, args, port, namespace, sa.metadata.name, envFrom, rollout, deploymentAnnotations, job);
     const service = new k8s.core.v1.Service(
       `${name}-service`,
       {
@@ -207,7 +209,9 @@ export class NextjsApp extends pulumi.ComponentResource {
     job: k8s.batch.v1.Job | undefined,
   ) {
     const scratch = scratchVolumes(true);
-    const replicas = args.autoscaling?.minReplicas ?? args.replicas ?? 1;
+    // With an autoscaler the replica count is its alone: Pulumi does not set the field at
+    // all (it would fight the autoscaler, and a forced apply would reset it).
+    const replicas = args.autoscaling ? undefined : (args.replicas ?? 1);
     const podLabels = labels(args.appName, args.stack, "server");
     return new k8s.apps.v1.Deployment(
       `${name}-deployment`,
@@ -226,7 +230,7 @@ export class NextjsApp extends pulumi.ComponentResource {
               terminationGracePeriodSeconds: 30,
               volumes: scratch.volumes,
               topologySpreadConstraints:
-                replicas > 1
+                (replicas ?? args.autoscaling?.minReplicas ?? 1) > 1
                   ? [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorOf(args) } }]
                   : undefined,
               containers: [
@@ -249,8 +253,6 @@ export class NextjsApp extends pulumi.ComponentResource {
         parent: this,
         // The migration of this image completes before its pods roll out.
         dependsOn: job ? [job] : [],
-        // The autoscaler owns the replica count once it exists; don't fight it on every `up`.
-        ignoreChanges: args.autoscaling ? ["spec.replicas"] : [],
       },
     );
   }

@@ -198,7 +198,7 @@ describe("NextjsApp", () => {
     const pdb = mocks.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec;
     assert.equal(pdb.minAvailable, 2);
     assert.deepEqual(pdb.selector.matchLabels, mocks.one(DEPLOYMENT).inputs.spec.selector.matchLabels);
-    assert.equal(mocks.one(DEPLOYMENT).inputs.spec.replicas, 3, "starts at the autoscaler's floor");
+    assert.equal(mocks.one(DEPLOYMENT).inputs.spec.replicas, undefined, "the autoscaler alone sets the replica count");
   });
 
   it("terminates TLS with the configured cluster issuer", async () => {
@@ -226,7 +226,7 @@ describe("NextjsApp", () => {
     assert.equal(mocks.one(JOB).inputs.metadata.annotations["pulumi.com/skipAwait"], "true");
     mocks = await useMocks("dev");
     await render(args());
-    assert.equal(mocks.one(DEPLOYMENT).inputs.metadata.annotations, undefined);
+    assert.deepEqual(mocks.one(DEPLOYMENT).inputs.metadata.annotations, { "pulumi.com/patchForce": "true" }, "a hand edit is taken back on the next up");
   });
 
   it("rejects an autoscaler whose floor is above its ceiling", () => {

@@ -87,6 +87,15 @@ describe("scripts: drift report", () => {
     );
   });
 
+  it("reads a refresh's findings from the outputs event that follows its step", () => {
+    const step = pre("refresh", "kubernetes:apps/v1:Deployment", "web-deployment", {}, { spec: { replicas: 1 } }, { spec: { replicas: 1 } }, "outputs");
+    const found = pre("update", "kubernetes:apps/v1:Deployment", "web-deployment", { "spec.replicas": { diffKind: "update", inputDiff: false } }, { spec: { replicas: 1 } }, { spec: { replicas: 3 } }, "outputs");
+    const outputsEvent = { sequence: 2, timestamp: 0, resOutputsEvent: found.resourcePreEvent } as unknown as EngineEvent;
+    assert.deepEqual(collectDrift([step, outputsEvent], "refresh")[0].changes, [{ path: "spec.replicas", old: "1", new: "3" }]);
+    const clean = { sequence: 3, timestamp: 0, resOutputsEvent: step.resourcePreEvent } as unknown as EngineEvent;
+    assert.deepEqual(collectDrift([found, clean], "refresh"), [], "a later event that finds nothing clears it");
+  });
+
   it("masks secrets, both as the engine marks them and as it prints them", () => {
     const events = [pre("update", "kubernetes:core/v1:Secret", "web-database", { "stringData.DATABASE_URL": { diffKind: "update", inputDiff: true } }, { stringData: SECRET }, { stringData: "[secret]" }, "inputs")];
     const [d] = collectDrift(events, "preview");

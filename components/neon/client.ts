@@ -34,14 +34,17 @@ export interface Neon {
 }
 
 /** A Neon API failure with its HTTP status (undefined for network errors). */
-export class NeonApiError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = "NeonApiError";
-  }
+export interface NeonApiError extends Error {
+  status?: number;
+}
+
+/**
+ * A plain Error carrying the status. Not a subclass: the provider is serialized into
+ * state, and a serialized `class extends Error` loses its link to Error (the engine then
+ * reports "Unknown Error").
+ */
+export function neonApiError(message: string, status?: number): NeonApiError {
+  return Object.assign(new Error(message), { status });
 }
 
 /** Something that answers config lookups (the dynamic provider's `ConfigureRequest.config`). */
@@ -57,7 +60,7 @@ export interface ConfigSource {
 export function connectFromConfig(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, retry: RetryPolicy = DEFAULT_RETRY): Neon {
   const apiKey = config?.get("neonApiKey") ?? env.NEON_API_KEY;
   if (!apiKey) {
-    throw new NeonApiError("no Neon API key: set it with `pulumi config set --secret neonApiKey <key>` or export NEON_API_KEY");
+    throw neonApiError("no Neon API key: set it with `pulumi config set --secret neonApiKey <key>` or export NEON_API_KEY");
   }
   const baseURL = config?.get("neonApiUrl") ?? env.NEON_API_URL;
   return { api: createApiClient({ apiKey, baseURL, timeout: 60_000 }), retry };
@@ -94,7 +97,7 @@ export async function request<T>(neon: Neon, what: string, send: () => Promise<{
         await sleep(backoffMs(attempt, neon.retry, e.response?.headers?.["retry-after"] as string | undefined));
         continue;
       }
-      throw new NeonApiError(explain(status, what, detail, attempt + 1), status);
+      throw neonApiError(explain(status, what, detail, attempt + 1), status);
     }
   }
 }
@@ -118,7 +121,7 @@ function explain(status: number | undefined, what: string, detail: string, attem
 
 /** Whether an error means the object no longer exists. */
 export function isNotFound(e: unknown): boolean {
-  return e instanceof NeonApiError && e.status === 404;
+  return e instanceof Error && (e as NeonApiError).status === 404;
 }
 
 // Arrays, not Sets: module-level values are serialized into the provider by value, and a
@@ -133,10 +136,10 @@ export async function awaitOperations(neon: Neon, projectId: string, operations:
     let op = first;
     while (!DONE.includes(op.status)) {
       if (FAILED.includes(op.status)) {
-        throw new NeonApiError(`Neon operation ${op.action} (${op.id}) ended ${op.status}: ${op.error ?? "no detail"}`);
+        throw neonApiError(`Neon operation ${op.action} (${op.id}) ended ${op.status}: ${op.error ?? "no detail"}`);
       }
       if (Date.now() > deadline) {
-        throw new NeonApiError(`Neon operation ${op.action} (${op.id}) still ${op.status} after ${neon.retry.operationTimeoutMs / 1000}s`);
+        throw neonApiError(`Neon operation ${op.action} (${op.id}) still ${op.status} after ${neon.retry.operationTimeoutMs / 1000}s`);
       }
       await sleep(neon.retry.pollIntervalMs);
       op = (await request(neon, `waiting for operation ${op.id}`, () => neon.api.getProjectOperation(projectId, op.id))).operation;

@@ -55,16 +55,21 @@ export function nameOfUrn(urn: string): string {
 
 /**
  * Drifted resources in a stream of engine events. `source` says which run produced
- * them: a refresh compares outputs (live vs state), a preview compares inputs.
+ * them: a refresh compares outputs (live vs state), a preview compares inputs. A refresh
+ * reports what it found in the outputs event that follows each step, so both kinds of
+ * event are read; the later one wins.
  */
 export function collectDrift(events: readonly EngineEvent[], source: "refresh" | "preview"): ResourceDrift[] {
   const out = new Map<string, ResourceDrift>();
   for (const e of events) {
-    const m = e.resourcePreEvent?.metadata;
+    const m = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
     if (!m || m.type === "pulumi:pulumi:Stack") continue;
     const keys = Object.keys(m.detailedDiff ?? {}).length ? Object.keys(m.detailedDiff ?? {}) : (m.diffs ?? []);
     const changed = !NO_CHANGE.has(m.op) || (m.op === "refresh" && keys.length > 0);
-    if (!changed) continue;
+    if (!changed) {
+      out.delete(m.urn); // a later event for the same resource found nothing
+      continue;
+    }
     const side = source === "refresh" ? "outputs" : "inputs";
     const changes = keys.map((path) => ({ path, old: maskValue(valueAt(m.old?.[side], path)), new: maskValue(valueAt(m.new?.[side], path)) }));
     out.set(m.urn, { source, urn: m.urn, type: m.type, name: nameOfUrn(m.urn), op: m.op, changes });

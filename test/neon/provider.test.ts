@@ -280,6 +280,11 @@ describe("Neon providers against the fake Neon API", function () {
       await create(dbs, { projectId, branchId: branch.id, name: "app", ownerName: role.outs.name, providerVersion: v });
       assert.ok(fake.databases.has(`${branch.id}/app`));
       assert.ok(polls() >= 3);
+      // Errors thrown by revived code are still Errors the engine can print.
+      fake.fail("deleteProjectBranch", 422);
+      const failure = await branches.delete(branch.id, { ...branch.outs }).then(() => undefined, (e: unknown) => e);
+      assert.ok(failure instanceof Error, "a real Error");
+      assert.match(failure.message, /Neon refused the request \(422\) while deleting branch/);
     });
   });
 });

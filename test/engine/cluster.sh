@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# A Kubernetes API server on loopback for the engine tier: kine (etcd API over SQLite),
+# kube-apiserver and kube-controller-manager (namespaces must finalize for `destroy`).
+# No kubelet and no scheduler: pods never run, which is why workloads skip await there.
+#
+#   cluster.sh start <dir>   starts everything, waits for /readyz, writes <dir>/kubeconfig
+#   cluster.sh stop <dir>    stops what start started (by PID)
+#
+# Binaries come from NEXTJS_INFRA_TOOLS/bin (built by tools/build.sh).
+set -euo pipefail
+
+action=${1:?usage: cluster.sh start|stop <dir>}
+dir=${2:?usage: cluster.sh start|stop <dir>}
+bin="${NEXTJS_INFRA_TOOLS:-$HOME/.cache/nextjs-infra/tools}/bin"
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+stop() {
+  for name in kube-controller-manager kube-apiserver kine; do
+    if [[ -f "$dir/$name.pid" ]]; then
+      kill "$(cat "$dir/$name.pid")" 2>/dev/null || true
+      rm -f "$dir/$name.pid"
+    fi
+  done
+}
+
+start() {
+  mkdir -p "$dir/certs" "$dir/kine"
+  local kine_port api_port token
+  kine_port=$(free_port)
+  api_port=$(free_port)
+  token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+
+  openssl genrsa -out "$dir/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null
+  echo "$token,admin,admin,system:masters" >"$dir/tokens.csv"
+
+  "$bin/kine" --listen-address "127.0.0.1:$kine_port" --endpoint "sqlite://$dir/kine/state.db?_journal=WAL&cache=shared" >"$dir/kine.log" 2>&1 &
+  echo $! >"$dir/kine.pid"
+
+  "$bin/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$kine_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    --cert-dir "$dir/certs" \
+    --token-auth-file "$dir/tokens.csv" \
+    --authorization-mode AlwaysAllow \
+    --service-account-issuer https://kubernetes.default.svc \
+    --service-account-key-file "$dir/sa.pub" \
+    --service-account-signing-key-file "$dir/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/24 \
+    --allow-privileged=false \
+    >"$dir/kube-apiserver.log" 2>&1 &
+  echo $! >"$dir/kube-apiserver.pid"
+
+  cat >"$dir/kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+  - name: engine
+    cluster:
+      server: https://127.0.0.1:$api_port
+      insecure-skip-tls-verify: true
+users:
+  - name: admin
+    user:
+      token: $token
+contexts:
+  - name: engine
+    context: { cluster: engine, user: admin }
+current-context: engine
+KUBECONFIG
+
+  for _ in $(seq 1 120); do
+    if curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; then
+      break
+    fi
+    sleep 1
+  done
+  curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$api_port/readyz" >/dev/null || {
+    echo "kube-apiserver did not become ready; see $dir/kube-apiserver.log" >&2
+    tail -20 "$dir/kube-apiserver.log" >&2
+    stop
+    exit 1
+  }
+
+  "$bin/kube-controller-manager" \
+    --kubeconfig "$dir/kubeconfig" \
+    --authentication-kubeconfig "$dir/kubeconfig" \
+    --authorization-kubeconfig "$dir/kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port 0 \
+    --leader-elect=false \
+    --service-account-private-key-file "$dir/sa.key" \
+    --root-ca-file "$dir/certs/apiserver.crt" \
+    --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route' \
+    >"$dir/kube-controller-manager.log" 2>&1 &
+  echo $! >"$dir/kube-controller-manager.pid"
+  echo "cluster ready: $dir/kubeconfig"
+}
+
+case "$action" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: cluster.sh start|stop <dir>" >&2; exit 2 ;;
+esac
