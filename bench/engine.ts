@@ -1,6 +1,7 @@
 /**
  * `npm run bench:engine`: the real engine against the loopback cluster (needs
- * `npm run tools`). Prints, side by side: a no-op `pulumi preview` of the local stack with
+ * `npm run tools`). Prints, side by side: a no-op `pulumi preview` of the workload the local
+ * profile deploys (see test/engine/harness.ts) with
  * ts-node type checking vs. transpile-only, the first `up`, and a no-op `up`. Each
  * figure is one fresh process, program load included. Printed, never asserted.
  */

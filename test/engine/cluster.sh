@@ -37,7 +37,8 @@ start() {
   openssl rsa -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null
   echo "$token,admin,admin,system:masters" >"$dir/tokens.csv"
 
-  "$bin/kine" --listen-address "127.0.0.1:$kine_port" --endpoint "sqlite://$dir/kine/state.db?_journal=WAL&cache=shared" >"$dir/kine.log" 2>&1 &
+  # Metrics off: kine would otherwise listen on :8080 on every interface.
+  "$bin/kine" --listen-address "127.0.0.1:$kine_port" --metrics-bind-address 0 --endpoint "sqlite://$dir/kine/state.db?_journal=WAL&cache=shared" >"$dir/kine.log" 2>&1 &
   echo $! >"$dir/kine.pid"
 
   "$bin/kube-apiserver" \
@@ -76,6 +77,10 @@ KUBECONFIG
     if curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; then
       break
     fi
+    # Fail fast when storage or the API server died instead of waiting out the loop.
+    for name in kine kube-apiserver; do
+      kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null || { echo "$name exited; see $dir/$name.log" >&2; tail -5 "$dir/$name.log" >&2; stop; exit 1; }
+    done
     sleep 1
   done
   curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$api_port/readyz" >/dev/null || {

@@ -17,11 +17,7 @@ import { ROOT } from "../mocks";
 import { FakeNeon } from "../neon/fake-neon";
 import { program } from "../../scripts/lib/workspace";
 import { collectDrift, formatDrift } from "../../scripts/lib/drift";
-import { Engine, IMAGE, Kube, startEngine } from "./harness";
-
-const DB_PASSWORD = "engine-db-password-7f3a91c2";
-// secretlint-disable-next-line
-const DATABASE_URL = `postgresql://app:${DB_PASSWORD}@postgres.web-local.svc.cluster.local:5432/app`;
+import { DB_PASSWORD, Engine, IMAGE, Kube, startEngine, workloadStack } from "./harness";
 
 describe("the engine tier: the real engine against a real API server", function () {
   this.timeout(600_000);
@@ -30,33 +26,10 @@ describe("the engine tier: the real engine against a real API server", function 
   let kube: Kube;
   let stack: Stack;
 
-  /**
-   * The workload as the local profile deploys it: AppNamespace and NextjsApp, which is
-   * everything of the local stack but LocalPostgres and AppSecrets — their generated
-   * passwords need the `random` provider plugin, which the Go module proxy does not serve.
-   */
-  const workload = async () => {
-    const { AppNamespace, NextjsApp } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
-    const ns = new AppNamespace("web", { name: "web-local", labels: { "nextjs-infra/profile": "local" } });
-    const app = new NextjsApp("web", {
-      appName: "web",
-      stack: "local",
-      namespace: ns.name,
-      imageRef: IMAGE,
-      resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-      databaseUrl: pulumi.secret(DATABASE_URL),
-      migrationCommand: ["prisma", "migrate", "deploy"],
-      ingress: { host: "web.localhost", tls: false },
-      skipAwait: true,
-    });
-    return { url: app.url, namespace: app.namespace, databaseUrl: pulumi.secret(DATABASE_URL) };
-  };
-
   before(async () => {
     engine = startEngine();
     ({ workDir, kube } = engine);
-    stack = await LocalWorkspace.createOrSelectStack({ stackName: "workload", projectName: "nextjs-infra", program: workload }, { workDir });
-    await stack.setConfig("kubernetes:context", { value: "engine" });
+    stack = await workloadStack(workDir);
   });
 
   after(() => engine?.stop());

@@ -9,12 +9,49 @@ import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ROOT } from "../mocks";
 
 export const TOOLS = process.env.NEXTJS_INFRA_TOOLS ?? path.join(os.homedir(), ".cache", "nextjs-infra", "tools");
 /** A prebuilt image (the cluster has no registry access; pods never run anyway). */
 export const IMAGE = `ghcr.io/acme/web@sha256:${"e".repeat(64)}`;
 const BINARIES = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kine"];
+
+const DB_PASSWORD = "engine-db-password-7f3a91c2";
+/** A connection string whose password must never reach state in plaintext. */
+// secretlint-disable-next-line
+export const DATABASE_URL = `postgresql://app:${DB_PASSWORD}@postgres.web-local.svc.cluster.local:5432/app`;
+export { DB_PASSWORD };
+
+/**
+ * The workload as the local profile deploys it: AppNamespace and NextjsApp, which is
+ * everything of the local stack but LocalPostgres and AppSecrets — their generated
+ * passwords need the `random` provider plugin, which the Go module proxy does not serve.
+ */
+export async function workload(): Promise<Record<string, unknown>> {
+  const { AppNamespace, NextjsApp } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
+  const ns = new AppNamespace("web", { name: "web-local", labels: { "nextjs-infra/profile": "local" } });
+  const app = new NextjsApp("web", {
+    appName: "web",
+    stack: "local",
+    namespace: ns.name,
+    imageRef: IMAGE,
+    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+    databaseUrl: pulumi.secret(DATABASE_URL),
+    migrationCommand: ["prisma", "migrate", "deploy"],
+    ingress: { host: "web.localhost", tls: false },
+    skipAwait: true,
+  });
+  return { url: app.url, namespace: app.namespace, databaseUrl: pulumi.secret(DATABASE_URL) };
+}
+
+/** The `workload` stack of a prepared project directory, pointed at the loopback cluster. */
+export async function workloadStack(workDir: string): Promise<Stack> {
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName: "workload", projectName: "nextjs-infra", program: workload }, { workDir });
+  await stack.setConfig("kubernetes:context", { value: "engine" });
+  return stack;
+}
 
 /** Minimal Kubernetes API client over the generated kubeconfig (self-signed server cert). */
 export class Kube {
