@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Branch } from "@neondatabase/api-client";
-import { awaitOperations, deleteIfPresent, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, getIfPresent, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a branch, as the provider sees them. */
@@ -98,13 +98,9 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
   async read(id: string, stored?: BranchOutputs): Promise<pulumi.dynamic.ReadResult<BranchOutputs>> {
     const props = stateOf(stored, "Branch");
     const neon = this.client();
-    try {
-      const { branch } = await request(neon, `reading branch ${id}`, () => neon.api.getProjectBranch(props.projectId, id));
-      return { id, props: defined(outputsOf(props, branch, props.adopted)) };
-    } catch (e) {
-      if (isNotFound(e)) return {}; // gone: refresh drops it from state
-      throw e;
-    }
+    const found = await getIfPresent(neon, `reading branch ${id}`, () => neon.api.getProjectBranch(props.projectId, id));
+    // Gone: an empty result makes refresh drop it from state.
+    return found ? { id, props: defined(outputsOf(props, found.branch, props.adopted)) } : {};
   }
 
   async diff(_id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.DiffResult> {

@@ -119,6 +119,16 @@ function explain(status: number | undefined, what: string, detail: string, attem
   }
 }
 
+/** One read; undefined when Neon says the object does not exist (404). */
+export async function getIfPresent<T>(neon: Neon, what: string, send: () => Promise<{ data: T }>): Promise<T | undefined> {
+  try {
+    return await request(neon, what, send);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
 /** Whether an error means the object no longer exists. */
 export function isNotFound(e: unknown): boolean {
   return e instanceof Error && (e as NeonApiError).status === 404;

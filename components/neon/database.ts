@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Database } from "@neondatabase/api-client";
-import { awaitOperations, deleteIfPresent, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, getIfPresent, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 import { isPgName } from "./role";
 
@@ -32,12 +32,7 @@ export function checkDatabase(news: Partial<DatabaseInputs>): CheckFailure[] {
 }
 
 async function find(neon: Neon, i: DatabaseInputs): Promise<Database | undefined> {
-  try {
-    return (await request(neon, `reading database ${i.name}`, () => neon.api.getProjectBranchDatabase(i.projectId, i.branchId, i.name))).database;
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
+  return (await getIfPresent(neon, `reading database ${i.name}`, () => neon.api.getProjectBranchDatabase(i.projectId, i.branchId, i.name)))?.database;
 }
 
 /** The dynamic provider for databases. */

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Endpoint, EndpointType } from "@neondatabase/api-client";
-import { awaitOperations, deleteIfPresent, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, getIfPresent, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of an endpoint. */
@@ -90,13 +90,8 @@ export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic
   async read(id: string, stored?: EndpointOutputs): Promise<pulumi.dynamic.ReadResult<EndpointOutputs>> {
     const props = stateOf(stored, "Endpoint");
     const neon = this.client();
-    try {
-      const { endpoint } = await request(neon, `reading endpoint ${id}`, () => neon.api.getProjectEndpoint(props.projectId, id));
-      return { id, props: defined(outputsOf(props, endpoint, props.adopted)) };
-    } catch (e) {
-      if (isNotFound(e)) return {};
-      throw e;
-    }
+    const found = await getIfPresent(neon, `reading endpoint ${id}`, () => neon.api.getProjectEndpoint(props.projectId, id));
+    return found ? { id, props: defined(outputsOf(props, found.endpoint, props.adopted)) } : {};
   }
 
   async diff(_id: string, olds: EndpointOutputs, news: EndpointInputs): Promise<pulumi.dynamic.DiffResult> {

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Project } from "@neondatabase/api-client";
-import { awaitOperations, deleteIfPresent, isNotFound, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, getIfPresent, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a project. */
@@ -58,13 +58,8 @@ export class ProjectProvider extends NeonProviderBase implements pulumi.dynamic.
   async read(id: string, stored?: ProjectOutputs): Promise<pulumi.dynamic.ReadResult<ProjectOutputs>> {
     const props = stateOf(stored, "Project");
     const neon = this.client();
-    try {
-      const { project } = await request(neon, `reading project ${id}`, () => neon.api.getProject(id));
-      return { id, props: defined(outputsOf(props, project)) };
-    } catch (e) {
-      if (isNotFound(e)) return {};
-      throw e;
-    }
+    const found = await getIfPresent(neon, `reading project ${id}`, () => neon.api.getProject(id));
+    return found ? { id, props: defined(outputsOf(props, found.project)) } : {};
   }
 
   async diff(_id: string, olds: ProjectOutputs, news: ProjectInputs): Promise<pulumi.dynamic.DiffResult> {

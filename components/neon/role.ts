@@ -4,7 +4,7 @@
  * password reset, so a preview never holds the credentials of the branch it came from.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { awaitOperations, deleteIfPresent, isNotFound, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { awaitOperations, deleteIfPresent, getIfPresent, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
 import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a role. */
@@ -35,13 +35,7 @@ export function checkRole(news: Partial<RoleInputs>): CheckFailure[] {
 }
 
 async function exists(neon: Neon, i: RoleInputs): Promise<boolean> {
-  try {
-    await request(neon, `reading role ${i.name}`, () => neon.api.getProjectBranchRole(i.projectId, i.branchId, i.name));
-    return true;
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
-  }
+  return (await getIfPresent(neon, `reading role ${i.name}`, () => neon.api.getProjectBranchRole(i.projectId, i.branchId, i.name))) !== undefined;
 }
 
 /** The dynamic provider for roles. */
