@@ -14,7 +14,7 @@ dir=${2:?usage: cluster.sh start|stop <dir>}
 bin="${NEXTJS_INFRA_TOOLS:-$HOME/.cache/nextjs-infra/tools}/bin"
 
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
 }
 
 stop() {
@@ -31,7 +31,7 @@ start() {
   local kine_port api_port token
   kine_port=$(free_port)
   api_port=$(free_port)
-  token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+  token=$(openssl rand -hex 16)
 
   openssl genrsa -out "$dir/sa.key" 2048 2>/dev/null
   openssl rsa -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null
