@@ -15,11 +15,10 @@ import {
   GithubEnvironment,
   NextjsApp,
   previewExpiry,
+  publicUrl,
 } from "./components";
 import { ClusterSettings, loadSettings, Settings } from "./stacks";
 
-/** Namespace label naming the stack's profile (the policy pack's stack policies key on it). */
-const PROFILE_LABEL = "nextjs-infra/profile";
 
 /** What a stack exports; a cluster stack fills only its own part. */
 interface StackOutputs {
@@ -81,9 +80,10 @@ function databaseArgs(s: Settings, namespace: pulumi.Output<string>): AppDatabas
 
 /** A stack that deploys the app. */
 function deployApp(s: Settings): StackOutputs {
-  const url = s.ingress.enabled && s.ingress.host ? `${s.ingress.tls ? "https" : "http"}://${s.ingress.host}` : undefined;
+  const ingress = s.ingress.enabled && s.ingress.host ? { host: s.ingress.host, className: s.ingress.className, clusterIssuer: s.ingress.clusterIssuer, tls: s.ingress.tls } : undefined;
+  const url = publicUrl(ingress);
   const image = new AppImage(`${s.appName}-image`, imageArgs(s));
-  const ns = new AppNamespace(s.appName, { name: s.namespace, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack, [PROFILE_LABEL]: s.profile } });
+  const ns = new AppNamespace(s.appName, { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack } });
   const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name));
   const d = s.secrets.doppler;
   const secrets = new AppSecrets(
@@ -123,7 +123,7 @@ function deployApp(s: Settings): StackOutputs {
     migrationCommand: s.app.migrate ? s.app.migrationCommand : undefined,
     autoscaling: s.autoscaling.enabled ? s.autoscaling : undefined,
     disruptionBudget: s.disruptionBudget.enabled ? s.disruptionBudget : undefined,
-    ingress: url && s.ingress.host ? { host: s.ingress.host, className: s.ingress.className, clusterIssuer: s.ingress.clusterIssuer, tls: s.ingress.tls } : undefined,
+    ingress,
     skipAwait: s.kubernetes.skipAwait,
   });
 

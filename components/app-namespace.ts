@@ -10,11 +10,16 @@ import * as k8s from "@pulumi/kubernetes";
 export interface AppNamespaceArgs {
   /** Physical name, from the naming helper. @example "web-dev" */
   readonly name: string;
+  /** The stack's profile, written as the PROFILE_LABEL label (the policy pack keys on it). */
+  readonly profile: string;
   /** Extra labels. @default {} */
   readonly labels?: Record<string, string>;
   /** Protect the namespace (and so everything in it) from `pulumi destroy`. @default false */
   readonly protect?: boolean;
 }
+
+/** Namespace label naming the stack's profile. */
+export const PROFILE_LABEL = "nextjs-infra/profile";
 
 /** Labels that make the API server enforce the `restricted` Pod Security Standard. */
 export const RESTRICTED_POD_SECURITY: Readonly<Record<string, string>> = {
@@ -32,7 +37,7 @@ export class AppNamespace extends pulumi.ComponentResource {
     super("nextjs-infra:app:AppNamespace", name, {}, opts);
     const ns = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: args.name, labels: { ...args.labels, ...RESTRICTED_POD_SECURITY } } },
+      { metadata: { name: args.name, labels: { ...args.labels, [PROFILE_LABEL]: args.profile, ...RESTRICTED_POD_SECURITY } } },
       { parent: this, protect: args.protect },
     );
     this.name = ns.metadata.name;

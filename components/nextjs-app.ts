@@ -69,6 +69,11 @@ export interface NextjsAppArgs {
   readonly skipAwait?: boolean;
 }
 
+/** The app's public URL: https when the Ingress terminates TLS. Undefined without an Ingress. */
+export function publicUrl(ingress: NextjsAppArgs["ingress"]): string | undefined {
+  return ingress ? `${ingress.tls ? "https" : "http"}://${ingress.host}` : undefined;
+}
+
 /** The app's Kubernetes workload. */
 export class NextjsApp extends pulumi.ComponentResource {
   /** Public (or in-cluster) base URL. */
@@ -86,9 +91,7 @@ export class NextjsApp extends pulumi.ComponentResource {
     }
 
     const namespace = pulumi.output(args.namespace);
-    const url = args.ingress
-      ? `${args.ingress.tls ? "https" : "http"}://${args.ingress.host}`
-      : pulumi.interpolate`http://${args.appName}.${namespace}.svc.cluster.local`;
+    const url = publicUrl(args.ingress) ?? pulumi.interpolate`http://${args.appName}.${namespace}.svc.cluster.local`;
     const release = args.sentryRelease ?? pulumi.output(args.imageRef).apply((r) => r.split("@")[1] ?? r);
 
     const configData: Record<string, pulumi.Input<string>> = {

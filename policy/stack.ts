@@ -4,9 +4,9 @@
  * themselves.
  */
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { PROFILE_LABEL } from "../components/app-namespace";
 
-/** The namespace label the program sets to the stack's profile. */
-export const PROFILE_LABEL = "nextjs-infra/profile";
+export { PROFILE_LABEL };
 
 function namespacesOf(resources: PolicyResource[], profile: string): string[] {
   return resources

@@ -4,7 +4,7 @@
  * of a `cluster-<name>` stack. Credentials are checked here, before anything is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROVIDER_TOKENS, SECRET_KEYS, type Config, type SecretKey } from "./schema";
+import { PROVIDER_TOKENS, type Config, type SecretKey } from "./schema";
 import type { MergeContext } from "./app";
 import type { ClusterSettings, GithubSettings, SecretsSettings, SettingsInput, SettingsIssue } from "./types";
 
@@ -110,9 +110,4 @@ export function clusterSettings(input: SettingsInput, ns: string, c: Config, iss
     certManager: addon(c.cluster?.certManager),
     ingressNginx: addon(c.cluster?.ingressNginx),
   };
-}
-
-/** The example command for a secret key, for messages. */
-export function secretExample(key: SecretKey): string {
-  return SECRET_KEYS[key].example;
 }

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { program } from "../scripts/lib/workspace";
 
 /** The wire marker the SDK wraps secret values in. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -227,11 +228,7 @@ export function committedConfig(stack: string): Record<string, unknown> {
   return out;
 }
 
-/** Loads index.ts afresh (module state is per stack) and returns its exports. */
+/** Loads index.ts afresh (module state is per stack) and returns its exports, as the scripts do. */
 export async function renderProgram(): Promise<Record<string, any>> {
-  for (const id of Object.keys(require.cache)) {
-    const ours = id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.startsWith(path.join(ROOT, "test"));
-    if (ours) delete require.cache[id];
-  }
-  return (await import(path.join(ROOT, "index.ts"))) as Record<string, any>;
+  return (await program(path.join(ROOT, "index.ts"))()) as Record<string, any>;
 }

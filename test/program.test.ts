@@ -116,6 +116,7 @@ describe("the whole program", () => {
     const db = mocks.one(NEON("Database"));
     assert.deepEqual([db.options.protect, db.options.retainOnDelete], [true, true], "destroy cannot drop the database");
     assert.equal(mocks.one("kubernetes:core/v1:Namespace").options.protect, true);
+    assert.equal(mocks.one("kubernetes:core/v1:Namespace").inputs.metadata.labels["nextjs-infra/profile"], "prod", "the policy pack's stack policies find the profile here");
     assert.deepEqual(mocks.one(NEON("Endpoint")).inputs.minCu, 0.5);
   });
 

@@ -5,7 +5,7 @@
  * still the repository, so Pulumi.yaml and Pulumi.<stack>.yaml are the stack's config.
  */
 import * as path from "path";
-import { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 /** The repository root: where Pulumi.yaml lives. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -18,10 +18,11 @@ export const POLICY_PACKS = [path.join(PROJECT_DIR, "policy")];
  * The program: index.ts, loaded afresh for every operation (its module state belongs to
  * one run), its exports becoming the stack's outputs.
  */
-export function program(entry = path.join(PROJECT_DIR, "index.ts")): PulumiFn {
+export function program(entry = path.join(PROJECT_DIR, "index.ts")): () => Promise<Record<string, unknown>> {
   return async () => {
     for (const id of Object.keys(require.cache)) {
-      if (id.startsWith(PROJECT_DIR) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}scripts${path.sep}`)) delete require.cache[id];
+      const fresh = id.startsWith(PROJECT_DIR) && ![`${path.sep}node_modules${path.sep}`, `${path.sep}scripts${path.sep}`, `${path.sep}test${path.sep}`].some((dir) => id.includes(dir));
+      if (fresh) delete require.cache[id];
     }
     return (await import(entry)) as Record<string, unknown>;
   };

@@ -31,7 +31,7 @@ export { DB_PASSWORD };
  */
 export async function workload(): Promise<Record<string, unknown>> {
   const { AppNamespace, NextjsApp } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
-  const ns = new AppNamespace("web", { name: "web-local", labels: { "nextjs-infra/profile": "local" } });
+  const ns = new AppNamespace("web", { name: "web-local", profile: "local" });
   const app = new NextjsApp("web", {
     appName: "web",
     stack: "local",
