@@ -1,6 +1,8 @@
 /**
  * nextjs-infra: settings → components → exports. Everything a stack differs by is in
  * its settings (stacks/); everything it creates is in a component (components/).
+ * The program is a function (Pulumi awaits it) so that what must be known before
+ * anything is created — the digest production keeps — is known first.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
@@ -12,13 +14,13 @@ import {
   AppNamespace,
   AppSecrets,
   ClusterAddons,
+  deployedImageRef,
   GithubEnvironment,
   NextjsApp,
   previewExpiry,
   publicUrl,
 } from "./components";
-import { ClusterSettings, loadSettings, Settings } from "./stacks";
-
+import { ClusterSettings, loadSettings, Settings, SettingsError } from "./stacks";
 
 /** What a stack exports; a cluster stack fills only its own part. */
 interface StackOutputs {
@@ -30,15 +32,28 @@ interface StackOutputs {
   databaseUrl?: pulumi.Output<string>;
   neonProjectId?: pulumi.Output<string>;
   databaseBranch?: pulumi.Output<string>;
+  databaseExpiresAt?: string;
   dopplerConfig?: pulumi.Output<string>;
   releases?: pulumi.Output<string[]>;
 }
 
-/** The image to deploy: built from source, or the prebuilt reference from settings. */
-function imageArgs(s: Settings): AppImageArgs {
+/** The image to deploy: built from source, a prebuilt reference, or (prod) the digest it runs now. */
+async function imageArgs(s: Settings): Promise<AppImageArgs> {
   const registry =
     s.registry.username && s.registry.password ? { address: s.registry.address, username: s.registry.username, password: s.registry.password } : undefined;
   if (s.image.kind === "prebuilt") return { prebuilt: s.image.ref, registry };
+  if (s.image.kind === "deployed") {
+    const ref = await deployedImageRef(`${pulumi.getOrganization()}/${s.project}/${s.stack}`);
+    if (!ref) {
+      throw new SettingsError(s.stack, [
+        {
+          key: `${s.project}:image.ref`,
+          message: "got nothing, and the stack runs no image yet: the prod profile never builds; promote a digest, e.g. `npm run deploy -- --stack prod --image-ref \"$(pulumi stack output imageRef -s dev)\"`",
+        },
+      ]);
+    }
+    return { prebuilt: ref };
+  }
   const img = s.image;
   return {
     registry,
@@ -50,10 +65,8 @@ function imageArgs(s: Settings): AppImageArgs {
       platforms: img.platforms,
       buildArgs: img.buildArgs,
       buildOnPreview: img.buildOnPreview,
-      tags: img.gitSha ? [img.gitSha, s.stack] : [s.stack],
-      // Previews and prod start from the cache that main's dev builds keep warm.
-      cache: img.cache ? { to: s.stack, from: ["dev"] } : undefined,
-      labels: img.gitSha ? { "org.opencontainers.image.revision": img.gitSha } : undefined,
+      tags: img.tags,
+      cache: img.cache,
     },
   };
 }
@@ -78,28 +91,42 @@ function databaseArgs(s: Settings, namespace: pulumi.Output<string>): AppDatabas
   };
 }
 
+/** The stack's GitHub Actions environments, each with exactly the secrets its jobs read. */
+function githubEnvironments(s: Settings, secrets: AppSecrets): void {
+  if (!s.github) return;
+  const g = s.github;
+  const provider = new github.Provider("github", { owner: g.owner, token: g.token });
+  for (const env of g.environments) {
+    const envSecrets: Record<string, pulumi.Output<string>> = { ...env.secrets };
+    // The drift job reads production's Doppler config with a read-only token of its own.
+    if (env.purpose === "drift" && secrets.ciToken) envSecrets.DOPPLER_TOKEN = secrets.ciToken;
+    new GithubEnvironment(
+      env.purpose === "deploy" ? `${s.appName}-github` : `${s.appName}-github-${env.purpose}`,
+      { repository: g.repository, environment: env.name, reviewers: env.reviewers, mainOnly: env.mainOnly, secrets: envSecrets },
+      { providers: [provider] },
+    );
+  }
+}
+
 /** A stack that deploys the app. */
-function deployApp(s: Settings): StackOutputs {
+async function deployApp(s: Settings): Promise<StackOutputs> {
   const ingress = s.ingress.enabled && s.ingress.host ? { host: s.ingress.host, className: s.ingress.className, clusterIssuer: s.ingress.clusterIssuer, tls: s.ingress.tls } : undefined;
   const url = publicUrl(ingress);
-  const image = new AppImage(`${s.appName}-image`, imageArgs(s));
+  const image = new AppImage(`${s.appName}-image`, await imageArgs(s));
   const ns = new AppNamespace(s.appName, { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack } });
   const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name));
   const d = s.secrets.doppler;
-  const secrets = new AppSecrets(
-    `${s.appName}-secrets`,
-    {
-      appName: s.appName,
-      namespace: ns.name,
-      rotation: s.secrets.rotation,
-      derived: { DATABASE_URL: database.databaseUrl, DIRECT_URL: database.directUrl, ...(url ? { NEXTAUTH_URL: url } : {}) },
-      doppler: d ? { project: d.project, environment: d.environment, config: d.config, branch: d.branch, sync: d.sync } : undefined,
-      local: s.secrets.local,
-      ciToken: s.github !== undefined && d !== undefined,
-      skipAwait: s.kubernetes.skipAwait,
-    },
-    // The default Doppler provider reads doppler:dopplerToken or DOPPLER_TOKEN itself.
-  );
+  // The default Doppler provider reads doppler:dopplerToken or DOPPLER_TOKEN itself.
+  const secrets = new AppSecrets(`${s.appName}-secrets`, {
+    appName: s.appName,
+    namespace: ns.name,
+    rotation: s.secrets.rotation,
+    derived: { DATABASE_URL: database.databaseUrl, DIRECT_URL: database.directUrl, ...(url ? { NEXTAUTH_URL: url } : {}) },
+    doppler: d ? { project: d.project, environment: d.environment, config: d.config, branch: d.branch, sync: d.sync } : undefined,
+    local: s.secrets.local,
+    ciToken: s.production && d !== undefined,
+    skipAwait: s.kubernetes.skipAwait,
+  });
 
   const app = new NextjsApp(s.appName, {
     appName: s.appName,
@@ -112,7 +139,6 @@ function deployApp(s: Settings): StackOutputs {
     env: s.app.env,
     logLevel: s.app.logLevel,
     sentryEnvironment: s.sentry.environment,
-    sentryRelease: s.image.gitSha,
     databaseUrl: database.databaseUrl,
     directUrl: database.directUrl,
     secretEnvFrom: [secrets.secretName],
@@ -126,29 +152,9 @@ function deployApp(s: Settings): StackOutputs {
     ingress,
     skipAwait: s.kubernetes.skipAwait,
   });
+  githubEnvironments(s, secrets);
 
-  if (s.github) {
-    const g = s.github;
-    const provider = new github.Provider("github", { owner: g.owner, token: g.token });
-    // GHCR pushes with the workflow's own GITHUB_TOKEN; other registries need their credential.
-    const ciSecrets: Record<string, pulumi.Output<string>> = { ...g.secrets };
-    if (s.registry.password && s.registry.kind !== "ghcr") ciSecrets.REGISTRY_PASSWORD = s.registry.password;
-    if (secrets.ciToken) ciSecrets.DOPPLER_READ_TOKEN = secrets.ciToken;
-    new GithubEnvironment(
-      `${s.appName}-github`,
-      {
-        repository: g.repository,
-        environment: g.environment,
-        reviewers: g.reviewers,
-        mainOnly: g.mainOnly,
-        secrets: ciSecrets,
-        variables: { APP_URL: app.url, PULUMI_STACK: s.stack, ...(s.registry.username ? { REGISTRY_USERNAME: s.registry.username } : {}) },
-        repositorySecrets: g.repositorySecrets,
-      },
-      { providers: [provider] },
-    );
-  }
-
+  const expiry = s.database.kind === "neon" && s.database.branch.ttlDays !== undefined ? previewExpiry(s.database.branch.ttlDays) : undefined;
   return {
     url: app.url,
     imageRef: image.imageRef,
@@ -158,6 +164,7 @@ function deployApp(s: Settings): StackOutputs {
     databaseUrl: pulumi.secret(database.databaseUrl),
     neonProjectId: database.projectId,
     databaseBranch: database.branchName,
+    databaseExpiresAt: expiry,
     dopplerConfig: secrets.dopplerConfig,
   };
 }
@@ -168,26 +175,10 @@ function deployCluster(s: ClusterSettings): StackOutputs {
   return { stackProfile: s.profile, releases: addons.releases };
 }
 
-const settings = loadSettings();
-const out = settings.role === "cluster" ? deployCluster(settings) : deployApp(settings);
-
-/** Base URL of the app. */
-export const url = out.url;
-/** The deployed image, pinned by digest. */
-export const imageRef = out.imageRef;
-/** Kubernetes namespace of this stack. */
-export const namespace = out.namespace;
-/** The profile this stack runs under. */
-export const stackProfile = out.stackProfile;
-/** Pull request number of a preview stack. */
-export const pullRequest = out.pullRequest;
-/** Connection string the app uses; exported only as a secret. */
-export const databaseUrl = out.databaseUrl;
-/** Neon project id: what the other stacks set as `neon.projectId`. */
-export const neonProjectId = out.neonProjectId;
-/** Neon branch of this stack. */
-export const databaseBranch = out.databaseBranch;
-/** Doppler config of this stack. */
-export const dopplerConfig = out.dopplerConfig;
-/** Helm releases of a cluster stack. */
-export const releases = out.releases;
+/** The program: its result becomes the stack's outputs. */
+export = async (): Promise<Record<string, unknown>> => {
+  const settings = loadSettings();
+  const out = settings.role === "cluster" ? deployCluster(settings) : await deployApp(settings);
+  // Only outputs that exist: a cluster stack exports no app URL.
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+};

@@ -41,13 +41,14 @@ export interface AppImageBuildArgs {
    */
   readonly buildOnPreview?: boolean;
   /**
-   * Registry build cache scopes: the image imports `<repository>:buildcache-<scope>` for
-   * each of `from` and exports the full cache (`mode=max`) to `to`, so a code-only change
-   * reuses the dependency layers. Omit to build without a cache.
-   * @example { to: "pr-42", from: ["pr-42", "dev"] }
+   * Registry build cache: full references imported (`from`) and the one exported with the
+   * full cache (`mode=max`) to `to`, so a code-only change reuses the dependency layers.
+   * Never let an untrusted build export to a reference a trusted build imports.
+   * Omit to build without a cache.
+   * @example { to: "ghcr.io/acme/web-preview:buildcache-pr-42", from: ["ghcr.io/acme/web-preview:buildcache-pr-42", "ghcr.io/acme/web:buildcache-dev"] }
    */
   readonly cache?: { readonly to: string; readonly from?: string[] };
-  /** OCI labels added to the image. */
+  /** OCI labels added to the image. Anything that changes per commit here changes the digest and rolls every stack. */
   readonly labels?: Record<string, string>;
 }
 
@@ -71,13 +72,12 @@ export function imageTags(repository: string, tags: readonly string[]): string[]
 }
 
 /** Registry cache import/export entries for a build. */
-export function cacheConfig(repository: string, cache: NonNullable<AppImageBuildArgs["cache"]>) {
-  const ref = (scope: string) => `${repository}:buildcache-${scope}`;
+export function cacheConfig(cache: NonNullable<AppImageBuildArgs["cache"]>) {
   const from = [...new Set([cache.to, ...(cache.from ?? [])])];
   return {
-    cacheFrom: from.map((scope) => ({ registry: { ref: ref(scope) } })),
+    cacheFrom: from.map((ref) => ({ registry: { ref } })),
     // imageManifest + ociMediaTypes: the cache format every major registry (ECR included) accepts.
-    cacheTo: [{ registry: { ref: ref(cache.to), mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } }],
+    cacheTo: [{ registry: { ref: cache.to, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } }],
   };
 }
 
@@ -93,18 +93,14 @@ export function repositoryOf(ref: string): string {
 export class AppImage extends pulumi.ComponentResource {
   /** `<repository>@sha256:<digest>`: what workloads deploy. */
   readonly imageRef: pulumi.Output<string>;
-  /** `sha256:<digest>`. */
-  readonly digest: pulumi.Output<string>;
 
   constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:image:AppImage", name, {}, opts);
     if ((args.build === undefined) === (args.prebuilt === undefined)) {
       throw new pulumi.ResourceError("AppImage needs exactly one of `build` and `prebuilt`", this);
     }
-    const result = args.build ? this.createBuild(name, args.build, args.registry) : this.resolvePrebuilt(name, args.prebuilt ?? "", args.registry);
-    this.imageRef = result.imageRef;
-    this.digest = result.digest;
-    this.registerOutputs({ imageRef: this.imageRef, digest: this.digest });
+    this.imageRef = args.build ? this.createBuild(name, args.build, args.registry) : this.resolvePrebuilt(name, args.prebuilt ?? "", args.registry);
+    this.registerOutputs({ imageRef: this.imageRef });
   }
 
   private createBuild(name: string, build: AppImageBuildArgs, registry?: RegistryCredentials) {
@@ -122,24 +118,31 @@ export class AppImage extends pulumi.ComponentResource {
         push: true,
         buildOnPreview: build.buildOnPreview ?? true,
         registries: registry ? [registry] : undefined,
-        ...(build.cache ? cacheConfig(build.repository, build.cache) : {}),
+        ...(build.cache ? cacheConfig(build.cache) : {}),
       },
       { parent: this },
     );
-    return { imageRef: pulumi.interpolate`${build.repository}@${image.digest}`, digest: image.digest };
+    return pulumi.interpolate`${build.repository}@${image.digest}`;
   }
 
   private resolvePrebuilt(name: string, ref: string, registry?: RegistryCredentials) {
-    const pinned = digestOf(ref);
-    if (pinned) return { imageRef: pulumi.output(ref), digest: pulumi.output(pinned) };
+    if (digestOf(ref)) return pulumi.output(ref);
     // A tag moves; resolve it once per `up` so the Deployment records the exact image.
     const provider = registry
       ? new docker.Provider(`${name}-registry`, { registryAuth: [registry] }, { parent: this })
       : undefined;
     const found = docker.getRegistryImageOutput({ name: ref }, { parent: this, provider });
-    return {
-      imageRef: pulumi.interpolate`${repositoryOf(ref)}@${found.sha256Digest}`,
-      digest: found.sha256Digest,
-    };
+    return pulumi.interpolate`${repositoryOf(ref)}@${found.sha256Digest}`;
   }
+}
+
+/**
+ * The image a stack runs now, read from its own last deployment (a reference to itself):
+ * what production keeps when no new digest is promoted. Undefined before the first deploy.
+ */
+export async function deployedImageRef(stackName: string, opts?: pulumi.CustomResourceOptions): Promise<string | undefined> {
+  const self = new pulumi.StackReference(`${stackName.split("/").pop()}-deployed`, { name: stackName }, opts);
+  const found = await self.getOutputDetails("imageRef");
+  const ref: unknown = found.value ?? found.secretValue;
+  return typeof ref === "string" && digestOf(ref) ? ref : undefined;
 }

@@ -52,13 +52,15 @@ export function poolerHost(host: string): string {
 }
 
 /**
- * A preview's expiry: the start of the UTC day `ttlDays` from today. Rounded to the day
- * so that a second `up` on the same day changes nothing, while a push on a later day
- * extends a branch that is still in use.
+ * A preview's expiry: `ttlDays` from now, rounded *up* to the next UTC midnight. Rounded
+ * to the day so that a second `up` on the same day changes nothing; rounded up so that a
+ * branch never lives shorter than asked (it lives ttlDays to ttlDays + 1 days), and each
+ * push on a later day extends a branch that is still in use.
  */
 export function previewExpiry(ttlDays: number, now: Date = new Date()): string {
-  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  return new Date(day + ttlDays * 86_400_000).toISOString().replace(".000Z", "Z");
+  const at = now.getTime() + ttlDays * 86_400_000;
+  const midnight = Math.ceil(at / 86_400_000) * 86_400_000;
+  return new Date(midnight).toISOString().replace(".000Z", "Z");
 }
 
 /** The stack's database. */

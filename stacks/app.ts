@@ -4,8 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppProfile, PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
-import { Config, DIGEST_REF, LOCAL_POSTGRES_IMAGE, SECRET_KEYS } from "./schema";
-import { namespaceName } from "../components/naming";
+import { Config, DIGEST_REF, HOSTNAME, LOCAL_POSTGRES_IMAGE, SECRET_KEYS } from "./schema";
+import { DEV_STACK, ExternalNames, PRODUCTION } from "./names";
+import { DNS_LABEL_MAX } from "../components/naming";
 import { registryOf } from "../components/registry";
 import type { Settings, SettingsInput, SettingsIssue } from "./types";
 
@@ -16,20 +17,17 @@ export interface MergeContext {
   ns: string;
   profile: AppProfile;
   pullRequest?: number;
+  names: ExternalNames;
   issues: SettingsIssue[];
 }
 
 /** Merges everything but secrets and GitHub (see integrations.ts). */
 export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string | undefined): Omit<Settings, "secrets" | "github"> {
-  const { input, ns, profile, pullRequest, issues } = ctx;
+  const { input, profile, pullRequest, names } = ctx;
   const d = PROFILE_DEFAULTS[profile];
   const appName = c.appName ?? "web";
   const image = imageSettings(ctx, c, appName, d);
-  const { address, kind, defaultUsername } = registryOf(image.kind === "build" ? image.repository : image.ref);
-  const ingressHost =
-    c.ingress?.host ??
-    (profile === "local" ? `${appName}.localhost` : undefined) ??
-    (pullRequest !== undefined && c.ingress?.previewDomain ? `pr-${pullRequest}.${c.ingress.previewDomain}` : undefined);
+  const { address, kind, defaultUsername } = registryOf(image.kind === "build" ? image.repository : image.kind === "prebuilt" ? image.ref : (c.image?.repository ?? "docker.io/library/x"));
 
   return {
     role: "app",
@@ -38,7 +36,9 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
     profile,
     pullRequest,
     appName,
-    namespace: namespaceName(appName, input.stack),
+    namespace: names.namespace,
+    production: names.production,
+    names,
     protect: d.protect,
     image,
     registry: {
@@ -59,46 +59,64 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       livenessPath: c.app?.livenessPath ?? "/api/health?probe=liveness",
       readinessPath: c.app?.readinessPath ?? "/api/health?probe=readiness",
       migrate: c.app?.migrate ?? true,
-      // The app image puts the Prisma CLI (with its schema engine) on PATH for this.
+      // The image puts the Prisma CLI (with its schema engine) on PATH for this.
       migrationCommand: c.app?.migrationCommand ?? ["prisma", "migrate", "deploy"],
     },
     autoscaling: { ...d.autoscaling, ...c.autoscaling },
     disruptionBudget: { ...d.disruptionBudget, ...c.disruptionBudget },
     ingress: {
       enabled: c.ingress?.enabled ?? true,
-      host: ingressHost,
+      host: names.host,
       className: c.ingress?.className,
       clusterIssuer: c.ingress?.clusterIssuer ?? d.ingress.clusterIssuer,
       tls: c.ingress?.tls ?? d.ingress.tls,
     },
-    sentry: { environment: c.sentry?.environment ?? (profile === "preview" ? "preview" : input.stack) },
+    sentry: { environment: c.sentry?.environment ?? (names.production ? PRODUCTION.sentryEnvironment : profile === "preview" ? "preview" : input.stack) },
     kubernetes: { skipAwait: c.kubernetes?.skipAwait ?? false },
-    database: databaseSettings(ns, profile, pullRequest, appName, c, d, issues),
+    drift: { ignore: c.drift?.ignore ?? [] },
+    database: databaseSettings(ctx, c, d),
   };
 }
 
+/** Full reference of a build cache scope. */
+export const cacheRef = (repository: string, scope: string) => `${repository}:buildcache-${scope}`;
+
 function imageSettings(ctx: MergeContext, c: Config, appName: string, d: ProfileDefaults): Settings["image"] {
-  const gitSha = c.image?.gitSha ?? normalizeSha(ctx.input.env.GITHUB_SHA);
-  if (c.image?.ref) return { kind: "prebuilt", ref: c.image.ref, pinned: DIGEST_REF.test(c.image.ref), gitSha };
-  const repository = c.image?.repository ?? (ctx.profile === "local" ? `localhost:5001/${appName}` : undefined);
-  if (!repository) {
-    ctx.issues.push({
-      key: `${ctx.ns}image.repository`,
-      message: `got nothing, expected an image repository such as ghcr.io/acme/web (or set ${ctx.ns}image.ref to deploy a prebuilt image)`,
+  const { ns, profile, issues, input } = ctx;
+  const ref = c.image?.ref;
+  if (ref) {
+    const pinned = DIGEST_REF.test(ref);
+    if (profile === "prod" && !pinned) {
+      issues.push({ key: `${ns}image.ref`, message: `got ${JSON.stringify(ref)}, expected a digest (<repository>@sha256:<64 hex digits>): the prod profile deploys only a promoted digest, never a tag that can move` });
+    }
+    return { kind: "prebuilt", ref, pinned };
+  }
+  // The prod profile never builds: without a new digest it keeps the one it runs.
+  if (profile === "prod") return { kind: "deployed" };
+  const main = c.image?.repository ?? (profile === "local" ? `localhost:5001/${appName}` : undefined);
+  if (!main) {
+    issues.push({
+      key: `${ns}image.repository`,
+      message: `got nothing, expected an image repository such as ghcr.io/acme/web (or set ${ns}image.ref to deploy a prebuilt image)`,
     });
   }
+  // Previews push elsewhere: nothing a pull request builds is ever read by a main build.
+  const repository = profile === "preview" ? (c.image?.previewRepository ?? `${main ?? ""}-preview`) : (main ?? "");
   const context = c.image?.context ?? "app";
+  const gitSha = c.image?.gitSha ?? normalizeSha(input.env.GITHUB_SHA);
+  const scope = input.stack;
+  const cache = (c.image?.cache ?? true) && main ? { to: cacheRef(repository, scope), from: [...new Set([cacheRef(repository, scope), cacheRef(main, profile === "preview" ? DEV_STACK : scope)])] } : undefined;
   return {
     kind: "build",
-    repository: repository ?? "",
+    repository,
     context,
     dockerfile: c.image?.dockerfile ?? `${context}/Dockerfile`,
     target: c.image?.target,
     platforms: c.image?.platforms ?? ["linux/amd64"],
     buildArgs: c.image?.buildArgs ?? {},
     buildOnPreview: c.image?.buildOnPreview ?? d.buildOnPreview,
-    cache: c.image?.cache ?? true,
-    gitSha,
+    cache,
+    tags: gitSha ? [gitSha, input.stack] : [input.stack],
   };
 }
 
@@ -107,44 +125,91 @@ function normalizeSha(sha: string | undefined): string | undefined {
 }
 
 /** The stack's database: Neon for every profile but `local`, which runs Postgres in the cluster. */
-function databaseSettings(
-  ns: string,
-  profile: AppProfile,
-  pullRequest: number | undefined,
-  appName: string,
-  c: Config,
-  d: ProfileDefaults,
-  issues: SettingsIssue[],
-): Settings["database"] {
-  const names = { name: c.database?.name ?? "app", role: c.database?.role ?? "app" };
+function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Settings["database"] {
+  const { ns, profile, names, issues } = ctx;
+  const db = { name: c.database?.name ?? "app", role: c.database?.role ?? "app" };
   if (profile === "local") {
-    return { kind: "local", image: c.postgres?.image ?? LOCAL_POSTGRES_IMAGE, storage: c.postgres?.storage ?? "1Gi", ...names };
+    return { kind: "local", image: c.postgres?.image ?? LOCAL_POSTGRES_IMAGE, storage: c.postgres?.storage ?? "1Gi", ...db };
   }
   const n = c.neon ?? {};
-  if (profile !== "prod" && !n.projectId) {
+  if (!names.production && !n.projectId) {
     issues.push({
       key: `${ns}neon.projectId`,
-      message: "got nothing, expected the Neon project id (the prod stack's `neonProjectId` output, or Neon console → Settings); only a prod stack creates the project",
+      message: "got nothing, expected the Neon project id (the production stack's `neonProjectId` output, or Neon console → Settings); only the production stack creates the project",
     });
   }
-  const branch =
-    profile === "prod"
-      ? { name: n.productionBranch ?? "main", adoptDefault: true, protected: true }
-      : profile === "preview"
-        ? { name: `preview/pr-${pullRequest}`, adoptDefault: false, parentName: n.previewParent ?? "dev", protected: false, ttlDays: n.previewTtlDays ?? 7 }
-        : { name: n.previewParent ?? "dev", adoptDefault: false, protected: false };
+  const branch = { ...names.neonBranch, protected: names.production, ...(profile === "preview" ? { ttlDays: n.previewTtlDays ?? 7 } : {}) };
   return {
     kind: "neon",
     projectId: n.projectId,
-    project: { name: n.projectName ?? appName, regionId: n.regionId ?? "aws-us-east-2", pgVersion: n.pgVersion ?? 17, historyRetentionSeconds: n.historyRetentionSeconds ?? 86400 },
+    project: { name: n.projectName ?? (c.appName ?? "web"), regionId: n.regionId ?? "aws-us-east-2", pgVersion: n.pgVersion ?? 17, historyRetentionSeconds: n.historyRetentionSeconds ?? 86400 },
     branch,
     compute: { minCu: n.minCu ?? d.neon.minCu, maxCu: n.maxCu ?? d.neon.maxCu, suspendTimeoutSeconds: n.suspendTimeoutSeconds ?? d.neon.suspendTimeoutSeconds },
-    ...names,
+    ...db,
   };
+}
+
+/** Millicores of a CPU quantity. */
+export function cpuMillis(q: string): number {
+  return q.endsWith("m") ? Number(q.slice(0, -1)) : Math.round(Number(q) * 1000);
+}
+
+const UNITS: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+/** Bytes of a memory quantity. */
+export function memoryBytes(q: string): number {
+  const m = /^([0-9]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
+  return m ? Number(m[1]) * UNITS[m[2] ?? ""] : NaN;
 }
 
 /** Rules that involve more than one key, checked on the merged settings. */
 export function checkApp(ns: string, s: Omit<Settings, "secrets" | "github">, c: Config, issues: SettingsIssue[]): void {
+  checkNames(ns, s, issues);
+  checkResources(ns, s, issues);
+  checkReplicas(ns, s, issues);
+  if (s.ingress.enabled && !s.ingress.host) {
+    const key = s.profile === "preview" ? `${ns}ingress.previewDomain` : `${ns}ingress.host`;
+    const wants = s.profile === "preview" ? "a domain under which pr-<n>.<domain> resolves, e.g. preview.example.com" : "the public hostname, e.g. app.example.com";
+    issues.push({ key, message: `got nothing, expected ${wants} (or set ${ns}ingress.enabled to false)` });
+  }
+  if (s.ingress.enabled && s.ingress.tls && !s.ingress.clusterIssuer) {
+    issues.push({ key: `${ns}ingress.clusterIssuer`, message: `got nothing, expected a cert-manager ClusterIssuer name because ${ns}ingress.tls is true` });
+  }
+  if (s.profile === "prod") checkProduction(ns, s, issues);
+  if (s.database.kind === "neon") checkNeonCompute(ns, s.database.compute, issues);
+  if (c.registry?.username && !s.registry.password) {
+    issues.push({ key: `${ns}registryPassword`, message: `got nothing, expected a secret because ${ns}registry.username is set: ${SECRET_KEYS.registryPassword.example}` });
+  }
+  if (s.registry.password && !s.registry.username) {
+    issues.push({ key: `${ns}registry.username`, message: `got nothing, expected the user name that goes with ${ns}registryPassword for ${s.registry.address}` });
+  }
+}
+
+/** Names built from the stack name and app name must fit Kubernetes' and DNS's limits. */
+function checkNames(ns: string, s: Omit<Settings, "secrets" | "github">, issues: SettingsIssue[]): void {
+  const full = `${s.appName}-${s.stack}`;
+  if (full.length > DNS_LABEL_MAX) {
+    issues.push({ key: "stack name", message: `got "${s.stack}" (${s.stack.length} characters), expected a shorter name: the namespace "${full}" would be ${full.length} characters, over Kubernetes' 63` });
+  }
+  if (s.ingress.host && !HOSTNAME.test(s.ingress.host)) {
+    const key = s.profile === "preview" ? `${ns}ingress.previewDomain` : `${ns}ingress.host`;
+    issues.push({ key, message: `gives the host "${s.ingress.host}", expected a DNS name of at most 253 characters with labels of at most 63` });
+  }
+}
+
+function checkResources(ns: string, s: Omit<Settings, "secrets" | "github">, issues: SettingsIssue[]): void {
+  const { requests, limits } = s.app.resources;
+  const key = (k: string) => `${ns}app.resources.${k}`;
+  if (cpuMillis(limits.cpu) <= 0) issues.push({ key: key("limits.cpu"), message: `got "${limits.cpu}", expected more than zero` });
+  if (memoryBytes(limits.memory) < 64 * 2 ** 20) issues.push({ key: key("limits.memory"), message: `got "${limits.memory}", expected at least 64Mi (the Node.js server does not start in less)` });
+  if (cpuMillis(requests.cpu) > cpuMillis(limits.cpu)) {
+    issues.push({ key: key("requests.cpu"), message: `got "${requests.cpu}", expected at most ${key("limits.cpu")} ("${limits.cpu}"): Kubernetes refuses requests above limits` });
+  }
+  if (memoryBytes(requests.memory) > memoryBytes(limits.memory)) {
+    issues.push({ key: key("requests.memory"), message: `got "${requests.memory}", expected at most ${key("limits.memory")} ("${limits.memory}"): Kubernetes refuses requests above limits` });
+  }
+}
+
+function checkReplicas(ns: string, s: Omit<Settings, "secrets" | "github">, issues: SettingsIssue[]): void {
   const a = s.autoscaling;
   if (a.enabled && a.minReplicas > a.maxReplicas) {
     issues.push({ key: `${ns}autoscaling.minReplicas`, message: `got ${a.minReplicas}, expected at most ${ns}autoscaling.maxReplicas (${a.maxReplicas})` });
@@ -157,21 +222,24 @@ export function checkApp(ns: string, s: Omit<Settings, "secrets" | "github">, c:
       message: `got ${pdb.minAvailable}, expected fewer than the ${floor} replica(s) that run at the least (${a.enabled ? `${ns}autoscaling.minReplicas` : `${ns}app.replicas`}), or no node could ever be drained`,
     });
   }
-  if (s.ingress.enabled && !s.ingress.host) {
-    const key = s.profile === "preview" ? `${ns}ingress.previewDomain` : `${ns}ingress.host`;
-    const wants = s.profile === "preview" ? "a domain under which pr-<n>.<domain> resolves, e.g. preview.example.com" : "the public hostname, e.g. app.example.com";
-    issues.push({ key, message: `got nothing, expected ${wants} (or set ${ns}ingress.enabled to false)` });
-  }
-  if (s.ingress.enabled && s.ingress.tls && !s.ingress.clusterIssuer) {
-    issues.push({ key: `${ns}ingress.clusterIssuer`, message: `got nothing, expected a cert-manager ClusterIssuer name because ${ns}ingress.tls is true` });
-  }
-  if (s.database.kind === "neon" && s.database.compute.minCu > s.database.compute.maxCu) {
-    issues.push({ key: `${ns}neon.minCu`, message: `got ${s.database.compute.minCu}, expected at most ${ns}neon.maxCu (${s.database.compute.maxCu})` });
-  }
-  if (c.registry?.username && !s.registry.password) {
-    issues.push({ key: `${ns}registryPassword`, message: `got nothing, expected a secret because ${ns}registry.username is set: ${SECRET_KEYS.registryPassword.example}` });
-  }
-  if (s.registry.password && !s.registry.username) {
-    issues.push({ key: `${ns}registry.username`, message: `got nothing, expected the user name that goes with ${ns}registryPassword for ${s.registry.address}` });
-  }
+}
+
+/** What no prod-profile stack may configure away. */
+function checkProduction(ns: string, s: Omit<Settings, "secrets" | "github">, issues: SettingsIssue[]): void {
+  const want = (key: string, got: unknown, expected: string) => issues.push({ key: `${ns}${key}`, message: `got ${JSON.stringify(got)}, expected ${expected} (the prod profile requires it)` });
+  if (!s.autoscaling.enabled) want("autoscaling.enabled", false, "true: production rides out traffic spikes");
+  else if (s.autoscaling.minReplicas < 2) want("autoscaling.minReplicas", s.autoscaling.minReplicas, "at least 2, so one pod can be drained while another serves");
+  if (!s.disruptionBudget.enabled) want("disruptionBudget.enabled", false, "true: a node drain never takes every pod at once");
+  if (!s.ingress.enabled) want("ingress.enabled", false, "true: production is served");
+  if (!s.ingress.tls) want("ingress.tls", false, "true: production is served over TLS");
+  if (s.ingress.host && /(^|\.)localhost$/.test(s.ingress.host)) want("ingress.host", s.ingress.host, "a public hostname, not a laptop's *.localhost");
+  if (s.kubernetes.skipAwait) want("kubernetes.skipAwait", true, "false: production waits for migrations and pods");
+}
+
+/** Neon's compute sizes and autoscaling range (0.25 to 16 CU, at most 8 CU apart). */
+function checkNeonCompute(ns: string, compute: { minCu: number; maxCu: number }, issues: SettingsIssue[]): void {
+  const { minCu, maxCu } = compute;
+  if (minCu > maxCu) issues.push({ key: `${ns}neon.minCu`, message: `got ${minCu}, expected at most ${ns}neon.maxCu (${maxCu})` });
+  else if (minCu !== maxCu && maxCu > 16) issues.push({ key: `${ns}neon.maxCu`, message: `got ${maxCu}, expected at most 16 while autoscaling (min ${minCu}); fixed sizes up to 56 need minCu = maxCu` });
+  else if (maxCu - minCu > 8) issues.push({ key: `${ns}neon.maxCu`, message: `got ${maxCu}, expected at most ${minCu + 8}: Neon's autoscaling range spans at most 8 CU (minCu ${minCu})` });
 }

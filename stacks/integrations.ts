@@ -1,12 +1,14 @@
 /**
  * Settings for the services around the app: where its secrets come from (Doppler, or the
- * stack's own secret config for `local`), its GitHub Actions environment, and the add-ons
- * of a `cluster-<name>` stack. Credentials are checked here, before anything is created.
+ * stack's own secret config for `local`), its GitHub Actions environments, and the
+ * add-ons of a `cluster-<name>` stack. Credentials are checked here, before anything is
+ * created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROVIDER_TOKENS, type Config, type SecretKey } from "./schema";
+import { isGithubReservedName, PROVIDER_TOKENS, RESERVED_ENV, type Config, type SecretKey } from "./schema";
+import { DEV_STACK, SHARED_GITHUB_ENVIRONMENTS } from "./names";
 import type { MergeContext } from "./app";
-import type { ClusterSettings, GithubSettings, SecretsSettings, SettingsInput, SettingsIssue } from "./types";
+import type { ClusterSettings, GithubEnvironmentSettings, GithubSettings, SecretsSettings, SettingsInput, SettingsIssue } from "./types";
 
 /** Secret config values, already checked to be secret. */
 export interface Credentials {
@@ -37,69 +39,75 @@ export function secretValues(map: Record<string, string> | undefined): Record<st
 
 /** Where the app's secrets come from, per profile. */
 export function secretsSettings(ctx: MergeContext, c: Config, cred: Credentials): SecretsSettings {
-  const { ns, profile, issues } = ctx;
+  const { ns, profile, issues, names } = ctx;
   const rotation = c.secrets?.rotation ?? "1";
-  if (profile === "local") return { rotation, local: secretValues(cred.maps.appSecrets) };
-  if (cred.maps.appSecrets) {
-    issues.push({ key: `${ns}appSecrets`, message: "got a value, expected none: only the local profile reads appSecrets; deployed stacks keep the app's secrets in Doppler" });
+  if (profile === "local") {
+    for (const name of Object.keys(cred.maps.appSecrets ?? {}).filter((n) => RESERVED_ENV.includes(n))) {
+      issues.push({ key: `${ns}appSecrets.${name}`, message: `is set by the program itself, expected none of ${RESERVED_ENV.join(", ")}` });
+    }
+    return { rotation, local: secretValues(cred.maps.appSecrets) };
   }
   const d = c.doppler ?? {};
   if (!d.project) issues.push({ key: `${ns}doppler.project`, message: "got nothing, expected the Doppler project that holds the app's secrets, e.g. web" });
   // The default Doppler provider reads the token; check it is there before anything runs.
   providerToken(ctx.input, "doppler", issues);
-  const environment = d.environment ?? (profile === "prod" ? "prd" : "dev");
-  const branch = profile === "preview";
-  return {
-    rotation,
-    doppler: {
-      project: d.project ?? "",
-      environment,
-      // Doppler names branch configs <environment>_<suffix>.
-      config: d.config ?? (branch ? `${environment}_pr_${ctx.pullRequest}` : environment),
-      branch,
-      sync: d.sync ?? "snapshot",
-    },
-  };
+  const { environment, config } = names.doppler;
+  // Doppler's own rule: a config is its environment's root config or a branch of it (`<env>_<name>`).
+  if (environment && config !== environment && !config.startsWith(`${environment}_`)) {
+    issues.push({ key: `${ns}doppler.config`, message: `got "${config}", expected "${environment}" or a branch config "${environment}_<name>" of this stack's environment "${environment}"` });
+  }
+  return { rotation, doppler: { project: d.project ?? "", ...names.doppler, sync: d.sync ?? "snapshot" } };
 }
 
-/** The GitHub Actions environment of a long-lived stack (dev and prod profiles by default). */
+/** Refuses secret names GitHub would refuse, before any resource is registered. */
+function checkCiNames(ns: string, key: SecretKey, map: Record<string, string> | undefined, issues: SettingsIssue[]): void {
+  for (const name of Object.keys(map ?? {}).filter(isGithubReservedName)) {
+    issues.push({ key: `${ns}${key}.${name}`, message: "is a name GitHub refuses for Actions secrets: letters, digits and _, not starting with a digit or GITHUB_" });
+  }
+}
+
+/**
+ * The GitHub Actions environments of a long-lived stack: its own (main only; production's
+ * with required reviewers), plus the shared ones it manages — `production-drift` for the
+ * production stack, `preview` and `dev-plan` for the dev stack.
+ */
 export function githubSettings(ctx: MergeContext, c: Config, cred: Credentials): GithubSettings | undefined {
-  const { ns, profile, issues, input } = ctx;
+  const { ns, profile, issues, input, names } = ctx;
   const g = c.github ?? {};
-  const reviewers = { users: g.reviewers?.users ?? [], teams: g.reviewers?.teams ?? [] };
-  if (profile !== "prod" && reviewers.users.length + reviewers.teams.length > 0) {
-    issues.push({ key: `${ns}github.reviewers`, message: `got reviewers on a ${profile}-profile stack, expected none: required reviewers gate production only` });
-  }
-  if (cred.maps.previewCiSecrets && profile !== "dev") {
-    issues.push({ key: `${ns}previewCiSecrets`, message: "got a value, expected none: repository secrets for previews are set by the dev stack only" });
-  }
+  // Reviewers gate the prod profile only (a project-level list is inherited, and ignored, elsewhere).
+  const reviewers = profile === "prod" ? { users: g.reviewers?.users ?? [], teams: g.reviewers?.teams ?? [] } : { users: [], teams: [] };
+  for (const key of ["ciSecrets", "previewCiSecrets", "planCiSecrets", "driftCiSecrets"] as const) checkCiNames(ns, key, cred.maps[key], issues);
   if (profile === "preview") {
     if (g.enabled) issues.push({ key: `${ns}github.enabled`, message: "got true, expected false: preview stacks create nothing on GitHub" });
     return undefined;
+  }
+  if (names.production) {
+    if (g.enabled === false) issues.push({ key: `${ns}github.enabled`, message: "got false, expected true: the production environment carries production's reviewers and its main-only rule" });
+    if (reviewers.users.length + reviewers.teams.length === 0) {
+      issues.push({ key: `${ns}github.reviewers`, message: "got none, expected at least one user or team: every production deploy waits for a reviewer" });
+    }
   }
   if (!(g.enabled ?? (profile === "dev" || profile === "prod"))) return undefined;
   if (!g.repository) {
     issues.push({ key: `${ns}github.repository`, message: "got nothing, expected owner/name of the app's repository, e.g. acme/web (or set github.enabled to false)" });
   }
   const [owner, repository] = (g.repository ?? "/").split("/");
-  return {
-    owner,
-    repository,
-    environment: g.environment ?? (profile === "prod" ? "production" : input.stack),
-    reviewers,
-    mainOnly: profile === "prod",
-    token: providerToken(input, "github", issues),
-    secrets: secretValues(cred.maps.ciSecrets),
-    repositorySecrets: secretValues(cred.maps.previewCiSecrets),
-  };
+  const none = { users: [], teams: [] };
+  const environments: GithubEnvironmentSettings[] = [
+    { name: names.githubEnvironment ?? input.stack, purpose: "deploy", reviewers, mainOnly: true, secrets: secretValues(cred.maps.ciSecrets) },
+  ];
+  if (names.production) {
+    environments.push({ name: SHARED_GITHUB_ENVIRONMENTS.drift, purpose: "drift", reviewers: none, mainOnly: true, secrets: secretValues(cred.maps.driftCiSecrets) });
+  }
+  if (input.stack === DEV_STACK) {
+    environments.push({ name: SHARED_GITHUB_ENVIRONMENTS.preview, purpose: "preview", reviewers: none, mainOnly: false, secrets: secretValues(cred.maps.previewCiSecrets) });
+    environments.push({ name: SHARED_GITHUB_ENVIRONMENTS.plan, purpose: "plan", reviewers: none, mainOnly: false, secrets: secretValues(cred.maps.planCiSecrets) });
+  }
+  return { owner, repository, environments, token: providerToken(input, "github", issues) };
 }
 
 /** Settings of a `cluster-<name>` stack: which add-ons it installs. */
-export function clusterSettings(input: SettingsInput, ns: string, c: Config, issues: SettingsIssue[]): ClusterSettings {
-  const allowed = new Set(["profile", "cluster", "kubernetes"]);
-  for (const key of Object.keys(c)) {
-    if (!allowed.has(key)) issues.push({ key: `${ns}${key}`, message: `got a value, expected none: a cluster stack reads only ${[...allowed].map((k) => ns + k).join(", ")}` });
-  }
+export function clusterSettings(input: SettingsInput, c: Config): ClusterSettings {
   const addon = (a?: { enabled?: boolean; version?: string }, enabled = false) => ({ enabled: a?.enabled ?? enabled, version: a?.version });
   return {
     role: "cluster",

@@ -13,8 +13,8 @@ export type AppProfile = Exclude<Profile, "cluster">;
 /** Stack names whose profile is implied by the name itself. */
 const RESERVED_STACKS: Readonly<Record<string, Profile>> = { local: "local", dev: "dev", prod: "prod" };
 
-/** A pull request stack: `pr-` and a pull request number without leading zeros. */
-export const PREVIEW_STACK = /^pr-([1-9][0-9]*)$/;
+/** A pull request stack: `pr-` and a pull request number without leading zeros (GitHub's are below 10⁹). */
+export const PREVIEW_STACK = /^pr-([1-9][0-9]{0,8})$/;
 /** A cluster add-on stack, one per cluster: `cluster-<name>`. */
 export const CLUSTER_STACK = /^cluster-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -63,7 +63,11 @@ export function resolveProfile(stack: string, configured: string | undefined): P
   }
   const profile = implied ?? wanted;
   if (profile === undefined) {
-    const hint = /^pr-/i.test(stack) ? " (a preview stack is pr-<pull request number>, e.g. pr-42)" : "";
+    const hint = /^pr-[0-9]{10,}$/.test(stack)
+      ? " (a pull request number has at most 9 digits; it names hosts, branches and configs)"
+      : /^pr-/i.test(stack)
+        ? " (a preview stack is pr-<pull request number>, e.g. pr-42)"
+        : "";
     return {
       ok: false,
       key: "stack",

@@ -1,22 +1,28 @@
 /**
  * Settings: profile defaults ⊕ project config (Pulumi.yaml) ⊕ stack config
  * (Pulumi.<stack>.yaml), validated once into one typed object. Pulumi itself merges the
- * project and stack layers; this module merges the profile underneath and validates.
+ * project and stack layers; this module merges the profile underneath, validates, and
+ * checks the stack's external names against the other stacks committed next to it.
  * Nothing else in the program reads config.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { resolveProfile, VALID_STACK_FORMS } from "./profiles";
-import { Config, ConfigSchema, DNS_LABEL, OBJECT_KEYS, SECRET_KEYS, SECRET_MAP_KEYS, SecretKey, SecretMap } from "./schema";
+import { Profile, resolveProfile, VALID_STACK_FORMS } from "./profiles";
+import { Config, ConfigSchema, DNS_LABEL, OBJECT_KEYS, PROVIDER_NAMESPACES, SECRET_KEYS, SECRET_MAP_KEYS, SecretKey, SecretMap } from "./schema";
 import { describeIssue, SettingsError, show } from "./errors";
 import { checkApp, mergeApp } from "./app";
 import { clusterSettings, Credentials, githubSettings, secretsSettings } from "./integrations";
+import { keyDoc, presentKeys } from "./keys";
+import { checkIsolation, externalNames, ExternalNames, productionStackOf } from "./names";
+import { readProjectFiles } from "./files";
 import type { SettingsInput, SettingsIssue, StackSettings } from "./types";
 
-/** Reads settings from the running Pulumi program. */
+/** Reads settings from the running Pulumi program (and the stack files next to it, in the working directory). */
 export function loadSettings(): StackSettings {
   const config = pulumi.runtime.allConfig();
   const secretKeys = new Set(Object.keys(config).filter(isConfigSecret));
-  return resolveSettings({ project: pulumi.getProject(), stack: pulumi.getStack(), config, secretKeys, env: process.env });
+  const stack = pulumi.getStack();
+  const { projectConfig, siblings } = readProjectFiles(process.cwd(), pulumi.getProject(), stack);
+  return resolveSettings({ project: pulumi.getProject(), stack, config, secretKeys, env: process.env, projectConfig, siblings });
 }
 
 /**
@@ -56,13 +62,18 @@ export function resolveSettings(input: SettingsInput): StackSettings {
     throw new SettingsError(input.stack, issues);
   }
   if (!parsed.success) throw new SettingsError(input.stack, issues);
+  const productionStack = productionStackOf(config);
+  checkApplicable(input, ns, resolution.profile, productionStack, raw, credentials, issues);
 
   if (resolution.profile === "cluster") {
-    const cluster = clusterSettings(input, ns, config, issues);
     if (issues.length > 0) throw new SettingsError(input.stack, issues);
-    return cluster;
+    return clusterSettings(input, config);
   }
-  const ctx = { input, ns, profile: resolution.profile, pullRequest: resolution.pullRequest, issues };
+  const id = { stack: input.stack, profile: resolution.profile, pullRequest: resolution.pullRequest, productionStack };
+  const names = externalNames(id, config);
+  const projectIngress = projectRaw(input, ns).ingress as { previewDomain?: string } | undefined;
+  checkIsolation(ns, names, resolution.profile, config, siblingNames(input, productionStack), issues, projectIngress?.previewDomain);
+  const ctx = { input, ns, profile: resolution.profile, pullRequest: resolution.pullRequest, names, issues };
   const app = mergeApp(ctx, config, credentials.values.registryPassword);
   if (app.database.kind === "neon" && !credentials.values.neonApiKey && !input.env.NEON_API_KEY) {
     issues.push({ key: `${ns}neonApiKey`, message: `got nothing, expected the Neon API key as a secret: ${SECRET_KEYS.neonApiKey.example}` });
@@ -73,12 +84,15 @@ export function resolveSettings(input: SettingsInput): StackSettings {
   return settings;
 }
 
-/** Splits the project's namespace into plain values (parsed) and secret values (checked). */
+/** Splits the project's namespace into plain values (parsed) and secret values (checked); refuses unknown namespaces. */
 function readConfig(input: SettingsInput, ns: string, issues: SettingsIssue[]): { raw: Record<string, unknown>; credentials: Credentials } {
   const raw: Record<string, unknown> = {};
   const credentials: Credentials = { values: {}, maps: {} };
   for (const [fullKey, value] of Object.entries(input.config)) {
-    if (!fullKey.startsWith(ns)) continue; // other namespaces belong to providers
+    if (!fullKey.startsWith(ns)) {
+      checkNamespace(fullKey, ns, issues);
+      continue;
+    }
     const key = fullKey.slice(ns.length);
     if (!(key in SECRET_KEYS)) {
       raw[key] = parsePlain(fullKey, key, value, issues);
@@ -95,6 +109,14 @@ function readConfig(input: SettingsInput, ns: string, issues: SettingsIssue[]): 
     }
   }
   return { raw, credentials };
+}
+
+/** A key in a namespace nobody reads is a typo (`nextjs-infr:app`): say so instead of ignoring it. */
+function checkNamespace(fullKey: string, ns: string, issues: SettingsIssue[]): void {
+  const namespace = fullKey.split(":")[0];
+  if (PROVIDER_NAMESPACES.includes(namespace)) return;
+  const hint = namespace.includes(ns.slice(0, 6)) || ns.slice(0, -1).includes(namespace) ? `; did you mean ${ns}${fullKey.slice(namespace.length + 1)}?` : "";
+  issues.push({ key: fullKey, message: `is in the config namespace "${namespace}", which nothing reads: expected ${ns}<key> or a provider's (${PROVIDER_NAMESPACES.join(", ")})${hint}` });
 }
 
 function parsePlain(fullKey: string, key: string, value: string, issues: SettingsIssue[]): unknown {
@@ -119,4 +141,75 @@ function parseSecretMap(fullKey: string, value: string, issues: SettingsIssue[])
   if (parsed.success) return parsed.data;
   issues.push(...parsed.error.issues.map((i) => describeIssue(`${fullKey}.`, i, true)));
   return undefined;
+}
+
+/** The value at a dotted path of a raw (namespace-stripped) config object. */
+function valueAt(raw: Record<string, unknown>, path: string): unknown {
+  let node: unknown = raw;
+  for (const part of path.split(".")) node = node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined;
+  return node;
+}
+
+/** The project-level config, namespace stripped and objects parsed. */
+function projectRaw(input: SettingsInput, ns: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input.projectConfig ?? {})) {
+    if (!k.startsWith(ns)) continue;
+    const key = k.slice(ns.length);
+    try {
+      out[key] = OBJECT_KEYS.has(key) ? JSON.parse(v) : v;
+    } catch {
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * Refuses keys the stack's profile does not read: silently ignoring them hides mistakes
+ * (a preview-only Neon key on prod, a local Postgres key on dev). A key that comes from
+ * the project level unchanged is inherited by every stack, so it is allowed.
+ */
+function checkApplicable(input: SettingsInput, ns: string, profile: Profile, productionStack: string, raw: Record<string, unknown>, cred: Credentials, issues: SettingsIssue[]): void {
+  const project = projectRaw(input, ns);
+  const same = (path: string) => JSON.stringify(valueAt(raw, path)) === JSON.stringify(valueAt(project, path));
+  for (const path of presentKeys(raw)) {
+    const doc = keyDoc(path);
+    if (!doc || doc.profiles.includes(profile) || same(path)) continue;
+    issues.push({ key: `${ns}${path}`, message: `got a value, expected none: only the ${doc.profiles.join(", ")} profile${doc.profiles.length > 1 ? "s read" : " reads"} it, and stack "${input.stack}" runs "${profile}"` });
+  }
+  const secretKeys = [...Object.keys(cred.values), ...Object.keys(cred.maps)] as SecretKey[];
+  for (const key of secretKeys) {
+    const doc = keyDoc(key);
+    if (!doc) continue;
+    const owner = doc.stack === "dev" ? "dev" : doc.stack === "production" ? productionStack : undefined;
+    if (owner !== undefined && input.stack !== owner) {
+      issues.push({ key: `${ns}${key}`, message: `got a value, expected none: only the ${doc.stack} stack ("${owner}") sets it` });
+    } else if (!doc.profiles.includes(profile)) {
+      const local = key === "appSecrets" ? "; deployed stacks keep the app's secrets in Doppler" : "";
+      issues.push({ key: `${ns}${key}`, message: `got a value, expected none: only the ${doc.profiles.join(", ")} profile${doc.profiles.length > 1 ? "s read" : " reads"} it${local}` });
+    }
+  }
+}
+
+/**
+ * The external names of the other committed stacks, computed the same way as this
+ * stack's. A sibling whose own config is invalid is skipped: its own run reports it.
+ */
+function siblingNames(input: SettingsInput, productionStack: string): ExternalNames[] {
+  const out: ExternalNames[] = [];
+  const ns = `${input.project}:`;
+  for (const [stack, config] of Object.entries(input.siblings ?? {})) {
+    if (stack === input.stack) continue;
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) {
+      const key = k.slice(ns.length);
+      if (k.startsWith(ns) && !(key in SECRET_KEYS)) raw[key] = parsePlain(k, key, v, []);
+    }
+    const parsed = ConfigSchema.safeParse(raw);
+    const profile = resolveProfile(stack, typeof raw.profile === "string" ? raw.profile : undefined);
+    if (!parsed.success || !profile.ok || profile.profile === "cluster") continue;
+    out.push(externalNames({ stack, profile: profile.profile, pullRequest: profile.pullRequest, productionStack: productionStackOf(parsed.data) ?? productionStack }, parsed.data));
+  }
+  return out;
 }

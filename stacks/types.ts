@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppProfile, ProfileDefaults } from "./profiles";
 import type { RegistryKind } from "../components/registry";
+import type { ExternalNames } from "./names";
 
 /** An image built from source by this stack. */
 export interface BuildImageSettings {
@@ -16,8 +17,10 @@ export interface BuildImageSettings {
   platforms: ("linux/amd64" | "linux/arm64")[];
   buildArgs: Record<string, string>;
   buildOnPreview: boolean;
-  cache: boolean;
-  gitSha?: string;
+  /** Registry build cache: full references imported, and the one exported (never one a main build reads, for previews). */
+  cache?: { from: string[]; to: string };
+  /** Extra tags pushed with the digest. */
+  tags: string[];
 }
 
 /** A prebuilt image: deployed as given (digest) or resolved to its digest (tag). */
@@ -25,7 +28,11 @@ export interface PrebuiltImageSettings {
   kind: "prebuilt";
   ref: string;
   pinned: boolean;
-  gitSha?: string;
+}
+
+/** Production never builds: without a new `image.ref` it keeps the digest it runs now. */
+export interface DeployedImageSettings {
+  kind: "deployed";
 }
 
 /** A Neon branch per stack. */
@@ -66,20 +73,26 @@ export interface SecretsSettings {
   local?: Record<string, pulumi.Output<string>>;
 }
 
-/** The stack's GitHub Actions environment. */
+/** One GitHub Actions environment a stack manages. */
+export interface GithubEnvironmentSettings {
+  name: string;
+  /** What it is for (the workflows' jobs that use it). */
+  purpose: "deploy" | "preview" | "plan" | "drift";
+  reviewers: { users: string[]; teams: string[] };
+  /** Jobs may use it only from `main`. */
+  mainOnly: boolean;
+  /** Environment secrets (names plain, values secret). */
+  secrets: Record<string, pulumi.Output<string>>;
+}
+
+/** The GitHub Actions environments of a long-lived stack. */
 export interface GithubSettings {
   owner: string;
   repository: string;
-  environment: string;
-  reviewers: { users: string[]; teams: string[] };
-  /** Deploys only from `main` (production). */
-  mainOnly: boolean;
+  /** The stack's own environment first, then the shared ones it manages. */
+  environments: GithubEnvironmentSettings[];
   /** `github:token`; undefined means the provider reads GITHUB_TOKEN. */
   token?: pulumi.Output<string>;
-  /** Extra environment secrets (`ciSecrets`; names plain, values secret). */
-  secrets: Record<string, pulumi.Output<string>>;
-  /** Repository secrets for the preview workflow (`previewCiSecrets`, dev stack). */
-  repositorySecrets: Record<string, pulumi.Output<string>>;
 }
 
 /** The validated settings of a stack that deploys the app. */
@@ -92,9 +105,14 @@ export interface Settings {
   pullRequest?: number;
   appName: string;
   namespace: string;
+  /** Whether this is the one production stack (`productionStack`). */
+  production: boolean;
+  /** Everything the stack owns outside its state, named for it alone. */
+  names: ExternalNames;
   /** Whether stateful and traffic-serving resources get `protect`. */
   protect: boolean;
-  image: BuildImageSettings | PrebuiltImageSettings;
+  image: BuildImageSettings | PrebuiltImageSettings | DeployedImageSettings;
+
   registry: { address: string; kind: RegistryKind; username?: string; password?: pulumi.Output<string> };
   app: {
     port: number;
@@ -112,6 +130,7 @@ export interface Settings {
   ingress: { enabled: boolean; host?: string; className?: string; clusterIssuer?: string; tls: boolean };
   sentry: { environment: string };
   kubernetes: { skipAwait: boolean };
+  drift: { ignore: { type: string; name?: string; path?: string }[] };
   database: NeonDatabaseSettings | LocalDatabaseSettings;
   secrets: SecretsSettings;
   github?: GithubSettings;
@@ -148,6 +167,13 @@ export interface SettingsInput {
   secretKeys: ReadonlySet<string>;
   /** Process environment (GITHUB_SHA, GITHUB_ACTOR and the credential fallbacks are read). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Project-level config from `Pulumi.yaml` (full keys, raw values): what every stack
+   * inherits, so a key a profile does not read is accepted when it comes from here unchanged.
+   */
+  projectConfig?: Readonly<Record<string, string>>;
+  /** The other stacks committed next to this one (`Pulumi.<stack>.yaml`), full keys, raw values, project config included. */
+  siblings?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** One problem with one key. */

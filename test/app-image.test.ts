@@ -31,16 +31,18 @@ describe("AppImage", () => {
   });
 
   it("imports and exports a registry cache so dependency layers are reused", async () => {
-    new mod.AppImage("web-image", { build: { repository: "ghcr.io/acme/web", context: "app", cache: { to: "pr-42", from: ["dev"] } } });
+    new mod.AppImage("web-image", {
+      build: { repository: "ghcr.io/acme/web-preview", context: "app", cache: { to: "ghcr.io/acme/web-preview:buildcache-pr-42", from: ["ghcr.io/acme/web:buildcache-dev"] } },
+    });
     await mocks.settle();
     const build = mocks.one("docker-build:index:Image").inputs;
     assert.deepEqual(build.cacheFrom, [
-      { registry: { ref: "ghcr.io/acme/web:buildcache-pr-42" } },
+      { registry: { ref: "ghcr.io/acme/web-preview:buildcache-pr-42" } },
       { registry: { ref: "ghcr.io/acme/web:buildcache-dev" } },
     ]);
     assert.deepEqual(build.cacheTo, [
-      { registry: { ref: "ghcr.io/acme/web:buildcache-pr-42", mode: "max", imageManifest: true, ociMediaTypes: true } },
-    ]);
+      { registry: { ref: "ghcr.io/acme/web-preview:buildcache-pr-42", mode: "max", imageManifest: true, ociMediaTypes: true } },
+    ], "exports only to its own reference");
   });
 
   it("passes target, platforms, preview policy and credentials (password kept secret)", async () => {
@@ -62,7 +64,6 @@ describe("AppImage", () => {
     const ref = `ghcr.io/acme/web@${DIGEST}`;
     const image = new mod.AppImage("web-image", { prebuilt: ref });
     assert.equal(await valueOf(image.imageRef), ref);
-    assert.equal(await valueOf(image.digest), DIGEST);
     await mocks.settle();
     assert.equal(mocks.ofType("docker-build:index:Image").length, 0);
   });
@@ -84,6 +85,16 @@ describe("AppImage", () => {
       () => new mod.AppImage("y", { prebuilt: `a/b@${DIGEST}`, build: { repository: "a/b", context: "." } }),
       /exactly one of `build` and `prebuilt`/,
     );
+  });
+
+  it("reads the digest a stack runs from its own last deployment", async () => {
+    mocks.deployed = { imageRef: `ghcr.io/acme/web@${DIGEST}` };
+    assert.equal(await mod.deployedImageRef("organization/nextjs-infra/prod"), `ghcr.io/acme/web@${DIGEST}`);
+    assert.equal(mocks.one("pulumi:pulumi:StackReference").inputs.name, "organization/nextjs-infra/prod");
+    mocks.deployed = { imageRef: "ghcr.io/acme/web:latest" };
+    assert.equal(await mod.deployedImageRef("organization/nextjs-infra/other"), undefined, "only a digest counts");
+    mocks.deployed = {};
+    assert.equal(await mod.deployedImageRef("organization/nextjs-infra/new"), undefined, "never deployed");
   });
 
   it("parses repositories out of references", () => {

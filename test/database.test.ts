@@ -20,12 +20,22 @@ describe("AppDatabase", () => {
     assert.equal(mod.poolerHost("ep-cool-a1b2.eu-central-1.aws.neon.tech"), "ep-cool-a1b2-pooler.eu-central-1.aws.neon.tech");
   });
 
-  it("rounds a preview's expiry to the UTC day, so a same-day `up` changes nothing", () => {
+  it("rounds a preview's expiry up to the UTC day: a same-day `up` changes nothing, and it never lives shorter than its TTL", () => {
     const morning = mod.previewExpiry(7, new Date("2026-11-26T01:00:00Z"));
     const evening = mod.previewExpiry(7, new Date("2026-11-26T23:59:00Z"));
-    assert.equal(morning, "2026-12-03T00:00:00Z");
+    assert.equal(morning, "2026-12-04T00:00:00Z");
     assert.equal(evening, morning);
-    assert.equal(mod.previewExpiry(7, new Date("2026-11-27T00:00:01Z")), "2026-12-04T00:00:00Z");
+    assert.equal(mod.previewExpiry(7, new Date("2026-11-27T00:00:01Z")), "2026-12-05T00:00:00Z");
+    assert.equal(mod.previewExpiry(7, new Date("2026-11-27T00:00:00Z")), "2026-12-04T00:00:00Z", "exactly midnight stays");
+    // Every minute of a day, for every TTL Neon allows: at least ttl days, less than ttl + 1.
+    for (let ttl = 1; ttl <= 29; ttl++) {
+      for (let minute = 0; minute < 24 * 60; minute += 37) {
+        const now = new Date(Date.UTC(2026, 10, 26) + minute * 60_000);
+        const days = (Date.parse(mod.previewExpiry(ttl, now)) - now.getTime()) / 86_400_000;
+        assert.ok(days >= ttl && days < ttl + 1, `ttl ${ttl} at ${now.toISOString()}: ${days} days`);
+        assert.ok(days <= 30, "within Neon's 30-day limit");
+      }
+    }
   });
 
   it("builds secret connection strings from the role's secret password", async () => {

@@ -23,8 +23,8 @@ describe("GithubEnvironment", () => {
     assert.deepEqual([policy.environment, policy.branchPattern], ["production", "main"]);
   });
 
-  it("dev: no reviewers, no branch policy", async () => {
-    new mod.GithubEnvironment("gh", { repository: "web", environment: "dev" });
+  it("preview: no reviewers, no branch policy", async () => {
+    new mod.GithubEnvironment("gh", { repository: "web", environment: "preview" });
     await mocks.settle();
     const e = mocks.one("github:index/repositoryEnvironment:RepositoryEnvironment").inputs;
     assert.equal(e.reviewers, undefined);
@@ -32,27 +32,17 @@ describe("GithubEnvironment", () => {
     assert.equal(mocks.ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").length, 0);
   });
 
-  it("sets secrets as secrets, variables as plain values, and repository secrets", async () => {
-    new mod.GithubEnvironment("gh", {
-      repository: "web",
-      environment: "dev",
-      secrets: { DOPPLER_TOKEN: pulumi.secret("dp.st.x") },
-      variables: { APP_URL: "https://dev.example.com", PULUMI_STACK: "dev" },
-      repositorySecrets: { NEON_API_KEY: pulumi.secret("neon") },
-    });
+  it("sets secrets as environment secrets, never repository secrets", async () => {
+    new mod.GithubEnvironment("gh", { repository: "web", environment: "dev", secrets: { DOPPLER_TOKEN: pulumi.secret("dp.st.x") } });
     await mocks.settle();
     const secret = mocks.one("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret");
     assert.deepEqual([secret.inputs.secretName, secret.inputs.environment], ["DOPPLER_TOKEN", "dev"]);
     assert.ok(isSecretValue(secret.raw.value));
-    const vars = mocks.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").map((r) => [r.inputs.variableName, r.inputs.value]);
-    assert.deepEqual(vars.sort(), [["APP_URL", "https://dev.example.com"], ["PULUMI_STACK", "dev"]]);
-    const repo = mocks.one("github:index/actionsSecret:ActionsSecret");
-    assert.equal(repo.inputs.secretName, "NEON_API_KEY");
-    assert.ok(isSecretValue(repo.raw.value));
+    assert.equal(mocks.ofType("github:index/actionsSecret:ActionsSecret").length, 0);
   });
 
   it("refuses names GitHub would refuse", () => {
     assert.deepEqual(mod.checkGithubNames(["OK_NAME", "GITHUB_TOKEN", "bad-name", "1X"]), ["GITHUB_TOKEN", "bad-name", "1X"]);
-    assert.throws(() => new mod.GithubEnvironment("bad", { repository: "web", environment: "dev", variables: { "APP-URL": "x" } }), /got APP-URL/);
+    assert.throws(() => new mod.GithubEnvironment("bad", { repository: "web", environment: "dev", secrets: { "APP-URL": "x" } }), /got APP-URL/);
   });
 });

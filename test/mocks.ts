@@ -4,10 +4,9 @@
  * answers only the invokes a test declared, and renders the whole program per stack.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { program } from "../scripts/lib/workspace";
+import { stackConfigOf } from "../stacks/files";
 
 /** The wire marker the SDK wraps secret values in. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -105,6 +104,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   /** Options by `type::name`, captured from the request before the mock sees it. */
   readonly options = new Map<string, Registration["options"]>();
   private readonly invokes = new Map<string, InvokeHandler>();
+  /** The outputs of the stack's last deployment, as a reference to itself reads them (none: never deployed). */
+  deployed: Record<string, unknown> = {};
 
   /** Answers the provider functions the whole program calls, as the real services would. */
   withServiceInvokes(): this {
@@ -130,6 +131,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     this.registrations.push({ type: args.type, name: args.name, inputs, raw: args.inputs, provider: args.provider, options });
     const state: Record<string, unknown> = { ...args.inputs };
     Object.assign(state, PROVIDER_OUTPUTS[args.type]?.(args.name) ?? {});
+    if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: this.deployed, secretOutputNames: [] });
     if (args.type.startsWith("kubernetes:") && inputs.metadata && !inputs.metadata.name) {
       // Auto-naming: the provider appends a random suffix.
       state.metadata = { ...args.inputs.metadata, name: `${args.name}-abc123` };
@@ -189,7 +191,7 @@ export async function useMocks(
   opts: { preview?: boolean } = {},
 ): Promise<RecordingMocks> {
   const mocks = new RecordingMocks();
-  await pulumi.runtime.setMocks(mocks, PROJECT, stack, opts.preview ?? false);
+  await pulumi.runtime.setMocks(mocks, PROJECT, stack, opts.preview ?? false, "organization");
   // The mock monitor drops resource options; record them on the way in.
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
   const register = monitor.registerResource.bind(monitor);
@@ -212,18 +214,16 @@ export async function useMocks(
 /**
  * Config as the Pulumi CLI would assemble it for a stack: project-level values from
  * Pulumi.yaml, overridden key by key by Pulumi.<stack>.yaml when that file exists.
+ * Objects are parsed (tests pass them on as objects).
  */
 export function committedConfig(stack: string): Record<string, unknown> {
-  const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> };
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(project.config ?? {})) {
-    const value = v && typeof v === "object" && "value" in v ? v.value : v;
-    out[k.includes(":") ? k : `${PROJECT}:${k}`] = value;
-  }
-  const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
-  if (fs.existsSync(stackFile)) {
-    const s = yaml.load(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> };
-    for (const [k, v] of Object.entries(s.config ?? {})) out[k] = v;
+  for (const [k, v] of Object.entries(stackConfigOf(ROOT, PROJECT, stack))) {
+    try {
+      out[k] = v.startsWith("{") || v.startsWith("[") ? JSON.parse(v) : v;
+    } catch {
+      out[k] = v;
+    }
   }
   return out;
 }

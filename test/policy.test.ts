@@ -188,7 +188,8 @@ describe("policy pack", () => {
     const SECRETS = { neonApiKey: "k", "doppler:dopplerToken": "d", "github:token": "g" };
     for (const stack of ["local", "dev", "prod", "pr-42"]) {
       it(stack, async () => {
-        const mocks = (await useMocks(stack, committedConfig(stack), SECRETS)).withServiceInvokes();
+        const mocks = (await useMocks(stack, committedConfig(stack), stack === "local" ? {} : SECRETS)).withServiceInvokes();
+        mocks.deployed = { imageRef: `ghcr.io/acme/web@sha256:${"c".repeat(64)}` };
         const outputs = await renderProgram();
         await valueOf(outputs.namespace);
         await mocks.settle();

@@ -7,9 +7,16 @@ const NEON = (kind: string) => `pulumi-nodejs:dynamic/neon:${kind}`;
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
+/** What prod runs already (its last deployment's output, read by a reference to itself). */
+const DEPLOYED_REF = `ghcr.io/acme/web@sha256:${"c".repeat(64)}`;
+
+/** The credentials a stack reads (local reads none). */
+const secretsFor = (stack: string) => (stack === "local" ? {} : SECRETS);
+
 /** Renders index.ts for a stack with its committed config plus `extra`. */
-async function program(stack: string, extra: Record<string, unknown> = {}, opts: { preview?: boolean; secrets?: Record<string, string> } = {}) {
-  const mocks = (await useMocks(stack, { ...committedConfig(stack), ...extra }, opts.secrets ?? SECRETS, opts)).withServiceInvokes();
+async function program(stack: string, extra: Record<string, unknown> = {}, opts: { preview?: boolean; secrets?: Record<string, string>; deployed?: Record<string, unknown> } = {}) {
+  const mocks = (await useMocks(stack, { ...committedConfig(stack), ...extra }, opts.secrets ?? secretsFor(stack), opts)).withServiceInvokes();
+  mocks.deployed = opts.deployed ?? { imageRef: DEPLOYED_REF };
   const outputs = await renderProgram();
   await valueOf(outputs.namespace);
   await mocks.settle();
@@ -65,12 +72,13 @@ describe("the whole program", () => {
     const build = mocks.one("docker-build:index:Image").inputs;
     assert.deepEqual(build.cacheFrom, [{ registry: { ref: "ghcr.io/acme/web:buildcache-dev" } }]);
     assert.equal(build.buildOnPreview, true);
-    assert.deepEqual(build.labels, { "org.opencontainers.image.revision": SHA });
+    assert.equal(build.labels, undefined, "nothing per-commit in the image: an unchanged app keeps its digest");
+    assert.deepEqual(build.tags, [`ghcr.io/acme/web:${SHA}`, "ghcr.io/acme/web:dev"], "the commit is a tag, which does not change the digest");
     const d = mocks.one(DEPLOYMENT).inputs;
     assert.equal(d.spec.replicas, 1);
     const cm = mocks.one("kubernetes:core/v1:ConfigMap").inputs.data;
     assert.equal(cm.SENTRY_ENVIRONMENT, "dev");
-    assert.equal(cm.SENTRY_RELEASE, SHA);
+    assert.equal(cm.SENTRY_RELEASE, fakeDigest("web-image-build"), "the release is the image's identity, not the commit's");
     assert.equal(cm.NEXT_PUBLIC_SITE_NAME, "Acme (dev)");
     assert.ok(!types(mocks).includes("kubernetes:policy/v1:PodDisruptionBudget"));
   });
@@ -120,6 +128,22 @@ describe("the whole program", () => {
     assert.deepEqual(mocks.one(NEON("Endpoint")).inputs.minCu, 0.5);
   });
 
+  it("renders prod from its committed files without building: it keeps the digest it runs", async () => {
+    const { mocks, outputs } = await program("prod");
+    assert.equal(mocks.ofType("docker-build:index:Image").length, 0, "the prod profile never builds");
+    assert.equal(await valueOf(outputs.imageRef), DEPLOYED_REF);
+    assert.equal(mocks.one(DEPLOYMENT).inputs.spec.template.spec.containers[0].image, DEPLOYED_REF);
+    const self = mocks.one("pulumi:pulumi:StackReference");
+    assert.equal(self.inputs.name, "organization/nextjs-infra/prod", "it reads its own last deployment");
+  });
+
+  it("refuses prod with no digest deployed and none promoted, before anything is created", async () => {
+    const mocks = (await useMocks("prod", committedConfig("prod"), SECRETS)).withServiceInvokes();
+    await assert.rejects(renderProgram(), /nextjs-infra:image\.ref: got nothing, and the stack runs no image yet: the prod profile never builds/);
+    await mocks.settle();
+    assert.deepEqual(mocks.registrations.map((r) => r.type), ["pulumi:pulumi:StackReference"], "only the read of its own outputs");
+  });
+
   it("renders prod without a project id: it creates the project, protected", async () => {
     const config = committedConfig("prod");
     const { mocks, outputs } = await program("prod", { "nextjs-infra:neon": { regionId: "aws-eu-central-1" } });
@@ -138,13 +162,20 @@ describe("the whole program", () => {
     assert.equal(await valueOf(outputs.url), "https://pr-42.preview.example.com");
     const build = mocks.one("docker-build:index:Image").inputs;
     assert.equal(build.buildOnPreview, false);
-    assert.deepEqual(build.cacheFrom.map((c: any) => c.registry.ref), ["ghcr.io/acme/web:buildcache-pr-42", "ghcr.io/acme/web:buildcache-dev"]);
+    assert.deepEqual(build.cacheFrom.map((c: any) => c.registry.ref), ["ghcr.io/acme/web-preview:buildcache-pr-42", "ghcr.io/acme/web:buildcache-dev"], "reads dev's cache");
+    // Nothing a pull request builds lands where a main build reads: its own repository only.
+    const written = [...build.tags, ...build.cacheTo.map((c: any) => c.registry.ref)];
+    assert.ok(written.every((ref: string) => ref.startsWith("ghcr.io/acme/web-preview:")), written.join(", "));
+    const dev = (await program("dev")).mocks.one("docker-build:index:Image").inputs;
+    const mainReads = dev.cacheFrom.map((c: any) => c.registry.ref);
+    assert.deepEqual(written.filter((ref: string) => mainReads.includes(ref)), []);
     assert.equal(mocks.one("kubernetes:core/v1:ConfigMap").inputs.data.SENTRY_ENVIRONMENT, "preview");
     const branch = mocks.one(NEON("Branch")).inputs;
     assert.equal(branch.name, "preview/pr-42");
     assert.equal(branch.parentName, "dev");
     const days = (Date.parse(branch.expiresAt) - Date.now()) / 86_400_000;
-    assert.ok(days > 6 && days <= 7, `a preview branch always expires, about a week out (got ${branch.expiresAt})`);
+    assert.ok(days >= 7 && days < 8, `a preview branch always expires, never sooner than its week (got ${branch.expiresAt})`);
+    assert.equal(outputs.databaseExpiresAt, branch.expiresAt, "the sweep reads the expiry from the stack's outputs");
     assert.equal(mocks.one(NEON("Endpoint")).inputs.suspendTimeoutSeconds, 60);
   });
 
@@ -174,22 +205,32 @@ describe("the whole program", () => {
     assert.deepEqual(written, ["DATABASE_URL", "DIRECT_URL", "NEXTAUTH_SECRET", "NEXTAUTH_URL"]);
     const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec.containers[0];
     assert.deepEqual(pod.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name), ["web-config-abc123", "web-env", "web-database-abc123"]);
-    const env = mocks.one("github:index/repositoryEnvironment:RepositoryEnvironment").inputs;
-    assert.deepEqual([env.repository, env.environment, env.reviewers], ["web", "dev", undefined]);
-    const vars = Object.fromEntries(mocks.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").map((r) => [r.inputs.variableName, r.inputs.value]));
-    assert.deepEqual(vars, { APP_URL: "https://dev.example.com", PULUMI_STACK: "dev" });
-    const secrets = mocks.ofType("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret").map((r) => r.inputs.secretName);
-    assert.deepEqual(secrets, ["DOPPLER_READ_TOKEN"]);
+    const envs = mocks.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => r.inputs).sort((a, b) => ["dev", "preview", "dev-plan"].indexOf(a.environment) - ["dev", "preview", "dev-plan"].indexOf(b.environment));
+    assert.deepEqual(envs.map((e) => [e.repository, e.environment, e.reviewers, Boolean(e.deploymentBranchPolicy)]), [
+      ["web", "dev", undefined, true],
+      ["web", "preview", undefined, false],
+      ["web", "dev-plan", undefined, false],
+    ], "dev's own environment is main-only; the pull request environments are not");
+    assert.equal(mocks.ofType("github:index/actionsSecret:ActionsSecret").length, 0, "no repository-level secret");
+    assert.equal(mocks.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").length, 0);
+    assert.equal(mocks.ofType("doppler:index/serviceToken:ServiceToken").length, 0, "no token nobody reads");
     assert.equal(mocks.one("pulumi:providers:github").inputs.owner, "acme");
   });
 
-  it("gives production its reviewers and main-only policy", async () => {
+  it("gives production its reviewers and main-only policy, and drift a main-only environment without reviewers", async () => {
     const { mocks } = await program("prod");
-    const env = mocks.one("github:index/repositoryEnvironment:RepositoryEnvironment").inputs;
-    assert.equal(env.environment, "production");
-    assert.deepEqual(env.reviewers, [{ users: [], teams: [2008] }]);
-    assert.equal(mocks.one("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").inputs.branchPattern, "main");
+    const [prod, drift] = mocks.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => r.inputs).sort((a, b) => a.environment.length - b.environment.length);
+    assert.equal(prod.environment, "production");
+    assert.deepEqual(prod.reviewers, [{ users: [], teams: [2008] }]);
+    assert.equal(drift.environment, "production-drift");
+    assert.equal(drift.reviewers, undefined, "scheduled runs are not blocked on approval");
+    const policies = mocks.ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").map((r) => [r.name, r.inputs.branchPattern]).sort();
+    assert.deepEqual(policies, [["web-github-drift-main-only", "main"], ["web-github-main-only", "main"]]);
+    const driftSecrets = mocks.ofType("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret").filter((r) => r.name.startsWith("web-github-drift-"));
+    assert.deepEqual(driftSecrets.map((r) => r.inputs.secretName), ["DOPPLER_TOKEN"]);
+    assert.deepEqual(mocks.one("doppler:index/serviceToken:ServiceToken").inputs.access, "read", "drift reads production's config with a read-only token");
     assert.equal(mocks.ofType("doppler:index/secret:Secret")[0].inputs.config, "prd");
+    assert.equal(mocks.one("kubernetes:core/v1:ConfigMap").inputs.data.SENTRY_ENVIRONMENT, "production");
   });
 
   it("gives pr-42 a Doppler branch config and nothing on GitHub", async () => {
@@ -207,7 +248,8 @@ describe("the whole program", () => {
   });
 
   it("renders a cluster stack: add-ons only", async () => {
-    const mocks = (await useMocks("cluster-eu1", { "nextjs-infra:cluster": { certManager: { enabled: true, version: "1.16.1" } } }, {})).withServiceInvokes();
+    // With the committed project config, which every stack inherits.
+    const mocks = (await useMocks("cluster-eu1", { ...committedConfig("cluster-eu1"), "nextjs-infra:cluster": { certManager: { enabled: true, version: "1.16.1" } } }, {})).withServiceInvokes();
     const outputs = await renderProgram();
     assert.equal(outputs.stackProfile, "cluster");
     assert.equal(outputs.url, undefined);

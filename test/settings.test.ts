@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { resolveSettings, Settings, SettingsError, resolveProfile } from "../stacks";
-import { committedConfig, PROJECT, secretOf, valueOf } from "./mocks";
+import { PROJECT, ROOT, secretOf, valueOf } from "./mocks";
+import { readProjectFiles, stackConfigOf } from "../stacks/files";
 
 const KEY = "neon-api-key-s3cr3t-pa55";
 
@@ -8,7 +9,7 @@ const KEY = "neon-api-key-s3cr3t-pa55";
 function resolve(
   stack: string,
   config: Record<string, unknown> = {},
-  secrets: Record<string, string> = { neonApiKey: KEY },
+  secrets: Record<string, string> = stack === "local" || stack.startsWith("cluster-") ? {} : { neonApiKey: KEY },
   env: Record<string, string> = {},
   plaintext: Record<string, string> = {},
 ): Settings {
@@ -18,19 +19,31 @@ function resolve(
   for (const [k, v] of Object.entries({ ...secrets, ...plaintext })) raw[full(k)] = v;
   // Provider credentials come from the environment unless a test blanks them.
   const fullEnv = { DOPPLER_TOKEN: "dp.st.x", GITHUB_TOKEN: "gh", ...env };
-  const s = resolveSettings({ project: PROJECT, stack, config: raw, secretKeys: new Set(Object.keys(secrets).map(full)), env: fullEnv });
+  const s = resolveSettings({ project: PROJECT, stack, config: raw, secretKeys: new Set(Object.keys(secrets).map(full)), env: fullEnv, projectConfig: PROJECT_LEVEL });
   assert.equal(s.role, "app");
   return s;
 }
 
-/** Config that every non-local stack needs. */
+/** Config that every non-local stack needs, set project-level (so every stack inherits it). */
 const base = {
   image: { repository: "ghcr.io/acme/web" },
   ingress: { host: "dev.example.com", previewDomain: "preview.example.com" },
   neon: { projectId: "cool-pond-12345678" },
   doppler: { project: "web" },
-  github: { repository: "acme/web" },
+  github: { repository: "acme/web", reviewers: { teams: ["platform"] } },
 };
+const PROJECT_LEVEL: Record<string, string> = Object.fromEntries(Object.entries(base).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
+
+/** Settings of a stack exactly as the program loads them from the committed files (project config and sibling stacks included). */
+function committed(stack: string, extra: Record<string, string> = {}): Settings {
+  const { projectConfig, siblings } = readProjectFiles(ROOT, PROJECT, stack);
+  const config = { ...stackConfigOf(ROOT, PROJECT, stack, projectConfig), ...extra };
+  const secretKeys = new Set(stack === "local" ? [] : [`${PROJECT}:neonApiKey`]);
+  if (stack !== "local") config[`${PROJECT}:neonApiKey`] = KEY;
+  const s = resolveSettings({ project: PROJECT, stack, config, secretKeys, env: { DOPPLER_TOKEN: "dp.st.x", GITHUB_TOKEN: "gh" }, projectConfig, siblings });
+  assert.equal(s.role, "app");
+  return s;
+}
 
 function failure(fn: () => unknown): SettingsError {
   try {
@@ -64,8 +77,8 @@ describe("settings: profiles", () => {
       platforms: ["linux/amd64"],
       buildArgs: {},
       buildOnPreview: false,
-      cache: true,
-      gitSha: undefined,
+      cache: { to: "localhost:5001/web:buildcache-local", from: ["localhost:5001/web:buildcache-local"] },
+      tags: ["local"],
     });
     assert.deepEqual(s.ingress, { enabled: true, host: "web.localhost", className: undefined, clusterIssuer: undefined, tls: false });
     assert.equal(s.app.replicas, 1);
@@ -126,7 +139,7 @@ describe("settings: profiles", () => {
 
     const prod = resolve("prod", { ...base, neon: {} }).database;
     assert.ok(prod.kind === "neon");
-    assert.equal(prod.projectId, undefined, "prod may create the project");
+    assert.equal(prod.projectId, undefined, "the production stack may create the project");
     assert.deepEqual(prod.branch, { name: "main", adoptDefault: true, protected: true });
     assert.deepEqual(prod.project, { name: "web", regionId: "aws-us-east-2", pgVersion: 17, historyRetentionSeconds: 86400 });
   });
@@ -135,11 +148,17 @@ describe("settings: profiles", () => {
     assert.equal(resolve("dev", base, {}, { NEON_API_KEY: "k" }).profile, "dev");
   });
 
-  it("lets a new stack pick a profile by config", () => {
-    const s = resolve("staging", { ...base, profile: "prod" });
+  it("lets a new stack pick a profile by config, with names of its own", () => {
+    const s = resolve("staging", { ...base, profile: "prod", doppler: { project: "web", environment: "stg" } });
     assert.equal(s.profile, "prod");
+    assert.equal(s.production, false, "only the production stack is production");
     assert.equal(s.namespace, "web-staging");
     assert.equal(s.sentry.environment, "staging");
+    assert.deepEqual(s.names.neonBranch, { name: "staging", adoptDefault: false });
+    assert.deepEqual(s.secrets.doppler, { project: "web", environment: "stg", config: "stg", branch: false, sync: "snapshot" });
+    assert.deepEqual(s.github?.environments.map((e) => [e.name, e.mainOnly]), [["staging", true]]);
+    const qa = resolve("qa", { ...base, profile: "dev" });
+    assert.deepEqual(qa.secrets.doppler, { project: "web", environment: "dev", config: "dev_qa", branch: true, sync: "snapshot" }, "a branch config of dev, created with the stack");
   });
 
   it("lets config override profile defaults key by key", () => {
@@ -149,18 +168,33 @@ describe("settings: profiles", () => {
     assert.deepEqual(s.autoscaling, { enabled: true, minReplicas: 2, maxReplicas: 12, targetCpuUtilization: 70 });
   });
 
-  it("takes the git SHA from GITHUB_SHA unless config sets one, ignoring junk", () => {
+  it("tags the image with GITHUB_SHA unless config sets one, ignoring junk", () => {
     const sha = "0123456789abcdef0123456789abcdef01234567";
-    assert.equal(resolve("dev", base, undefined, { GITHUB_SHA: sha }).image.gitSha, sha);
-    assert.equal(resolve("dev", { ...base, image: { ...base.image, gitSha: "abcdef1" } }, undefined, { GITHUB_SHA: sha }).image.gitSha, "abcdef1");
-    assert.equal(resolve("dev", base, undefined, { GITHUB_SHA: "not-a-sha" }).image.gitSha, undefined);
+    const tags = (s: Settings) => (s.image.kind === "build" ? s.image.tags : []);
+    assert.deepEqual(tags(resolve("dev", base, undefined, { GITHUB_SHA: sha })), [sha, "dev"]);
+    assert.deepEqual(tags(resolve("dev", { ...base, image: { ...base.image, gitSha: "abcdef1" } }, undefined, { GITHUB_SHA: sha })), ["abcdef1", "dev"]);
+    assert.deepEqual(tags(resolve("dev", base, undefined, { GITHUB_SHA: "not-a-sha" })), ["dev"]);
   });
 
   it("deploys a prebuilt image when image.ref is set, whether or not a repository is", () => {
     const ref = `ghcr.io/acme/web@sha256:${"a".repeat(64)}`;
-    assert.deepEqual(resolve("prod", { ...base, image: { ...base.image, ref } }).image, { kind: "prebuilt", ref, pinned: true, gitSha: undefined });
+    assert.deepEqual(resolve("prod", { ...base, image: { ...base.image, ref } }).image, { kind: "prebuilt", ref, pinned: true });
     const tagged = resolve("dev", { ...base, image: { ref: "ghcr.io/acme/web:1.4.2" } }).image;
     assert.equal(tagged.kind === "prebuilt" && tagged.pinned, false);
+  });
+
+  it("never builds for the prod profile: without a promoted digest it keeps what runs", () => {
+    assert.deepEqual(resolve("prod", base).image, { kind: "deployed" });
+    assert.deepEqual(resolve("staging", { ...base, profile: "prod", doppler: { project: "web", environment: "stg" } }).image, { kind: "deployed" });
+  });
+
+  it("sends previews to a repository of their own and lets them read, never write, dev's cache", () => {
+    const p = resolve("pr-42", base).image;
+    assert.ok(p.kind === "build");
+    assert.equal(p.repository, "ghcr.io/acme/web-preview");
+    assert.deepEqual(p.cache, { to: "ghcr.io/acme/web-preview:buildcache-pr-42", from: ["ghcr.io/acme/web-preview:buildcache-pr-42", "ghcr.io/acme/web:buildcache-dev"] });
+    const own = resolve("pr-42", { ...base, image: { ...base.image, previewRepository: "ghcr.io/acme/previews" } }).image;
+    assert.equal(own.kind === "build" && own.repository, "ghcr.io/acme/previews");
   });
 
   it("keeps credentials secret", async () => {
@@ -177,16 +211,18 @@ describe("settings: profiles", () => {
   });
 
   it("accepts the committed Pulumi.yaml and stack files", () => {
-    const dev = resolve("dev", committedConfig("dev"));
+    const dev = committed("dev");
     assert.equal(dev.ingress.host, "dev.example.com");
     assert.equal(dev.ingress.className, "nginx");
     assert.equal(dev.image.kind === "build" && dev.image.repository, "ghcr.io/acme/web");
-    const prod = resolve("prod", committedConfig("prod"));
+    const prod = committed("prod");
+    assert.equal(prod.production, true);
     assert.equal(prod.autoscaling.minReplicas, 3);
     assert.equal(prod.disruptionBudget.minAvailable, 2);
-    const local = resolve("local", committedConfig("local"));
-    assert.equal(local.image.kind === "build" && local.image.cache, false);
-    const preview = resolve("pr-7", committedConfig("pr-7"));
+    const local = committed("local");
+    assert.equal(local.image.kind === "build" && local.image.cache, undefined, "Pulumi.local.yaml turns the registry cache off");
+    const preview = committed("pr-7");
+    assert.equal(preview.names.neonBranch.parentName, "dev");
     assert.equal(preview.ingress.host, "pr-7.preview.example.com");
   });
 });
@@ -219,12 +255,12 @@ describe("settings: bad input fails before anything is created, naming the key",
     { what: "no repository and no ref", stack: "dev", config: { ingress: base.ingress }, key: `${PROJECT}:image.repository`, says: /or set nextjs-infra:image\.ref/ },
     { what: "a missing Neon API key", stack: "dev", config: base, secrets: {}, key: `${PROJECT}:neonApiKey`, says: /pulumi config set --secret neonApiKey <key> \(or export NEON_API_KEY\)/ },
     { what: "a Neon API key set in plaintext", stack: "dev", config: base, secrets: {}, plaintext: { neonApiKey: KEY }, key: `${PROJECT}:neonApiKey`, says: /got a plaintext value, expected a secret/ },
-    { what: "dev without a Neon project id", stack: "dev", config: { image: base.image, ingress: base.ingress }, key: `${PROJECT}:neon.projectId`, says: /only a prod stack creates the project/ },
+    { what: "dev without a Neon project id", stack: "dev", config: { image: base.image, ingress: base.ingress }, key: `${PROJECT}:neon.projectId`, says: /only the production stack creates the project/ },
     { what: "a malformed Neon project id", stack: "dev", config: { ...base, neon: { projectId: "Not A Project" } }, key: `${PROJECT}:neon.projectId`, says: /a Neon project id/ },
-    { what: "a preview expiry beyond Neon's limit", stack: "pr-1", config: { ...base, neon: { projectId: "p-1234", previewTtlDays: 45 } }, key: `${PROJECT}:neon.previewTtlDays`, says: /got 45, expected .*1 to 30/ },
+    { what: "a preview expiry beyond Neon's limit", stack: "pr-1", config: { ...base, neon: { projectId: "p-1234", previewTtlDays: 45 } }, key: `${PROJECT}:neon.previewTtlDays`, says: /got 45, expected .*1 to 29 .*Neon's longest is 30 days/ },
     { what: "a Neon compute floor above its ceiling", stack: "dev", config: { ...base, neon: { projectId: "p-1234", minCu: 2, maxCu: 1 } }, key: `${PROJECT}:neon.minCu`, says: /got 2, expected at most nextjs-infra:neon\.maxCu \(1\)/ },
     { what: "a local Postgres image not pinned by digest", config: { postgres: { image: "postgres:17" } }, key: `${PROJECT}:postgres.image`, says: /pinned by digest/ },
-    { what: "a Neon API URL that is not a URL", stack: "dev", config: { ...base, neonApiUrl: "neon" }, key: `${PROJECT}:neonApiUrl`, says: /http\(s\) URL/ },
+    { what: "a Neon API URL that is not a URL", stack: "dev", config: { ...base, neonApiUrl: "neon" }, key: `${PROJECT}:neonApiUrl`, says: /an https URL/ },
     { what: "a registry user without a password", stack: "dev", config: { ...base, registry: { username: "bot" } }, key: `${PROJECT}:registryPassword`, says: /registry\.username is set/ },
     { what: "a registry password without a user name", stack: "dev", config: { ...base, image: { repository: "registry.example.com/acme/web" } }, secrets: { neonApiKey: KEY, registryPassword: "pw" }, key: `${PROJECT}:registry.username`, says: /registry\.example\.com/ },
   ];
@@ -282,11 +318,22 @@ describe("settings: secrets, GitHub and cluster stacks", () => {
 
   it("gives dev and prod a GitHub environment, previews none", () => {
     const dev = resolve("dev", base).github;
+    const none = { users: [], teams: [] };
     assert.deepEqual(dev && { ...dev, token: undefined }, {
-      owner: "acme", repository: "web", environment: "dev", reviewers: { users: [], teams: [] }, mainOnly: false, token: undefined, secrets: {}, repositorySecrets: {},
+      owner: "acme",
+      repository: "web",
+      token: undefined,
+      environments: [
+        { name: "dev", purpose: "deploy", reviewers: none, mainOnly: true, secrets: {} },
+        { name: "preview", purpose: "preview", reviewers: none, mainOnly: false, secrets: {} },
+        { name: "dev-plan", purpose: "plan", reviewers: none, mainOnly: false, secrets: {} },
+      ],
     });
     const prod = resolve("prod", { ...base, github: { repository: "acme/web", reviewers: { teams: ["platform"] } } }).github;
-    assert.deepEqual([prod?.environment, prod?.mainOnly, prod?.reviewers.teams], ["production", true, ["platform"]]);
+    assert.deepEqual(
+      prod?.environments.map((e) => [e.name, e.purpose, e.mainOnly, e.reviewers.teams]),
+      [["production", "deploy", true, ["platform"]], ["production-drift", "drift", true, []]],
+    );
     assert.equal(resolve("pr-42", base).github, undefined);
     assert.equal(resolve("local").github, undefined);
   });
@@ -302,13 +349,13 @@ describe("settings: secrets, GitHub and cluster stacks", () => {
     { what: "a Doppler token in plaintext", stack: "dev", config: base, plaintext: { "doppler:dopplerToken": "dp.pt.x" }, key: "doppler:dopplerToken", says: /got a plaintext value/ },
     { what: "an unknown sync mode", stack: "dev", config: { ...base, doppler: { project: "web", sync: "push" } }, key: `${PROJECT}:doppler.sync`, says: /snapshot .* or operator/ },
     { what: "a malformed owner/name", stack: "dev", config: { ...base, github: { repository: "acme" } }, key: `${PROJECT}:github.repository`, says: /got "acme", expected owner\/name/ },
-    { what: "reviewers on a non-production environment", stack: "dev", config: { ...base, github: { repository: "acme/web", reviewers: { users: ["octocat"] } } }, key: `${PROJECT}:github.reviewers`, says: /gate production only/ },
+    { what: "reviewers on a non-production environment", stack: "dev", config: { ...base, github: { repository: "acme/web", reviewers: { users: ["octocat"] } } }, key: `${PROJECT}:github.reviewers.users`, says: /only the prod profile reads it/ },
     { what: "a missing GitHub token", stack: "prod", config: base, env: { GITHUB_TOKEN: "" }, key: "github:token", says: /GITHUB_TOKEN/ },
-    { what: "a GitHub environment on a preview", stack: "pr-3", config: { ...base, github: { enabled: true, repository: "acme/web" } }, key: `${PROJECT}:github.enabled`, says: /create nothing on GitHub/ },
+    { what: "a GitHub environment on a preview", stack: "pr-3", config: { ...base, github: { enabled: true, repository: "acme/web" } }, key: `${PROJECT}:github.enabled`, says: /only the dev, prod profiles read it, and stack "pr-3" runs "preview"/ },
     { what: "app secrets on a Doppler stack", stack: "dev", config: base, secrets: { neonApiKey: KEY, appSecrets: "{}" }, key: `${PROJECT}:appSecrets`, says: /only the local profile/ },
     { what: "a badly named local secret", stack: "local", config: {}, secrets: { appSecrets: JSON.stringify({ "sentry-dsn": "x" }) }, key: `${PROJECT}:appSecrets.sentry-dsn`, says: /UPPER_SNAKE_CASE/ },
-    { what: "preview repository secrets outside dev", stack: "prod", config: base, secrets: { neonApiKey: KEY, previewCiSecrets: "{}" }, key: `${PROJECT}:previewCiSecrets`, says: /dev stack only/ },
-    { what: "app keys on a cluster stack", stack: "cluster-eu1", config: { image: { repository: "ghcr.io/acme/web" } }, key: `${PROJECT}:image`, says: /a cluster stack reads only/ },
+    { what: "preview repository secrets outside dev", stack: "prod", config: base, secrets: { neonApiKey: KEY, previewCiSecrets: "{}" }, key: `${PROJECT}:previewCiSecrets`, says: /only the dev stack \("dev"\) sets it/ },
+    { what: "app keys set on a cluster stack itself", stack: "cluster-eu1", config: { image: { repository: "ghcr.io/acme/other" } }, secrets: {}, key: `${PROJECT}:image.repository`, says: /only the local, dev, preview profiles read it, and stack "cluster-eu1" runs "cluster"/ },
     { what: "the cluster profile on another name", stack: "addons", config: { profile: "cluster" }, key: `${PROJECT}:profile`, says: /cluster-<name>/ },
   ];
   for (const c of bad) {
@@ -330,5 +377,116 @@ describe("settings: secrets, GitHub and cluster stacks", () => {
     const s = resolveSettings({ project: PROJECT, stack: "cluster-eu1", config: { [`${PROJECT}:cluster`]: JSON.stringify({ certManager: { enabled: true, version: "1.16.1" } }) }, secretKeys: new Set(), env: {} });
     assert.ok(s.role === "cluster");
     assert.deepEqual([s.dopplerOperator, s.certManager, s.ingressNginx], [{ enabled: true, version: undefined }, { enabled: true, version: "1.16.1" }, { enabled: false, version: undefined }]);
+  });
+});
+
+describe("settings: stacks cannot reach each other's resources", () => {
+  /** The committed stacks, plus more written here, as the loader would see them next to each other. */
+  function withSiblings(stack: string, config: Record<string, unknown>, extraSiblings: Record<string, Record<string, unknown>> = {}) {
+    const { projectConfig, siblings } = readProjectFiles(ROOT, PROJECT, stack);
+    const raw = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+    for (const [name, c] of Object.entries(extraSiblings)) siblings[name] = { ...projectConfig, ...raw(c) };
+    delete siblings[stack];
+    const full = { ...projectConfig, ...raw(config), [`${PROJECT}:neonApiKey`]: KEY };
+    return () => resolveSettings({ project: PROJECT, stack, config: full, secretKeys: new Set([`${PROJECT}:neonApiKey`]), env: { DOPPLER_TOKEN: "x", GITHUB_TOKEN: "x" }, projectConfig, siblings });
+  }
+  const staging = { profile: "prod", ingress: { host: "staging.example.com" }, doppler: { project: "web", environment: "stg" }, github: { repository: "acme/web" } };
+  const qa = { profile: "dev", ingress: { host: "qa.example.com" } };
+
+  it("gives two stacks of the same profile names that never collide", () => {
+    const names = (s: Settings) => [s.namespace, s.ingress.host, `neon:${s.names.neonBranch.name}`, `doppler:${s.names.doppler.environment}/${s.names.doppler.config}`, `github:${s.names.githubEnvironment}`];
+    const rendered = [
+      withSiblings("staging", staging, { qa })() as Settings,
+      withSiblings("qa", qa, { staging })() as Settings,
+      committed("dev"),
+      committed("prod"),
+      withSiblings("uat", { ...qa, profile: "dev", ingress: { host: "uat.example.com" } }, { qa, staging })() as Settings,
+    ];
+    const all = rendered.flatMap(names);
+    assert.deepEqual(all.filter((n, i) => all.indexOf(n) !== i), [], all.join("\n"));
+    assert.equal(rendered.filter((s) => s.production).length, 1, "exactly one stack is production");
+    assert.deepEqual(rendered[0].names.neonBranch, { name: "staging", adoptDefault: false }, "a prod-profile staging never adopts the default branch");
+  });
+
+  const refused: { what: string; stack: string; config: Record<string, unknown>; siblings?: Record<string, Record<string, unknown>>; key: string; says: RegExp }[] = [
+    { what: "production's Doppler config on dev", stack: "dev", config: { doppler: { project: "web", config: "prd" } }, key: `${PROJECT}:doppler.config`, says: /got "prd", expected "dev" or a branch config "dev_<name>"/ },
+    { what: "production's Doppler environment on another stack", stack: "qa", config: { ...qa, doppler: { project: "web", environment: "prd" } }, key: `${PROJECT}:doppler.environment`, says: /got "prd", expected an environment other than production's/ },
+    { what: "a prod-profile stack with no Doppler environment of its own", stack: "staging", config: { ...staging, doppler: { project: "web" } }, key: `${PROJECT}:doppler.environment`, says: /may not read production's secrets/ },
+    { what: "another stack's Doppler config", stack: "qa", config: { ...qa, doppler: { project: "web", config: "dev_uat" } }, siblings: { uat: { profile: "dev", ingress: { host: "uat.example.com" } } }, key: `${PROJECT}:doppler.config`, says: /stack "uat" already uses/ },
+    { what: "a preview's Doppler config", stack: "qa", config: { ...qa, doppler: { project: "web", config: "dev_pr_7" } }, key: `${PROJECT}:doppler.config`, says: /a pull request preview's config/ },
+    { what: "another stack's host", stack: "staging", config: { ...staging, ingress: { host: "www.example.com" } }, key: `${PROJECT}:ingress.host`, says: /got "www\.example\.com", which stack "prod" already uses/ },
+    { what: "a preview's host", stack: "qa", config: { ...qa, ingress: { host: "pr-12.preview.example.com" } }, key: `${PROJECT}:ingress.host`, says: /a pull request preview's host/ },
+    { what: "the default branch as a non-production branch", stack: "main", config: { ...qa, ingress: { host: "main.example.com" } }, key: "stack name", says: /like the production branch "main"/ },
+    { what: "previews copying production data", stack: "pr-5", config: { neon: { projectId: "cool-pond-12345678", previewParent: "main" } }, key: `${PROJECT}:neon.previewParent`, says: /previews never copy production data/ },
+    { what: "production's GitHub environment on another stack", stack: "staging", config: { ...staging, github: { repository: "acme/web", environment: "production" } }, key: `${PROJECT}:github.environment`, says: /reserved for production/ },
+    { what: "the preview environment as a stack's own", stack: "qa", config: { ...qa, github: { repository: "acme/web", environment: "preview" } }, key: `${PROJECT}:github.environment`, says: /reserved for pull request previews/ },
+    { what: "another stack's GitHub environment", stack: "qa", config: { ...qa, github: { repository: "acme/web", environment: "dev" } }, key: `${PROJECT}:github.environment`, says: /stack "dev" already uses/ },
+    { what: "another stack's namespace", stack: "qa", config: { ...qa, appName: "web-dev" }, siblings: { "dev-qa": { profile: "dev", ingress: { host: "x.example.com" } } }, key: `${PROJECT}:appName`, says: /got "web-dev-qa", which stack "dev-qa" already uses \(its namespace\)/ },
+    { what: "Sentry's production environment on another stack", stack: "qa", config: { ...qa, sentry: { environment: "production" } }, key: `${PROJECT}:sentry.environment`, says: /only the production stack reports as production/ },
+    { what: "a production stack that does not run the prod profile", stack: "qa", config: { ...qa, productionStack: "qa" }, key: `${PROJECT}:productionStack`, says: /must run the prod profile/ },
+  ];
+  for (const c of refused) {
+    it(`refuses ${c.what}, by name`, () => {
+      const err = failure(withSiblings(c.stack, c.config, c.siblings));
+      const issue = err.issues.find((i) => i.key === c.key);
+      assert.ok(issue, `no issue for ${c.key}; got ${JSON.stringify(err.issues)}`);
+      assert.match(issue.message, c.says);
+    });
+  }
+});
+
+describe("settings: every class of bad value is refused before anything is created", () => {
+  const digest = `sha256:${"a".repeat(64)}`;
+  const cases: { what: string; stack?: string; config: Record<string, unknown>; secrets?: Record<string, string>; key: string; says: RegExp }[] = [
+    { what: "an uppercase image repository", config: { image: { ref: `ghcr.io/Acme/web@${digest}` } }, key: `${PROJECT}:image.ref`, says: /repository lowercase/ },
+    { what: "shell metacharacters before a valid digest", config: { image: { ref: `ghcr.io/acme/$(curl x)@${digest}` } }, key: `${PROJECT}:image.ref`, says: /a prebuilt image/ },
+    { what: "a mutable tag in prod", stack: "prod", config: { ...base, image: { ref: "ghcr.io/acme/web:latest" } }, key: `${PROJECT}:image.ref`, says: /prod profile deploys only a promoted digest/ },
+    { what: "a host label over 63 characters", config: { ingress: { host: `${"a".repeat(64)}.example.com` } }, key: `${PROJECT}:ingress.host`, says: /labels of at most 63/ },
+    { what: "a preview host over 253 characters", stack: "pr-123456789", config: { ingress: { previewDomain: `${Array(4).fill("b".repeat(61)).join(".")}.com` } }, key: `${PROJECT}:ingress.previewDomain`, says: /at most 253 characters/ },
+    { what: "a pull request number of 24 digits", stack: `pr-${"1".repeat(24)}`, config: {}, key: "stack name", says: /at most 9 digits/ },
+    { what: "a stack name whose namespace exceeds 63", stack: `s${"x".repeat(60)}`, config: { profile: "local" }, key: "stack name", says: /would be 65 characters, over Kubernetes' 63/ },
+    { what: "an app name that starts with a digit", config: { appName: "1web" }, key: `${PROJECT}:appName`, says: /starts with a letter/ },
+    { what: "CPU requests above limits", config: { app: { resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } } }, key: `${PROJECT}:app.resources.requests.cpu`, says: /at most nextjs-infra:app\.resources\.limits\.cpu \("1"\)/ },
+    { what: "memory requests above limits", config: { app: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } }, key: `${PROJECT}:app.resources.requests.memory`, says: /Kubernetes refuses requests above limits/ },
+    { what: "a zero memory limit", config: { app: { resources: { requests: { memory: "0" }, limits: { memory: "0" } } } }, key: `${PROJECT}:app.resources.limits.memory`, says: /at least 64Mi/ },
+    { what: "a compute size Neon does not have", stack: "dev", config: { ...base, neon: { projectId: "p-1234", minCu: 0.3 } }, key: `${PROJECT}:neon.minCu`, says: /Neon's sizes/ },
+    { what: "a compute too large", stack: "dev", config: { ...base, neon: { projectId: "p-1234", maxCu: 100 } }, key: `${PROJECT}:neon.maxCu`, says: /Neon's sizes/ },
+    { what: "a negative compute", stack: "dev", config: { ...base, neon: { projectId: "p-1234", minCu: -1 } }, key: `${PROJECT}:neon.minCu`, says: /Neon's sizes/ },
+    { what: "an autoscaling span over 8 CU", stack: "dev", config: { ...base, neon: { projectId: "p-1234", minCu: 0.25, maxCu: 10 } }, key: `${PROJECT}:neon.maxCu`, says: /spans at most 8 CU/ },
+    { what: "autoscaling above 16 CU", stack: "dev", config: { ...base, neon: { projectId: "p-1234", minCu: 12, maxCu: 20 } }, key: `${PROJECT}:neon.maxCu`, says: /at most 16 while autoscaling/ },
+    { what: "a suspend timeout under a minute", stack: "dev", config: { ...base, neon: { projectId: "p-1234", suspendTimeoutSeconds: 30 } }, key: `${PROJECT}:neon.suspendTimeoutSeconds`, says: /60 to 604800/ },
+    ...["STRIPE_KEY", "SMTP_PASS", "JWT_SIGNING_KEY", "AWS_CREDENTIALS", "CLIENTSECRET", "REDIS_URL", "SESSION_SALT", "GITHUB_WEBHOOK_HMAC"].map((name) => ({
+      what: `a secret-looking env name (${name})`,
+      config: { app: { env: { [name]: "x" } } },
+      key: `${PROJECT}:app.env.${name}`,
+      says: /Kubernetes Secret/,
+    })),
+    { what: "a CI secret name GitHub reserves", stack: "dev", config: base, secrets: { neonApiKey: KEY, ciSecrets: JSON.stringify({ GITHUB_TOKEN: "x" }) }, key: `${PROJECT}:ciSecrets.GITHUB_TOKEN`, says: /a name GitHub refuses/ },
+    { what: "the Neon API over plain http to another host", stack: "dev", config: { ...base, neonApiUrl: "http://neon.example.com/api/v2" }, key: `${PROJECT}:neonApiUrl`, says: /plain http only on loopback/ },
+    { what: "a preview-only Neon key on prod", stack: "prod", config: { ...base, neon: { projectId: "p-1234", previewTtlDays: 3 } }, key: `${PROJECT}:neon.previewTtlDays`, says: /only the preview profile reads it, and stack "prod" runs "prod"/ },
+    { what: "a local-only Postgres key on dev", stack: "dev", config: { ...base, postgres: { storage: "5Gi" } }, key: `${PROJECT}:postgres.storage`, says: /only the local profile reads it/ },
+    { what: "a typo in the config namespace", config: { "nextjs-infr:app": "{}" }, key: "nextjs-infr:app", says: /which nothing reads.*did you mean nextjs-infra:app\?/ },
+    { what: "production without reviewers", stack: "prod", config: { ...base, github: { repository: "acme/web", reviewers: { users: [], teams: [] } } }, key: `${PROJECT}:github.reviewers`, says: /at least one user or team/ },
+    { what: "production without its GitHub environment", stack: "prod", config: { ...base, github: { enabled: false, repository: "acme/web", reviewers: { teams: ["platform"] } } }, key: `${PROJECT}:github.enabled`, says: /production's reviewers/ },
+    { what: "production without TLS", stack: "prod", config: { ...base, ingress: { host: "www.example.com", tls: false } }, key: `${PROJECT}:ingress.tls`, says: /over TLS/ },
+    { what: "production without await", stack: "prod", config: { ...base, kubernetes: { skipAwait: true } }, key: `${PROJECT}:kubernetes.skipAwait`, says: /only the local, dev, preview profiles read it/ },
+    { what: "production on a laptop host", stack: "prod", config: { ...base, ingress: { host: "web.localhost" } }, key: `${PROJECT}:ingress.host`, says: /not a laptop's \*\.localhost/ },
+    { what: "production with one replica and no autoscaler", stack: "prod", config: { ...base, autoscaling: { enabled: false }, disruptionBudget: { enabled: false } }, key: `${PROJECT}:autoscaling.enabled`, says: /rides out traffic spikes/ },
+    { what: "production autoscaled from one replica", stack: "prod", config: { ...base, autoscaling: { minReplicas: 1 }, disruptionBudget: { enabled: false } }, key: `${PROJECT}:autoscaling.minReplicas`, says: /at least 2/ },
+    { what: "production without a disruption budget", stack: "prod", config: { ...base, disruptionBudget: { enabled: false } }, key: `${PROJECT}:disruptionBudget.enabled`, says: /node drain/ },
+    { what: "app secrets that override what the program sets", config: {}, secrets: { appSecrets: JSON.stringify({ NODE_ENV: "development" }) }, key: `${PROJECT}:appSecrets.NODE_ENV`, says: /set by the program itself/ },
+  ];
+  for (const c of cases) {
+    it(`refuses ${c.what}`, () => {
+      const err = failure(() => resolve(c.stack ?? "local", c.config, c.secrets));
+      const issue = err.issues.find((i) => i.key === c.key);
+      assert.ok(issue, `no issue for ${c.key}; got ${JSON.stringify(err.issues)}`);
+      assert.match(issue.message, c.says);
+    });
+  }
+
+  it("accepts plain http to a Neon API double on loopback, and names that only look alike", () => {
+    assert.equal(resolve("dev", { ...base, neonApiUrl: "http://127.0.0.1:4010/api/v2" }).profile, "dev");
+    assert.deepEqual(resolve("local", { app: { env: { NEXT_PUBLIC_SITE_NAME: "x", KEYBOARD_LAYOUT: "us", MONKEY_NAME: "y" } } }).app.env, { NEXT_PUBLIC_SITE_NAME: "x", KEYBOARD_LAYOUT: "us", MONKEY_NAME: "y" });
   });
 });

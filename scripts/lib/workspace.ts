@@ -16,7 +16,8 @@ export const POLICY_PACKS = [path.join(PROJECT_DIR, "policy")];
 
 /**
  * The program: index.ts, loaded afresh for every operation (its module state belongs to
- * one run), its exports becoming the stack's outputs.
+ * one run). It exports a function, as the CLI's Node.js host expects; what it returns
+ * becomes the stack's outputs.
  */
 export function program(entry = path.join(PROJECT_DIR, "index.ts")): () => Promise<Record<string, unknown>> {
   return async () => {
@@ -24,7 +25,10 @@ export function program(entry = path.join(PROJECT_DIR, "index.ts")): () => Promi
       const fresh = id.startsWith(PROJECT_DIR) && ![`${path.sep}node_modules${path.sep}`, `${path.sep}scripts${path.sep}`, `${path.sep}test${path.sep}`].some((dir) => id.includes(dir));
       if (fresh) delete require.cache[id];
     }
-    return (await import(entry)) as Record<string, unknown>;
+    const mod = (await import(entry)) as { default?: unknown } | (() => unknown);
+    const main = typeof mod === "function" ? mod : mod.default;
+    if (typeof main !== "function") throw new Error(`${entry} must export the program as a function`);
+    return (await (main as () => Promise<Record<string, unknown>>)()) ?? {};
   };
 }
 

@@ -1,0 +1,173 @@
+/**
+ * Every setting, documented once: which profiles read it, its default, and what changing
+ * it does. The settings loader refuses a key a stack's profile does not read (unless it
+ * comes unchanged from the project level, which every stack inherits), and the README's
+ * settings table is generated from this list and the schema (`npm run docs:settings`).
+ */
+import { z } from "zod";
+import type { Profile } from "./profiles";
+import { ConfigSchema, SECRET_KEYS, SecretKey } from "./schema";
+
+/** Documentation and applicability of one key (a dotted path under the namespace). */
+export interface KeyDoc {
+  /** Profiles that read the key; any other profile refuses it. */
+  profiles: readonly Profile[];
+  /** The default, per profile where they differ. */
+  default: string;
+  /** What it does; what changing it replaces, where it replaces something stateful. */
+  notes: string;
+  /** Only this stack may set it (e.g. `dev` for the preview environment's secrets). */
+  stack?: "dev" | "production";
+}
+
+const ALL: readonly Profile[] = ["local", "dev", "preview", "prod", "cluster"];
+const APP: readonly Profile[] = ["local", "dev", "preview", "prod"];
+const DEPLOYED: readonly Profile[] = ["dev", "preview", "prod"];
+const BUILDS: readonly Profile[] = ["local", "dev", "preview"];
+const LONG_LIVED: readonly Profile[] = ["dev", "prod"];
+
+/** Plain keys (config values), in the order the README lists them. */
+export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
+  profile: { profiles: ALL, default: "from the stack name", notes: "required for stack names other than local, dev, prod, pr-<n>, cluster-<name>" },
+  productionStack: { profiles: ALL, default: "`prod`", notes: "the one stack that owns the production names (Neon default branch, Doppler `prd`, GitHub `production`); set it project-level" },
+  appName: { profiles: APP, default: "`web`", notes: "names the namespace `<app>-<stack>`, Deployment and Service; **changing it replaces the namespace and everything in it**" },
+  "image.ref": { profiles: APP, default: "prod: the digest deployed now", notes: "deploy a prebuilt image, no build; a tag is resolved to its digest (prod takes digests only)" },
+  "image.repository": { profiles: BUILDS, default: "local: `localhost:5001/<app>`", notes: "where builds push; `Pulumi.yaml` sets it project-level" },
+  "image.previewRepository": { profiles: ["preview"], default: "`<repository>-preview`", notes: "where previews push, so pull requests never write what main's builds read" },
+  "image.context": { profiles: BUILDS, default: "`app`", notes: "build context" },
+  "image.dockerfile": { profiles: BUILDS, default: "`<context>/Dockerfile`", notes: "" },
+  "image.target": { profiles: BUILDS, default: "the last stage", notes: "" },
+  "image.platforms": { profiles: BUILDS, default: "`[linux/amd64]`", notes: "" },
+  "image.buildArgs": { profiles: BUILDS, default: "`{}`", notes: "non-secret only (e.g. `NEXT_PUBLIC_*`); secret-looking names are refused" },
+  "image.buildOnPreview": { profiles: BUILDS, default: "dev: true; others: false", notes: "whether `pulumi preview` builds (it never pushes)" },
+  "image.cache": { profiles: BUILDS, default: "true", notes: "registry cache `buildcache-<stack>`; previews read dev's, write only their own" },
+  "image.gitSha": { profiles: BUILDS, default: "`$GITHUB_SHA`", notes: "an extra image tag for people; the image's identity is its content" },
+  "registry.username": { profiles: APP, default: "GHCR: `$GITHUB_ACTOR`; ECR: `AWS`; GAR: `oauth2accesstoken`", notes: "needs `registryPassword`" },
+  "app.port": { profiles: APP, default: "3000", notes: "must match the image's `ENV PORT`" },
+  "app.replicas": { profiles: APP, default: "local/dev/preview 1; prod 2", notes: "ignored while an autoscaler runs" },
+  "app.logLevel": { profiles: APP, default: "prod `info`; others `debug`", notes: "" },
+  "app.env": { profiles: APP, default: "`{}`", notes: "non-secret env; secret-looking and reserved names are refused" },
+  "app.resources.requests.cpu": { profiles: APP, default: "preview 50m; local/dev 100m; prod 250m", notes: "at most the limit" },
+  "app.resources.requests.memory": { profiles: APP, default: "preview 192Mi; local/dev 256Mi; prod 512Mi", notes: "at most the limit" },
+  "app.resources.limits.cpu": { profiles: APP, default: "500m; prod 1", notes: "more than zero" },
+  "app.resources.limits.memory": { profiles: APP, default: "512Mi; prod 1Gi", notes: "at least 64Mi" },
+  "app.livenessPath": { profiles: APP, default: "`/api/health?probe=liveness`", notes: "" },
+  "app.readinessPath": { profiles: APP, default: "`/api/health?probe=readiness`", notes: "" },
+  "app.migrate": { profiles: APP, default: "true", notes: "run the migration Job once per image before it takes traffic" },
+  "app.migrationCommand": { profiles: APP, default: '`["prisma", "migrate", "deploy"]`', notes: "the installed CLI, never `npx`" },
+  "autoscaling.enabled": { profiles: APP, default: "prod true; others false", notes: "prod requires it" },
+  "autoscaling.minReplicas": { profiles: APP, default: "2", notes: "prod: at least 2" },
+  "autoscaling.maxReplicas": { profiles: APP, default: "6", notes: "" },
+  "autoscaling.targetCpuUtilization": { profiles: APP, default: "70", notes: "" },
+  "disruptionBudget.enabled": { profiles: APP, default: "prod true; others false", notes: "prod requires it" },
+  "disruptionBudget.minAvailable": { profiles: APP, default: "1", notes: "fewer than the replicas that run at the least" },
+  "ingress.enabled": { profiles: APP, default: "true", notes: "prod requires it" },
+  "ingress.host": { profiles: APP, default: "local: `<app>.localhost`", notes: "must not be another stack's host or a preview host; prod may not use `*.localhost`" },
+  "ingress.previewDomain": { profiles: ["preview"], default: "—", notes: "previews are served on `pr-<n>.<domain>`; set it project-level" },
+  "ingress.className": { profiles: APP, default: "the cluster's default", notes: "" },
+  "ingress.clusterIssuer": { profiles: APP, default: "`letsencrypt-prod` (not local)", notes: "cert-manager ClusterIssuer" },
+  "ingress.tls": { profiles: APP, default: "local false; others true", notes: "prod requires it" },
+  "sentry.environment": { profiles: APP, default: "previews `preview`; others the stack name", notes: "only the production stack may say `production`" },
+  "kubernetes.skipAwait": { profiles: BUILDS, default: "false", notes: "don't wait for pods (API servers without nodes); removes the migrations-first guarantee, so never in prod" },
+  "neon.projectId": { profiles: DEPLOYED, default: "—", notes: "required except for the production stack, which may create the project; **changing it replaces the branch and its data**" },
+  "neon.projectName": { profiles: ["prod"], default: "`<app>`", notes: "used only when the production stack creates the project" },
+  "neon.regionId": { profiles: ["prod"], default: "`aws-us-east-2`", notes: "used only when the production stack creates the project" },
+  "neon.pgVersion": { profiles: ["prod"], default: "17", notes: "used only when the production stack creates the project" },
+  "neon.historyRetentionSeconds": { profiles: ["prod"], default: "86400", notes: "used only when the production stack creates the project" },
+  "neon.productionBranch": { profiles: ["prod"], default: "`main`", notes: "the production stack adopts the project's default branch under this name" },
+  "neon.minCu": { profiles: DEPLOYED, default: "0.25; prod 0.5", notes: "a Neon size; span to maxCu at most 8" },
+  "neon.maxCu": { profiles: DEPLOYED, default: "preview 0.25; dev 1; prod 4", notes: "a Neon size; autoscaling up to 16" },
+  "neon.suspendTimeoutSeconds": { profiles: DEPLOYED, default: "preview 60; dev 300; prod 0 (Neon's default)", notes: "scale to zero after this idle time" },
+  "neon.previewTtlDays": { profiles: ["preview"], default: "7", notes: "a preview branch expires no sooner than this" },
+  "neon.previewParent": { profiles: ["preview"], default: "`dev`", notes: "the branch previews copy; never the production branch" },
+  "database.name": { profiles: APP, default: "`app`", notes: "" },
+  "database.role": { profiles: APP, default: "`app`", notes: "**changing it replaces the role (a new password)**" },
+  "postgres.image": { profiles: ["local"], default: "`postgres:17-alpine@sha256:…`", notes: "pinned by digest" },
+  "postgres.storage": { profiles: ["local"], default: "`1Gi`", notes: "" },
+  "doppler.project": { profiles: DEPLOYED, default: "—", notes: "required; `Pulumi.yaml` sets it project-level" },
+  "doppler.environment": { profiles: DEPLOYED, default: "production `prd`; others `dev`", notes: "a stack other than production may not use production's" },
+  "doppler.config": { profiles: DEPLOYED, default: "production `prd`; `dev` `dev`; previews `dev_pr_<n>`; others `<env>_<stack>`", notes: "never another stack's config" },
+  "doppler.sync": { profiles: DEPLOYED, default: "`snapshot`", notes: "`snapshot` or `operator`" },
+  "github.enabled": { profiles: LONG_LIVED, default: "true", notes: "the production stack requires it" },
+  "github.repository": { profiles: LONG_LIVED, default: "—", notes: "`owner/name`; `Pulumi.yaml` sets it project-level" },
+  "github.environment": { profiles: LONG_LIVED, default: "production `production`; others the stack name", notes: "never another stack's or a reserved one (`preview`, `dev-plan`, `production-drift`)" },
+  "github.reviewers.users": { profiles: ["prod"], default: "none", notes: "the production stack needs at least one reviewer (user or team)" },
+  "github.reviewers.teams": { profiles: ["prod"], default: "none", notes: "" },
+  "secrets.rotation": { profiles: APP, default: "`1`", notes: "change it to rotate `NEXTAUTH_SECRET`" },
+  "drift.ignore": { profiles: LONG_LIVED, default: "`[]`", notes: "`{type, name?, path?}` entries the drift job does not report" },
+  "cluster.dopplerOperator.enabled": { profiles: ["cluster"], default: "true", notes: "" },
+  "cluster.dopplerOperator.version": { profiles: ["cluster"], default: "the chart's latest", notes: "" },
+  "cluster.certManager.enabled": { profiles: ["cluster"], default: "false", notes: "" },
+  "cluster.certManager.version": { profiles: ["cluster"], default: "the chart's latest", notes: "" },
+  "cluster.ingressNginx.enabled": { profiles: ["cluster"], default: "false", notes: "" },
+  "cluster.ingressNginx.version": { profiles: ["cluster"], default: "the chart's latest", notes: "" },
+  neonApiUrl: { profiles: DEPLOYED, default: "Neon's public API", notes: "https (http only on loopback)" },
+};
+
+/** Secret keys, documented the same way. */
+export const SECRET_KEY_DOCS: Readonly<Record<SecretKey, KeyDoc>> = {
+  registryPassword: { profiles: APP, default: "ambient `docker login`", notes: "registry token" },
+  neonApiKey: { profiles: DEPLOYED, default: "`$NEON_API_KEY`", notes: "read by the Neon provider at run time, never stored in state" },
+  appSecrets: { profiles: ["local"], default: "—", notes: "the app's own secrets; deployed stacks keep them in Doppler" },
+  ciSecrets: { profiles: LONG_LIVED, default: "—", notes: "secrets of the stack's own GitHub environment" },
+  previewCiSecrets: { profiles: ["dev"], default: "—", notes: "secrets of the `preview` environment (narrow credentials)", stack: "dev" },
+  planCiSecrets: { profiles: ["dev"], default: "—", notes: "secrets of the `dev-plan` environment (read-only credentials)", stack: "dev" },
+  driftCiSecrets: { profiles: ["prod"], default: "—", notes: "secrets of the `production-drift` environment", stack: "production" },
+};
+
+/** The doc of a dotted path, if the path is documented as one key. */
+export function keyDoc(path: string): KeyDoc | undefined {
+  return PLAIN_KEYS[path] ?? (path in SECRET_KEYS ? SECRET_KEY_DOCS[path as SecretKey] : undefined);
+}
+
+/** Dotted paths present in a config value that name documented keys (the deepest documented level). */
+export function presentKeys(value: unknown, prefix = ""): string[] {
+  if (prefix && PLAIN_KEYS[prefix]) return [prefix];
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return prefix ? [prefix] : [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (v === undefined ? [] : presentKeys(v, prefix ? `${prefix}.${k}` : k)));
+}
+
+type JsonSchema = { type?: string | string[]; enum?: unknown[]; minimum?: number; maximum?: number; items?: JsonSchema; properties?: Record<string, JsonSchema>; additionalProperties?: JsonSchema | boolean; maxLength?: number; format?: string; anyOf?: JsonSchema[] };
+
+/** A short type description of a key, read from the schema itself. */
+export function typeOf(path: string): string {
+  const schema = z.toJSONSchema(ConfigSchema, { unrepresentable: "any", io: "input" }) as JsonSchema;
+  let node: JsonSchema | undefined = schema;
+  for (const part of path.split(".")) node = node?.properties?.[part];
+  return node ? describe(node) : "?";
+}
+
+function describe(s: JsonSchema): string {
+  if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(" \\| ");
+  if (s.anyOf) return s.anyOf.map(describe).join(" \\| ");
+  const range = s.minimum !== undefined || s.maximum !== undefined ? ` ${s.minimum ?? ""}–${s.maximum ?? ""}` : "";
+  switch (s.type) {
+    case "integer":
+      return `integer${range}`;
+    case "number":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "array":
+      return `list of ${s.items ? describe(s.items) : "values"}`;
+    case "object":
+      return s.additionalProperties && typeof s.additionalProperties === "object" ? `map of ${describe(s.additionalProperties)}` : "object";
+    case "string":
+      return s.format === "uri" ? "URL" : s.maxLength ? `string ≤ ${s.maxLength}` : "string";
+    default:
+      return "value";
+  }
+}
+
+/** The README's settings table, generated: every key, its type, the profiles that read it, its default. */
+export function settingsTable(): string {
+  const rows = [
+    "| key | type | profiles | default | notes |",
+    "|---|---|---|---|---|",
+    ...Object.entries(PLAIN_KEYS).map(([k, d]) => `| \`${k}\` | ${typeOf(k)} | ${d.profiles.join(", ")} | ${d.default} | ${d.notes} |`),
+    ...Object.entries(SECRET_KEY_DOCS).map(
+      ([k, d]) => `| \`${k}\` | **secret**${k.endsWith("Secrets") ? " map" : ""} | ${d.stack ? `the ${d.stack} stack` : d.profiles.join(", ")} | ${d.default} | ${d.notes} |`,
+    ),
+  ];
+  return rows.join("\n");
+}
