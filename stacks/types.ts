@@ -172,6 +172,8 @@ export interface SettingsInput {
    * inherits, so a key a profile does not read is accepted when it comes from here unchanged.
    */
   projectConfig?: Readonly<Record<string, string>>;
+  /** A preview (`pulumi preview`): nothing is created, so credentials only `up` uses are not required. */
+  dryRun?: boolean;
   /** The other stacks committed next to this one (`Pulumi.<stack>.yaml`), full keys, raw values, project config included. */
   siblings?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }

@@ -9,9 +9,19 @@ import * as os from "os";
 import * as path from "path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { parsePullRequest, parseStackName, previewStackName, pullRequestOf } from "../scripts/lib/stacks";
-import { selectStale } from "../scripts/lib/stale";
-import { collectDrift, formatDrift, maskValue, valueAt } from "../scripts/lib/drift";
-import { pullRequestState, repositoryFrom } from "../scripts/lib/github";
+import { decide, DEFAULT_SWEEP, StackInfo } from "../scripts/lib/stale";
+import { collectDrift, formatDrift, ignoreDrift, maskValue, valueAt } from "../scripts/lib/drift";
+import { GithubClient, PullRequestState, repositoryFrom } from "../scripts/lib/github";
+import { boundMarkdown } from "../scripts/lib/markdown";
+import { sweep, SweepDeps } from "../scripts/sweep";
+import { checkStack, describeOutcome, EXIT, worst } from "../scripts/drift";
+import { formatPlan } from "../scripts/plan";
+import { parseImageRef } from "../scripts/deploy";
+import { ConcurrentUpdateError, Stack } from "@pulumi/pulumi/automation";
+import * as automationErrors from "@pulumi/pulumi/automation/errors";
+
+/** The SDK's own mapping of a CLI failure to its typed error (internal, so untyped). */
+const createCommandError = (automationErrors as unknown as { createCommandError: (r: { stdout: string; stderr: string; code: number; err: undefined }) => Error }).createCommandError;
 import { addSummary, setOutput } from "../scripts/lib/actions";
 import { ROOT } from "./mocks";
 
@@ -46,25 +56,88 @@ describe("scripts: stack names", () => {
   });
 });
 
-describe("scripts: sweep selection", () => {
+describe("scripts: sweep decisions", () => {
   const now = new Date("2026-11-26T12:00:00Z");
   const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
+  const inHours = (h: number) => new Date(now.getTime() + h * 3_600_000).toISOString();
 
-  it("selects closed pull requests and stale previews, never other stacks", () => {
-    const stacks = [
-      { name: "pr-1", lastUpdate: hoursAgo(1) },
+  it("destroys closed, stale and about-to-expire previews; skips, cancels or keeps the rest; never touches other stacks", () => {
+    const stacks: StackInfo[] = [
+      { name: "pr-1", lastUpdate: hoursAgo(1), databaseExpiresAt: inHours(160) },
       { name: "pr-2", lastUpdate: hoursAgo(1) },
       { name: "pr-3", lastUpdate: hoursAgo(200) },
       { name: "pr-4" },
+      { name: "pr-5", lastUpdate: hoursAgo(150), databaseExpiresAt: inHours(20) },
+      { name: "pr-6", lastUpdate: hoursAgo(1), updateInProgress: true },
+      { name: "pr-7", lastUpdate: hoursAgo(9), updateInProgress: true },
+      { name: "pr-8", lastUpdate: hoursAgo(300) },
       { name: "prod", lastUpdate: hoursAgo(1000) },
       { name: "dev" },
     ];
-    const states = new Map<number, "open" | "closed">([[1, "open"], [2, "closed"], [3, "open"], [4, "open"]]);
-    assert.deepEqual(selectStale(stacks, states, 168, now), [
-      { name: "pr-2", pullRequest: 2, reason: "pull request #2 is closed" },
-      { name: "pr-3", pullRequest: 3, reason: "last updated 200h ago (limit 168h)" },
-      { name: "pr-4", pullRequest: 4, reason: "never updated" },
-    ]);
+    const states = new Map<number, PullRequestState>([[1, "open"], [2, "closed"], [3, "open"], [4, "open"], [5, "open"], [6, "closed"], [7, "open"], [8, "unknown"]]);
+    assert.deepEqual(
+      decide(stacks, states, DEFAULT_SWEEP, now).map((d) => [d.name, d.action, d.reason]),
+      [
+        ["pr-1", "keep", "open and in use"],
+        ["pr-2", "destroy", "pull request #2 is closed"],
+        ["pr-3", "destroy", "last updated 200h ago (limit 168h)"],
+        ["pr-4", "destroy", "never updated"],
+        ["pr-5", "destroy", "its database expires in 20h, before the next sweep"],
+        ["pr-6", "skip", "an update is in progress"],
+        ["pr-7", "cancel", "an update has held the lock for 9h (a cancelled run's leftover)"],
+        ["pr-8", "keep", "GitHub does not know pull request #8; kept (a 404 is not a close)"],
+      ],
+    );
+  });
+});
+
+describe("scripts: the sweep's loop", () => {
+  const now = new Date("2026-11-26T12:00:00Z");
+  function world(stacks: StackInfo[], states: Record<number, PullRequestState>, opts: { failDestroy?: string[]; noAccess?: boolean } = {}) {
+    const done: string[] = [];
+    const log: string[] = [];
+    const deps: SweepDeps = {
+      listStacks: () => Promise.resolve(stacks),
+      github: {
+        checkAccess: () => (opts.noAccess ? Promise.reject(new Error("GitHub answered 404 for acme/wbe: check GITHUB_TOKEN and GITHUB_REPOSITORY (nothing was destroyed)")) : Promise.resolve()),
+        pullRequestState: (pr: number) => Promise.resolve(states[pr] ?? "unknown"),
+        upsertPreviewComment: (pr: number, body: string) => Promise.resolve(void done.push(`comment #${pr}: ${body}`)),
+      },
+      destroy: (name) => (opts.failDestroy?.includes(name) ? Promise.reject(new Error("engine says no")) : Promise.resolve(void done.push(`destroy ${name}`))),
+      cancel: (name) => Promise.resolve(void done.push(`cancel ${name}`)),
+      log: (l) => log.push(l),
+      now: () => now,
+    };
+    return { deps, done, log };
+  }
+  const old = new Date(now.getTime() - 500 * 3_600_000).toISOString();
+
+  it("changes nothing in a dry run, and says what it would do", async () => {
+    const w = world([{ name: "pr-1", lastUpdate: old }], { 1: "closed" });
+    assert.equal(await sweep(w.deps, DEFAULT_SWEEP, true), 0);
+    assert.deepEqual(w.done, []);
+    assert.match(w.log.join("\n"), /would destroy pr-1: pull request #1 is closed/);
+  });
+
+  it("carries on past a failed destroy, marks the comments of what it destroyed, and reports the failures", async () => {
+    const w = world([{ name: "pr-1", lastUpdate: old }, { name: "pr-2", lastUpdate: old }, { name: "pr-3", lastUpdate: old }], { 1: "closed", 2: "closed", 3: "closed" }, { failDestroy: ["pr-2"] });
+    assert.equal(await sweep(w.deps, DEFAULT_SWEEP, false), 1);
+    assert.deepEqual(w.done.filter((d) => d.startsWith("destroy")), ["destroy pr-1", "destroy pr-3"]);
+    assert.match(w.done.find((d) => d.startsWith("comment #3"))!, /destroyed by the nightly sweep: pull request #3 is closed/);
+    assert.match(w.log.join("\n"), /failed to destroy pr-2: engine says no/);
+  });
+
+  it("leaves a stack mid-update alone, and cancels a lock a cancelled run left hours ago", async () => {
+    const recent = new Date(now.getTime() - 3_600_000).toISOString();
+    const w = world([{ name: "pr-1", lastUpdate: recent, updateInProgress: true }, { name: "pr-2", lastUpdate: old, updateInProgress: true }], { 1: "closed", 2: "closed" });
+    assert.equal(await sweep(w.deps, DEFAULT_SWEEP, false), 0);
+    assert.deepEqual(w.done, ["cancel pr-2"]);
+  });
+
+  it("stops before destroying anything when the repository does not answer (a wrong token or name)", async () => {
+    const w = world([{ name: "pr-1", lastUpdate: old }], { 1: "closed" }, { noAccess: true });
+    await assert.rejects(sweep(w.deps, DEFAULT_SWEEP, false), /nothing was destroyed/);
+    assert.deepEqual(w.done, []);
   });
 });
 
@@ -117,8 +190,74 @@ describe("scripts: drift report", () => {
   });
 });
 
+describe("scripts: drift outcomes", () => {
+  const deployment = (kind: string) => pre("update", kind, "web-deployment", { "spec.replicas": { diffKind: "update", inputDiff: false }, "metadata.labels.x": { diffKind: "update", inputDiff: false } }, { spec: { replicas: 1 } }, { spec: { replicas: 5 } }, "outputs");
+  /** A stack whose refresh and preview emit these events or throw. */
+  const fakeStack = (opts: { refresh?: EngineEvent[]; preview?: EngineEvent[]; throws?: Error; ignore?: unknown }) =>
+    ({
+      getAllConfig: () => Promise.resolve(opts.ignore ? { "nextjs-infra:drift": { value: JSON.stringify({ ignore: opts.ignore }) } } : {}),
+      refresh: (o: { onEvent: (e: EngineEvent) => void }) => (opts.throws ? Promise.reject(opts.throws) : Promise.resolve(void (opts.refresh ?? []).forEach(o.onEvent))),
+      preview: (o: { onEvent: (e: EngineEvent) => void }) => Promise.resolve(void (opts.preview ?? []).forEach(o.onEvent)),
+    }) as unknown as Stack;
+
+  it("tells drift, no drift, an error and a locked stack apart, by the engine's typed errors", async () => {
+    assert.deepEqual(await checkStack(fakeStack({})), { kind: "none" });
+    const drift = await checkStack(fakeStack({ refresh: [deployment("kubernetes:apps/v1:Deployment")] }));
+    assert.equal(drift.kind, "drift");
+    // The errors the Automation API makes of the CLI's own messages, for both kinds of backend.
+    const fromCli = (stderr: string) => createCommandError({ stdout: "", stderr, code: 255, err: undefined });
+    for (const stderr of ["error: [409] Conflict: Another update is currently in progress.", "error: the stack is currently locked by 1 lock(s)"]) {
+      assert.ok(fromCli(stderr) instanceof ConcurrentUpdateError);
+      assert.equal((await checkStack(fakeStack({ throws: fromCli(stderr) }))).kind, "skipped", stderr);
+    }
+    assert.equal((await checkStack(fakeStack({ throws: fromCli("error: preview failed") }))).kind, "error");
+    const failed = await checkStack(fakeStack({ throws: new Error("error: preview failed: something changed\nline 2") }));
+    assert.deepEqual(failed, { kind: "error", message: "error: preview failed: something changed\nline 2" });
+    assert.deepEqual([EXIT.none, EXIT.drift, EXIT.error, EXIT.skipped], [0, 1, 2, 3]);
+    assert.equal(worst([{ kind: "none" }, { kind: "skipped", message: "" }]), "skipped");
+    assert.equal(worst([{ kind: "drift", drifts: [] }, { kind: "error", message: "" }, { kind: "none" }]), "error");
+    assert.match(describeOutcome("prod", failed, "markdown"), /^## Drift check of `prod` failed\n\nThis is an error of the check, not drift\./);
+  });
+
+  it("leaves out what the stack's ignore list says a server or an autoscaler owns", async () => {
+    const ignored = await checkStack(fakeStack({ refresh: [deployment("kubernetes:apps/v1:Deployment")], ignore: [{ type: "kubernetes:apps/v1:Deployment", path: "spec.replicas" }, { type: "*", path: "metadata.labels" }] }));
+    assert.deepEqual(ignored, { kind: "none" });
+    const partly = await checkStack(fakeStack({ refresh: [deployment("kubernetes:apps/v1:Deployment")], ignore: [{ type: "kubernetes:apps/v1:Deployment", path: "spec" }] }));
+    assert.ok(partly.kind === "drift");
+    assert.deepEqual(partly.drifts[0].changes.map((c) => c.path), ["metadata.labels.x"]);
+    const d = collectDrift([deployment("kubernetes:apps/v1:Deployment")], "refresh");
+    assert.deepEqual(ignoreDrift(d, [{ type: "kubernetes:apps/v1:Deployment", name: "other" }]).length, 1, "a name narrows the rule");
+    assert.deepEqual(ignoreDrift(d, [{ type: "kubernetes:apps/v1:Deployment", name: "web-deployment" }]), [], "no path: the whole resource");
+    const bad = await checkStack(fakeStack({ ignore: [{ type: "no-colons" }] }));
+    assert.equal(bad.kind, "error");
+  });
+});
+
+describe("scripts: plan and promotion", () => {
+  it("summarises a plan per resource, bounded", () => {
+    const events = [
+      pre("update", "kubernetes:apps/v1:Deployment", "web-deployment", { "spec.template.spec.containers[0].image": { diffKind: "update", inputDiff: true } }, {}, {}, "inputs"),
+      pre("create", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "web-deny", {}, {}, {}, "inputs"),
+    ];
+    const plan = formatPlan("dev", collectDrift(events, "preview"));
+    assert.match(plan, /^\*\*Plan of `dev`\*\*: 1 to update, 1 to create\./);
+    assert.match(plan, /\| update \| kubernetes:apps\/v1:Deployment `web-deployment` \| `spec\.template\.spec\.containers\[0\]\.image` \|/);
+    assert.equal(formatPlan("dev", []), "**Plan of `dev`**: no changes.");
+    const many = Array.from({ length: 100 }, (_, i) => pre("create", "kubernetes:core/v1:ConfigMap", `c${i}`, {}, {}, {}, "inputs"));
+    const big = formatPlan("dev", collectDrift(many, "preview"));
+    assert.match(big, /… and 60 more \(see the run log\)\./);
+  });
+
+  it("promotes digests only", () => {
+    const ref = `ghcr.io/acme/web@sha256:${"a".repeat(64)}`;
+    assert.equal(parseImageRef(ref), ref);
+    assert.equal(parseImageRef(""), undefined);
+    assert.throws(() => parseImageRef("ghcr.io/acme/web:1.2"), /a digest, never a tag/);
+  });
+});
+
 describe("scripts: GitHub and Actions plumbing", () => {
-  it("reads pull request states, treating a deleted one as closed", async () => {
+  it("reads pull request states: a 404 is unknown, never closed", async () => {
     const seen: string[] = [];
     const fake = (status: number, body: unknown) =>
       ((url: string | URL | Request) => {
@@ -126,12 +265,39 @@ describe("scripts: GitHub and Actions plumbing", () => {
         return Promise.resolve(new Response(JSON.stringify(body), { status }));
       }) as typeof fetch;
     const repo = repositoryFrom({ GITHUB_REPOSITORY: "acme/web" });
-    assert.equal(await pullRequestState(7, repo, "t", fake(200, { state: "open" })), "open");
-    assert.equal(await pullRequestState(7, repo, "t", fake(200, { state: "closed" })), "closed");
-    assert.equal(await pullRequestState(7, repo, "t", fake(404, {})), "closed");
-    await assert.rejects(pullRequestState(7, repo, "t", fake(500, { message: "boom" })), /GitHub answered 500/);
+    const client = (status: number, body: unknown) => new GithubClient("t", repo, fake(status, body));
+    assert.equal(await client(200, { state: "open" }).pullRequestState(7), "open");
+    assert.equal(await client(200, { state: "closed" }).pullRequestState(7), "closed");
+    assert.equal(await client(404, {}).pullRequestState(7), "unknown");
+    await assert.rejects(client(500, { message: "boom" }).pullRequestState(7), /GitHub answered 500/);
+    await assert.rejects(client(404, {}).checkAccess(), /check GITHUB_TOKEN and GITHUB_REPOSITORY \(nothing was destroyed\)/);
+    await client(200, {}).checkAccess();
     assert.equal(seen[0], "https://api.github.com/repos/acme/web/pulls/7");
     assert.throws(() => repositoryFrom({ GITHUB_REPOSITORY: "acme" }), /owner\/name/);
+  });
+
+  it("updates the one preview comment in place, or creates it", async () => {
+    const calls: [string, string, string?][] = [];
+    const fake = (existing: { id: number; body: string }[]) =>
+      ((url: string, init: RequestInit) => {
+        calls.push([init.method ?? "GET", url.replace("https://api.github.com/repos/acme/web", ""), init.body as string | undefined]);
+        return Promise.resolve(new Response(JSON.stringify(init.method === "GET" ? existing : {}), { status: 200 }));
+      }) as unknown as typeof fetch;
+    await new GithubClient("t", { owner: "acme", repo: "web" }, fake([{ id: 9, body: "<!-- nextjs-infra-preview -->\nold" }])).upsertPreviewComment(4, "gone");
+    assert.deepEqual(calls.map((c) => c.slice(0, 2)), [["GET", "/issues/4/comments?per_page=100"], ["PATCH", "/issues/comments/9"]]);
+    assert.deepEqual(JSON.parse(calls[1][2]!), { body: "<!-- nextjs-infra-preview -->\ngone" });
+    calls.length = 0;
+    await new GithubClient("t", { owner: "acme", repo: "web" }, fake([])).upsertPreviewComment(4, "gone");
+    assert.deepEqual(calls.map((c) => c.slice(0, 2)), [["GET", "/issues/4/comments?per_page=100"], ["POST", "/issues/4/comments"]]);
+  });
+
+  it("keeps markdown under GitHub's size limit, pointing at the run log", () => {
+    const long = Array.from({ length: 5000 }, (_, i) => `| row ${i} | ${"x".repeat(40)} |`).join("\n");
+    const bounded = boundMarkdown(long, "https://run/7");
+    assert.ok(bounded.length <= 60_000, String(bounded.length));
+    assert.match(bounded, /full report is in the \[run log\]\(https:\/\/run\/7\)\.$/);
+    assert.ok(long.startsWith(bounded.slice(0, bounded.indexOf("\n\n…"))), "cut at a line boundary");
+    assert.equal(boundMarkdown("short"), "short");
   });
 
   it("writes outputs and the job summary when running in Actions", () => {
@@ -157,7 +323,7 @@ describe("scripts: command lines", () => {
   }
 
   it("print help and exit 0", () => {
-    for (const s of ["preview-stack.ts", "drift.ts", "sweep.ts"]) {
+    for (const s of ["preview-stack.ts", "drift.ts", "sweep.ts", "deploy.ts", "plan.ts"]) {
       const r = cli(s, ["--help"]);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /^usage: /);
@@ -166,7 +332,10 @@ describe("scripts: command lines", () => {
 
   it("exit 2 with the reason on bad input, before touching any stack", () => {
     const cases: [string, string[], RegExp][] = [
-      ["preview-stack.ts", ["deploy", "--pr", "1"], /first argument is up or destroy; got "deploy"/],
+      ["preview-stack.ts", ["deploy", "--pr", "1"], /first argument is up, destroy or cancel; got "deploy"/],
+      ["deploy.ts", [], /--stack is required/],
+      ["deploy.ts", ["--stack", "prod", "--image-ref", "ghcr.io/acme/web:latest"], /--image-ref wants <repository>@sha256:<64 hex digits> \(a digest, never a tag\)/],
+      ["plan.ts", [], /--stack is required/],
       ["preview-stack.ts", ["up", "--pr", "x"], /--pr wants a pull request number/],
       ["preview-stack.ts", ["up", "--bogus"], /Unknown option '--bogus'/],
       ["drift.ts", [], /--stack is required/],

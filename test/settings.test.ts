@@ -490,3 +490,13 @@ describe("settings: every class of bad value is refused before anything is creat
     assert.deepEqual(resolve("local", { app: { env: { NEXT_PUBLIC_SITE_NAME: "x", KEYBOARD_LAYOUT: "us", MONKEY_NAME: "y" } } }).app.env, { NEXT_PUBLIC_SITE_NAME: "x", KEYBOARD_LAYOUT: "us", MONKEY_NAME: "y" });
   });
 });
+
+describe("settings: previews need only what a preview uses", () => {
+  it("plans a Neon stack without a Neon key (a preview calls no Neon API), but `up` refuses", () => {
+    const config = Object.fromEntries(Object.entries(base).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
+    const input = { project: PROJECT, stack: "dev", config, secretKeys: new Set<string>(), env: { DOPPLER_TOKEN: "x", GITHUB_TOKEN: "x" }, projectConfig: config };
+    assert.equal(resolveSettings({ ...input, dryRun: true }).role, "app");
+    const err = failure(() => resolveSettings({ ...input, dryRun: false }));
+    assert.deepEqual(err.issues.map((i) => i.key), [`${PROJECT}:neonApiKey`]);
+  });
+});

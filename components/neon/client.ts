@@ -181,19 +181,24 @@ export async function deleteIfPresent(
  */
 export const NEON_PROVIDER_VERSION = "1";
 
-/** A dynamic-provider base: the connection comes from `configure` (or the environment). */
+/**
+ * A dynamic-provider base: the connection comes from `configure` (or the environment),
+ * made on first use, so a preview — which calls no Neon API — needs no key.
+ */
 export abstract class NeonProviderBase {
   private neon?: Neon;
+  private config?: ConfigSource;
   /** Test hook: a policy with short delays. */
   retry: RetryPolicy = DEFAULT_RETRY;
 
   async configure(req: { config: ConfigSource }): Promise<void> {
-    this.neon = connectFromConfig(req.config, process.env, this.retry);
+    this.config = req.config;
+    this.neon = undefined;
     return Promise.resolve();
   }
 
   protected client(): Neon {
-    this.neon ??= connectFromConfig(undefined, process.env, this.retry);
+    this.neon ??= connectFromConfig(this.config, process.env, this.retry);
     return this.neon;
   }
 }

@@ -77,6 +77,32 @@ export function collectDrift(events: readonly EngineEvent[], source: "refresh" |
   return [...out.values()];
 }
 
+/** One entry of a stack's `drift.ignore` setting: a resource type (or `*`), optionally a name and a property path. */
+export interface DriftIgnore {
+  type: string;
+  name?: string;
+  path?: string;
+}
+
+/**
+ * Drift minus what the ignore list says is expected (fields a server or an autoscaler
+ * owns). A path ignores that property and everything under it; a resource whose every
+ * change is ignored is not reported.
+ */
+export function ignoreDrift(drifts: readonly ResourceDrift[], ignore: readonly DriftIgnore[]): ResourceDrift[] {
+  const matches = (i: DriftIgnore, d: ResourceDrift) => (i.type === "*" || i.type === d.type) && (i.name === undefined || i.name === d.name);
+  const out: ResourceDrift[] = [];
+  for (const d of drifts) {
+    const rules = ignore.filter((i) => matches(i, d));
+    if (rules.some((r) => r.path === undefined)) continue;
+    const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+    const changes = d.changes.filter((c) => !rules.some((r) => r.path !== undefined && under(c.path, r.path)));
+    if (d.changes.length > 0 && changes.length === 0) continue;
+    out.push({ ...d, changes });
+  }
+  return out;
+}
+
 /** A readable report for one stack; markdown for an issue body, plain text for the log. */
 export function formatDrift(stack: string, drifts: readonly ResourceDrift[], format: "text" | "markdown"): string {
   if (drifts.length === 0) return format === "markdown" ? `No drift in \`${stack}\`.` : `${stack}: no drift`;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Lints the GitHub Actions workflows with actionlint, built from the Go module proxy into
+# $NEXTJS_INFRA_TOOLS/bin (default ~/.cache/nextjs-infra/tools/bin) and rebuilt only when
+# tools/actionlint/go.{mod,sum} change. Its shellcheck pass is turned off explicitly (no
+# shellcheck here); the workflow tests execute the `run:` steps that compute something.
+# With arguments, lints those files instead (the tests feed it probes).
+set -euo pipefail
+self=$(realpath "$0")
+root=$(dirname "$(dirname "$self")")
+out="${NEXTJS_INFRA_TOOLS:-$HOME/.cache/nextjs-infra/tools}"
+mkdir -p "$out/bin"
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then export PATH="$PATH:/usr/local/go/bin"; fi
+command -v go >/dev/null || { echo "actionlint.sh: Go is needed to build actionlint (install Go, or put it on PATH)" >&2; exit 2; }
+stamp=$(cat "$root/tools/actionlint/go.mod" "$root/tools/actionlint/go.sum" | sha256sum | cut -c1-16)
+if [[ ! -x "$out/bin/actionlint" || "$(cat "$out/bin/actionlint.stamp" 2>/dev/null)" != "$stamp" ]]; then
+  (cd "$root/tools/actionlint" && go build -trimpath -o "$out/bin/actionlint" github.com/rhysd/actionlint/cmd/actionlint) >&2
+  echo "$stamp" >"$out/bin/actionlint.stamp"
+fi
+cd "$root"
+exec "$out/bin/actionlint" -no-color -shellcheck= -pyflakes= "$@"
