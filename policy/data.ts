@@ -15,6 +15,20 @@ export const SECRET_FIELDS: Record<string, string[]> = {
 
 export const dataPolicies: ResourceValidationPolicy[] = [
   {
+    name: "production-environment-reviewed",
+    description: "The GitHub environment production deploys through has required reviewers and a branch policy (main only).",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { environments: { type: "array", items: { type: "string" }, default: ["production"] } } },
+    validateResource: (args, report) => {
+      if (args.type !== "github:index/repositoryEnvironment:RepositoryEnvironment") return;
+      const { environments = ["production"] } = args.getConfig<{ environments?: string[] }>();
+      if (!environments.includes(String(args.props.environment))) return;
+      const reviewers = (args.props.reviewers ?? []) as { users?: unknown[]; teams?: unknown[] }[];
+      if (!reviewers.some((r) => (r.users?.length ?? 0) + (r.teams?.length ?? 0) > 0)) report(`environment "${String(args.props.environment)}" has no required reviewers`);
+      if (!args.props.deploymentBranchPolicy) report(`environment "${String(args.props.environment)}" has no deployment branch policy (main only)`);
+    },
+  },
+  {
     name: "neon-production-branch-protected",
     description: "The Neon branch production runs on (the project's default branch) is protected in Neon and by Pulumi.",
     enforcementLevel: "mandatory",

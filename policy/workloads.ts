@@ -3,6 +3,7 @@
  * non-root and locked down, with no literal secret in its env.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
+import { DIGEST_REF, isSecretLooking } from "../stacks/schema";
 
 /** Loose shapes of the Kubernetes objects the policies read (props are plain JSON). */
 interface Container {
@@ -58,8 +59,8 @@ function allContainers(spec: PodSpec): Container[] {
   return [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
 }
 
-/** Env names that only secrets should carry (a literal value for one is a leak). */
-export const SECRET_ENV_NAME = /(SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|API_?KEY|CREDENTIAL|DATABASE_URL|DIRECT_URL|DSN)/i;
+/** Env names that only secrets should carry (a literal value for one is a leak): the settings' own rule. */
+export const SECRET_ENV_NAME = { test: isSecretLooking };
 
 type Check = (spec: PodSpec, type: string) => string[];
 
@@ -86,8 +87,12 @@ const perContainer = (spec: PodSpec, problem: (c: Container) => string | undefin
 
 /** Every policy in this file. */
 export const workloadPolicies: ResourceValidationPolicy[] = [
-  workloadPolicy("workload-image-digest", "Containers run images pinned by digest (repo@sha256:…), never a moving tag.", (spec) =>
-    perContainer(spec, (c) => (/@sha256:[a-f0-9]{64}$/.test(c.image ?? "") ? undefined : `image "${c.image ?? ""}" is not pinned by digest`)),
+  workloadPolicy("workload-image-digest", "Containers run valid image references pinned by digest (repo@sha256:…), never a moving tag.", (spec) =>
+    perContainer(spec, (c) => {
+      const image = c.image ?? "";
+      if (!/@sha256:[a-f0-9]{64}$/.test(image)) return `image "${image}" is not pinned by digest`;
+      return DIGEST_REF.test(image) ? undefined : `image "${image}" is not a valid reference (lowercase repository, no shell characters)`;
+    }),
   ),
   workloadPolicy("workload-resources", "Containers set CPU and memory requests and limits.", (spec) =>
     perContainer(spec, (c) => {
@@ -131,10 +136,17 @@ export const workloadPolicies: ResourceValidationPolicy[] = [
   ]),
   {
     name: "no-literal-secret-env",
-    description: "No secret-looking env var carries a literal value; secrets come from Secrets (valueFrom / envFrom).",
+    description: "No secret-looking env var carries a literal value, and no ConfigMap holds a secret-looking key; secrets come from Secrets (valueFrom / envFrom).",
     enforcementLevel: "mandatory",
     configSchema: { properties: { allowedNames: { type: "array", items: { type: "string" }, default: [] } } },
     validateResource: (args, report) => {
+      if (args.type === "kubernetes:core/v1:ConfigMap") {
+        // A ConfigMap is read by anyone who may read the namespace: no credential belongs in one.
+        const { allowedNames = [] } = args.getConfig<{ allowedNames?: string[] }>();
+        const data = (args.props.data ?? {}) as Record<string, unknown>;
+        for (const key of Object.keys(data).filter((k) => isSecretLooking(k) && !allowedNames.includes(k))) report(`ConfigMap key ${key} looks like a credential; put it in a Secret`);
+        return;
+      }
       const spec = podSpecOf(args.type, args.props);
       if (!spec) return;
       const { allowedNames = [] } = args.getConfig<{ allowedNames?: string[] }>();

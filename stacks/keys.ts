@@ -127,7 +127,7 @@ export function presentKeys(value: unknown, prefix = ""): string[] {
   return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (v === undefined ? [] : presentKeys(v, prefix ? `${prefix}.${k}` : k)));
 }
 
-type JsonSchema = { type?: string | string[]; enum?: unknown[]; minimum?: number; maximum?: number; items?: JsonSchema; properties?: Record<string, JsonSchema>; additionalProperties?: JsonSchema | boolean; maxLength?: number; format?: string; anyOf?: JsonSchema[] };
+type JsonSchema = { type?: string | string[]; description?: string; enum?: unknown[]; minimum?: number; maximum?: number; items?: JsonSchema; properties?: Record<string, JsonSchema>; additionalProperties?: JsonSchema | boolean; maxLength?: number; format?: string; anyOf?: JsonSchema[] };
 
 /** A short type description of a key, read from the schema itself. */
 export function typeOf(path: string): string {
@@ -139,6 +139,7 @@ export function typeOf(path: string): string {
 
 function describe(s: JsonSchema): string {
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(" \\| ");
+  if (s.description && s.type !== "string") return s.description;
   if (s.anyOf) return s.anyOf.map(describe).join(" \\| ");
   const range = s.minimum !== undefined || s.maximum !== undefined ? ` ${s.minimum ?? ""}–${s.maximum ?? ""}` : "";
   switch (s.type) {
@@ -153,7 +154,7 @@ function describe(s: JsonSchema): string {
     case "object":
       return s.additionalProperties && typeof s.additionalProperties === "object" ? `map of ${describe(s.additionalProperties)}` : "object";
     case "string":
-      return s.format === "uri" ? "URL" : s.maxLength ? `string ≤ ${s.maxLength}` : "string";
+      return s.description ?? (s.format === "uri" ? "URL" : s.maxLength ? `string ≤ ${s.maxLength}` : "string");
     default:
       return "value";
   }

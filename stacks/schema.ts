@@ -72,10 +72,11 @@ const label = (max: number, pattern = DNS_LABEL, what = "a DNS label: lowercase 
   z
     .string()
     .max(max, { error: `${what}, at most ${max} characters` })
-    .regex(pattern, { error: `${what}, at most ${max} characters` });
+    .regex(pattern, { error: `${what}, at most ${max} characters` })
+    .describe(`${what}, at most ${max} characters`);
 
-const hostname = z.string().regex(HOSTNAME, { error: "a lowercase DNS hostname such as app.example.com (labels of at most 63 characters)" });
-const path = z.string().regex(/^\/[^\s]*$/, { error: "an absolute URL path starting with '/', e.g. /api/health" });
+const hostname = z.string().regex(HOSTNAME, { error: "a lowercase DNS hostname such as app.example.com (labels of at most 63 characters)" }).describe("a lowercase DNS hostname such as app.example.com (labels of at most 63 characters)");
+const path = z.string().regex(/^\/[^\s]*$/, { error: "an absolute URL path starting with '/', e.g. /api/health" }).describe("an absolute URL path starting with '/', e.g. /api/health");
 const bool = z.boolean({ error: "true or false" });
 const intRange = (min: number, max: number, what: string, why = "") => {
   const error = `${what} from ${min} to ${max}${why ? ` (${why})` : ""}`;
@@ -96,39 +97,39 @@ const plainEnv = (what: string) =>
 const quantities = (cpuExample: string) =>
   z
     .strictObject({
-      cpu: z.string().regex(CPU, { error: `a CPU quantity such as "${cpuExample}" or "1"` }),
-      memory: z.string().regex(MEMORY, { error: 'a memory quantity such as "512Mi" or "1Gi"' }),
+      cpu: z.string().regex(CPU, { error: `a CPU quantity such as "${cpuExample}" or "1"` }).describe(`a CPU quantity such as "${cpuExample}" or "1"`),
+      memory: z.string().regex(MEMORY, { error: 'a memory quantity such as "512Mi" or "1Gi"' }).describe('a memory quantity such as "512Mi" or "1Gi"'),
     })
     .partial();
 const resources = z.strictObject({ requests: quantities("250m"), limits: quantities("500m") }).partial();
 
 const neonCu = z.number({ error: `compute units: one of 0.25, 0.5, 1, 2, … 56` }).refine((v) => NEON_CU.includes(v), {
   error: "compute units: one of 0.25, 0.5, 1, 2, … 56 (Neon's sizes)",
-});
+}).describe("compute units: 0.25, 0.5, 1, 2, … 56");
 
 /** `nextjs-infra:image` */
 export const ImageConfig = z
   .strictObject({
     ref: z.string().refine((v) => DIGEST_REF.test(v) || TAG_REF.test(v), {
       error: "a prebuilt image: <repository>@sha256:<64 hex digits> (or <repository>:<tag>, resolved to its digest), the repository lowercase",
-    }),
-    repository: z.string().regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web" }),
-    previewRepository: z.string().regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web-preview" }),
-    context: z.string().min(1, { error: "a directory path, relative to the project" }),
-    dockerfile: z.string().min(1, { error: "a Dockerfile path, relative to the project" }),
-    target: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: "a Dockerfile stage name" }),
+    }).describe("<repository>@sha256:<64 hex digits>, or <repository>:<tag>"),
+    repository: z.string().regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web" }).describe("an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web"),
+    previewRepository: z.string().regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web-preview" }).describe("an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web-preview"),
+    context: z.string().min(1, { error: "a directory path, relative to the project" }).describe("a directory path, relative to the project"),
+    dockerfile: z.string().min(1, { error: "a Dockerfile path, relative to the project" }).describe("a Dockerfile path, relative to the project"),
+    target: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: "a Dockerfile stage name" }).describe("a Dockerfile stage name"),
     platforms: z
       .array(z.enum(["linux/amd64", "linux/arm64"], { error: 'one of "linux/amd64", "linux/arm64"' }))
       .min(1, { error: "at least one platform" }),
     buildArgs: plainEnv("build argument"),
     buildOnPreview: bool,
     cache: bool,
-    gitSha: z.string().regex(/^[0-9a-f]{7,40}$/, { error: "a git commit SHA: 7 to 40 lowercase hex digits" }),
+    gitSha: z.string().regex(/^[0-9a-f]{7,40}$/, { error: "a git commit SHA: 7 to 40 lowercase hex digits" }).describe("a git commit SHA: 7 to 40 lowercase hex digits"),
   })
   .partial();
 
 /** `nextjs-infra:registry` */
-export const RegistryConfig = z.strictObject({ username: z.string().min(1, { error: "a non-empty user name" }) }).partial();
+export const RegistryConfig = z.strictObject({ username: z.string().min(1, { error: "a non-empty user name" }).describe("a non-empty user name") }).partial();
 
 /** `nextjs-infra:app` */
 export const AppConfig = z
@@ -174,7 +175,7 @@ export const IngressConfig = z
 
 /** `nextjs-infra:sentry` */
 export const SentryConfig = z
-  .strictObject({ environment: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "a Sentry environment name (letters, digits, _ . -)" }) })
+  .strictObject({ environment: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "a Sentry environment name (letters, digits, _ . -)" }).describe("a Sentry environment name (letters, digits, _ . -)") })
   .partial();
 
 /** `nextjs-infra:kubernetes` */
@@ -188,19 +189,20 @@ export const KubernetesConfig = z
 /** `nextjs-infra:neon` — the Neon project and this stack's branch and compute. */
 export const NeonConfig = z
   .strictObject({
-    projectId: z.string().regex(/^[a-z0-9-]{3,64}$/, { error: 'a Neon project id such as "cool-pond-12345678" (Neon console → Settings)' }),
-    projectName: z.string().min(1).max(64, { error: "a project name of at most 64 characters" }),
-    regionId: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, { error: "a Neon region id such as aws-eu-central-1" }),
+    projectId: z.string().regex(/^[a-z0-9-]{3,64}$/, { error: 'a Neon project id such as "cool-pond-12345678" (Neon console → Settings)' }).describe('a Neon project id such as "cool-pond-12345678" (Neon console → Settings)'),
+    projectName: z.string().min(1).max(64, { error: "a project name of at most 64 characters" }).describe("a project name of at most 64 characters"),
+    regionId: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, { error: "a Neon region id such as aws-eu-central-1" }).describe("a Neon region id such as aws-eu-central-1"),
     pgVersion: intRange(14, 18, "a Postgres major version"),
     historyRetentionSeconds: intRange(0, 2592000, "seconds", "30 days at most"),
-    productionBranch: z.string().regex(/^[A-Za-z0-9][\w./-]{0,255}$/, { error: "the name of the project's default branch, e.g. main" }),
+    productionBranch: z.string().regex(/^[A-Za-z0-9][\w./-]{0,255}$/, { error: "the name of the project's default branch, e.g. main" }).describe("the name of the project's default branch, e.g. main"),
     minCu: neonCu,
     maxCu: neonCu,
     suspendTimeoutSeconds: z
       .int({ error: "-1 (never), 0 (Neon's default) or 60 to 604800 seconds" })
-      .refine((s) => s === -1 || s === 0 || (s >= 60 && s <= 604800), { error: "-1 (never), 0 (Neon's default) or 60 to 604800 seconds" }),
+      .refine((s) => s === -1 || s === 0 || (s >= 60 && s <= 604800), { error: "-1 (never), 0 (Neon's default) or 60 to 604800 seconds" })
+      .describe("-1 (never), 0 (Neon's default) or 60 to 604800 seconds"),
     previewTtlDays: intRange(1, 29, "a whole number of days", "the expiry rounds up to the next midnight, and Neon's longest is 30 days"),
-    previewParent: z.string().regex(/^[A-Za-z0-9][\w./-]{0,255}$/, { error: "the name of the branch previews copy, e.g. dev" }),
+    previewParent: z.string().regex(/^[A-Za-z0-9][\w./-]{0,255}$/, { error: "the name of the branch previews copy, e.g. dev" }).describe("the name of the branch previews copy, e.g. dev"),
   })
   .partial();
 
@@ -208,16 +210,16 @@ export const NeonConfig = z
 const PG_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 export const DatabaseConfig = z
   .strictObject({
-    name: z.string().regex(PG_NAME, { error: "a Postgres database name" }),
-    role: z.string().regex(PG_NAME, { error: "a Postgres role name" }),
+    name: z.string().regex(PG_NAME, { error: "a Postgres database name" }).describe("a Postgres database name"),
+    role: z.string().regex(PG_NAME, { error: "a Postgres role name" }).describe("a Postgres role name"),
   })
   .partial();
 
 /** `nextjs-infra:postgres` — the in-cluster Postgres of the local profile. */
 export const PostgresConfig = z
   .strictObject({
-    image: z.string().regex(DIGEST_REF, { error: "a Postgres image pinned by digest: <repository>@sha256:<64 hex digits>" }),
-    storage: z.string().regex(MEMORY, { error: 'a volume size such as "1Gi"' }),
+    image: z.string().regex(DIGEST_REF, { error: "a Postgres image pinned by digest: <repository>@sha256:<64 hex digits>" }).describe("a Postgres image pinned by digest: <repository>@sha256:<64 hex digits>"),
+    storage: z.string().regex(MEMORY, { error: 'a volume size such as "1Gi"' }).describe('a volume size such as "1Gi"'),
   })
   .partial();
 
@@ -225,9 +227,9 @@ const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** `nextjs-infra:doppler` — where the stack's secrets live and how they reach the cluster. */
 export const DopplerConfig = z
   .strictObject({
-    project: z.string().regex(SLUG, { error: 'a Doppler project slug such as "web"' }),
-    environment: z.string().regex(SLUG, { error: "a Doppler environment slug such as dev, stg or prd" }),
-    config: z.string().regex(SLUG, { error: "a Doppler config name such as dev or dev_staging" }),
+    project: z.string().regex(SLUG, { error: 'a Doppler project slug such as "web"' }).describe('a Doppler project slug such as "web"'),
+    environment: z.string().regex(SLUG, { error: "a Doppler environment slug such as dev, stg or prd" }).describe("a Doppler environment slug such as dev, stg or prd"),
+    config: z.string().regex(SLUG, { error: "a Doppler config name such as dev or dev_staging" }).describe("a Doppler config name such as dev or dev_staging"),
     sync: z.enum(["snapshot", "operator"], { error: "snapshot (Pulumi copies the config into a Secret) or operator (the Doppler operator syncs it)" }),
   })
   .partial();
@@ -236,35 +238,35 @@ export const DopplerConfig = z
 export const GithubConfig = z
   .strictObject({
     enabled: bool,
-    repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: "owner/name of the app's repository, e.g. acme/web" }),
-    environment: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "a GitHub environment name such as staging (letters, digits, . _ -)" }),
+    repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: "owner/name of the app's repository, e.g. acme/web" }).describe("owner/name of the app's repository, e.g. acme/web"),
+    environment: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "a GitHub environment name such as staging (letters, digits, . _ -)" }).describe("a GitHub environment name such as staging (letters, digits, . _ -)"),
     reviewers: z
       .strictObject({
-        users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "GitHub user logins" })).max(6, { error: "at most 6 reviewers (GitHub's limit)" }),
-        teams: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: "team slugs of the repository's organization" })).max(6, { error: "at most 6 reviewers (GitHub's limit)" }),
+        users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "GitHub user logins" }).describe("GitHub user logins")).max(6, { error: "at most 6 reviewers (GitHub's limit)" }),
+        teams: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: "team slugs of the repository's organization" }).describe("team slugs of the repository's organization")).max(6, { error: "at most 6 reviewers (GitHub's limit)" }),
       })
       .partial(),
   })
   .partial();
 
 /** `nextjs-infra:secrets` — secrets Pulumi owns. */
-export const SecretsConfig = z.strictObject({ rotation: z.string().min(1, { error: "any non-empty keeper, e.g. 2026-11" }) }).partial();
+export const SecretsConfig = z.strictObject({ rotation: z.string().min(1, { error: "any non-empty keeper, e.g. 2026-11" }).describe("any non-empty keeper, e.g. 2026-11") }).partial();
 
 /** `nextjs-infra:drift` — what the drift job may ignore (fields the server or an autoscaler owns). */
 export const DriftConfig = z
   .strictObject({
     ignore: z.array(
       z.strictObject({
-        type: z.string().regex(/^[\w.-]+:[\w./-]*:[\w]+$|^\*$/, { error: "a resource type token such as kubernetes:apps/v1:Deployment, or *" }),
-        name: z.string().min(1, { error: "a resource name" }).optional(),
-        path: z.string().regex(/^[\w.[\]/-]+$/, { error: "a property path such as spec.replicas" }).optional(),
+        type: z.string().regex(/^[\w.-]+:[\w./-]*:[\w]+$|^\*$/, { error: "a resource type token such as kubernetes:apps/v1:Deployment, or *" }).describe("a resource type token such as kubernetes:apps/v1:Deployment, or *"),
+        name: z.string().min(1, { error: "a resource name" }).describe("a resource name").optional(),
+        path: z.string().regex(/^[\w.[\]/-]+$/, { error: "a property path such as spec.replicas" }).describe("a property path such as spec.replicas").optional(),
       }),
     ),
   })
   .partial();
 
 /** `nextjs-infra:cluster` — add-ons a `cluster-<name>` stack installs. */
-const addon = z.strictObject({ enabled: bool, version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: "a chart version such as 1.6.1" }) }).partial();
+const addon = z.strictObject({ enabled: bool, version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: "a chart version such as 1.6.1" }).describe("a chart version such as 1.6.1") }).partial();
 export const ClusterConfig = z.strictObject({ dopplerOperator: addon, certManager: addon, ingressNginx: addon }).partial();
 
 /** An http(s) URL; plain http only to this machine (a proxy or test double on loopback). */
@@ -275,7 +277,7 @@ const apiUrl = z
   });
 
 /** Env-var-named map: the shape of `appSecrets` and the `*CiSecrets` maps. */
-export const SecretMap = z.record(z.string().regex(ENV_NAME, { error: "names in UPPER_SNAKE_CASE" }), z.string({ error: "string values" }));
+export const SecretMap = z.record(z.string().regex(ENV_NAME, { error: "names in UPPER_SNAKE_CASE" }).describe("names in UPPER_SNAKE_CASE"), z.string({ error: "string values" }));
 
 /** Every plain (non-secret) key a stack may set, without the namespace. */
 export const ConfigSchema = z

@@ -89,6 +89,7 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 describe("policy pack", () => {
   const workloadCases: [string, (c: any, pod: any) => void, RegExp][] = [
     ["workload-image-digest", (c) => (c.image = "ghcr.io/acme/web:latest"), /not pinned by digest/],
+    ["workload-image-digest", (c) => (c.image = `ghcr.io/Acme/$(id)@${DIGEST}`), /not a valid reference/],
     ["workload-resources", (c) => delete c.resources.limits.memory, /missing limits\.memory/],
     ["workload-probes", (c) => delete c.livenessProbe, /needs readinessProbe and livenessProbe/],
     ["workload-non-root", (c) => delete c.securityContext.runAsNonRoot, /runAsNonRoot is not true/],
@@ -136,6 +137,20 @@ describe("policy pack", () => {
     assert.equal((await violations("ingress-tls", INGRESS, { spec: { rules: [{ host: "web.localhost" }] } }, {}, { allowedPlainHosts: [] })).length, 1);
   });
 
+  it("no-literal-secret-env: no ConfigMap holds a secret-looking key", async () => {
+    const CM = "kubernetes:core/v1:ConfigMap";
+    assert.deepEqual(await violations("no-literal-secret-env", CM, { data: { LOG_LEVEL: "info", NEXT_PUBLIC_SITE_NAME: "x" } }), []);
+    assert.match((await violations("no-literal-secret-env", CM, { data: { STRIPE_KEY: "sk", SMTP_PASS: "p" } })).join("\n"), /STRIPE_KEY looks like a credential[\s\S]*SMTP_PASS/);
+  });
+
+  it("production-environment-reviewed: production needs reviewers and main only", async () => {
+    const ENV = "github:index/repositoryEnvironment:RepositoryEnvironment";
+    const reviewed = { environment: "production", reviewers: [{ users: [], teams: [7] }], deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } };
+    assert.deepEqual(await violations("production-environment-reviewed", ENV, reviewed), []);
+    assert.equal((await violations("production-environment-reviewed", ENV, { environment: "production", reviewers: [{ users: [], teams: [] }] })).length, 2);
+    assert.deepEqual(await violations("production-environment-reviewed", ENV, { environment: "preview" }), [], "only production's");
+  });
+
   it("neon-production-branch-protected: the default branch is protected twice", async () => {
     const BRANCH = "pulumi-nodejs:dynamic/neon:Branch";
     assert.deepEqual(await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: true }, { protect: true }), []);
@@ -170,7 +185,7 @@ describe("policy pack", () => {
   });
 
   it("has a passing and a failing case for every policy", () => {
-    const tested = new Set([...workloadCases.map((c) => c[0]), "service-no-load-balancer", "ingress-tls", "neon-production-branch-protected", "credentials-kept-secret", "prod-disruption-budget-and-autoscaler", "preview-database-expires"]);
+    const tested = new Set([...workloadCases.map((c) => c[0]), "production-environment-reviewed", "service-no-load-balancer", "ingress-tls", "neon-production-branch-protected", "credentials-kept-secret", "prod-disruption-budget-and-autoscaler", "preview-database-expires"]);
     assert.deepEqual(allPolicies.map((p) => p.name).filter((n) => !tested.has(n)), []);
   });
 

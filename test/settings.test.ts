@@ -2,6 +2,12 @@ import { strict as assert } from "assert";
 import { resolveSettings, Settings, SettingsError, resolveProfile } from "../stacks";
 import { PROJECT, ROOT, secretOf, valueOf } from "./mocks";
 import { readProjectFiles, stackConfigOf } from "../stacks/files";
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import { ConfigSchema, SECRET_KEYS } from "../stacks/schema";
+import { PLAIN_KEYS, SECRET_KEY_DOCS, typeOf } from "../stacks/keys";
+import { withTable } from "../scripts/docs-settings";
 
 const KEY = "neon-api-key-s3cr3t-pa55";
 
@@ -498,5 +504,25 @@ describe("settings: previews need only what a preview uses", () => {
     assert.equal(resolveSettings({ ...input, dryRun: true }).role, "app");
     const err = failure(() => resolveSettings({ ...input, dryRun: false }));
     assert.deepEqual(err.issues.map((i) => i.key), [`${PROJECT}:neonApiKey`]);
+  });
+});
+
+describe("settings: the documented table", () => {
+  it("documents every key of the schema, and nothing the schema lacks", () => {
+    const schemaKeys = (shape: Record<string, z.ZodType>, prefix = ""): string[] =>
+      Object.entries(shape).flatMap(([k, v]) => {
+        const path = prefix ? `${prefix}.${k}` : k;
+        const inner = v instanceof z.ZodOptional ? v.unwrap() : v;
+        return inner instanceof z.ZodObject && !PLAIN_KEYS[path] ? schemaKeys(inner.shape as Record<string, z.ZodType>, path) : [path];
+      });
+    assert.deepEqual(schemaKeys(ConfigSchema.shape as Record<string, z.ZodType>).sort(), Object.keys(PLAIN_KEYS).sort());
+    assert.deepEqual(Object.keys(SECRET_KEY_DOCS).sort(), Object.keys(SECRET_KEYS).sort());
+    for (const k of Object.keys(PLAIN_KEYS)) assert.notEqual(typeOf(k), "?", k);
+  });
+
+  it("is what README.md shows (regenerate with npm run docs:settings)", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    assert.equal(withTable(readme), readme, "README.md's settings table is stale: run `npm run docs:settings`");
+    assert.ok(readme.includes("| `neon.previewTtlDays` | integer 1–29 | preview |"), "the table carries type, range and profiles");
   });
 });
