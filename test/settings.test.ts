@@ -513,7 +513,7 @@ describe("settings: the documented table", () => {
       Object.entries(shape).flatMap(([k, v]) => {
         const path = prefix ? `${prefix}.${k}` : k;
         const inner = v instanceof z.ZodOptional ? v.unwrap() : v;
-        return inner instanceof z.ZodObject && !PLAIN_KEYS[path] ? schemaKeys(inner.shape as Record<string, z.ZodType>, path) : [path];
+        return inner instanceof z.ZodObject && !PLAIN_KEYS[path] ? schemaKeys(inner.shape, path) : [path];
       });
     assert.deepEqual(schemaKeys(ConfigSchema.shape as Record<string, z.ZodType>).sort(), Object.keys(PLAIN_KEYS).sort());
     assert.deepEqual(Object.keys(SECRET_KEY_DOCS).sort(), Object.keys(SECRET_KEYS).sort());
