@@ -16,9 +16,10 @@ import {
   ClusterAddons,
   deployedImageRef,
   GithubEnvironment,
+  kubernetesProvider,
   NextjsApp,
+  PREVIEW_QUOTA,
   previewExpiry,
-  publicUrl,
 } from "./components";
 import { ClusterSettings, loadSettings, Settings, SettingsError } from "./stacks";
 
@@ -29,7 +30,6 @@ interface StackOutputs {
   imageRef?: pulumi.Output<string>;
   namespace?: pulumi.Output<string>;
   pullRequest?: number;
-  databaseUrl?: pulumi.Output<string>;
   neonProjectId?: pulumi.Output<string>;
   databaseBranch?: pulumi.Output<string>;
   databaseExpiresAt?: string;
@@ -75,7 +75,7 @@ async function imageArgs(s: Settings): Promise<AppImageArgs> {
 function databaseArgs(s: Settings, namespace: pulumi.Output<string>): AppDatabaseArgs {
   const db = s.database;
   if (db.kind === "local") {
-    return { name: db.name, role: db.role, local: { namespace, image: db.image, storage: db.storage, skipAwait: s.kubernetes.skipAwait } };
+    return { name: db.name, role: db.role, local: { namespace, appName: s.appName, image: db.image, storage: db.storage, skipAwait: s.kubernetes.skipAwait } };
   }
   const { ttlDays, ...branch } = db.branch;
   return {
@@ -111,22 +111,31 @@ function githubEnvironments(s: Settings, secrets: AppSecrets): void {
 /** A stack that deploys the app. */
 async function deployApp(s: Settings): Promise<StackOutputs> {
   const ingress = s.ingress.enabled && s.ingress.host ? { host: s.ingress.host, className: s.ingress.className, clusterIssuer: s.ingress.clusterIssuer, tls: s.ingress.tls } : undefined;
-  const url = publicUrl(ingress);
   const image = new AppImage(`${s.appName}-image`, await imageArgs(s));
-  const ns = new AppNamespace(s.appName, { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack } });
-  const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name));
+  // One explicit Kubernetes provider for everything in the cluster (default providers are off).
+  const k8s = { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] };
+  const ns = new AppNamespace(
+    s.appName,
+    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined },
+    k8s,
+  );
+  const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name), k8s);
   const d = s.secrets.doppler;
   // The default Doppler provider reads doppler:dopplerToken or DOPPLER_TOKEN itself.
-  const secrets = new AppSecrets(`${s.appName}-secrets`, {
-    appName: s.appName,
-    namespace: ns.name,
-    rotation: s.secrets.rotation,
-    derived: { DATABASE_URL: database.databaseUrl, DIRECT_URL: database.directUrl, ...(url ? { NEXTAUTH_URL: url } : {}) },
-    doppler: d ? { project: d.project, environment: d.environment, config: d.config, branch: d.branch, sync: d.sync } : undefined,
-    local: s.secrets.local,
-    ciToken: s.production && d !== undefined,
-    skipAwait: s.kubernetes.skipAwait,
-  });
+  const secrets = new AppSecrets(
+    `${s.appName}-secrets`,
+    {
+      appName: s.appName,
+      namespace: ns.name,
+      rotation: s.secrets.rotation,
+      doppler: d ? { project: d.project, environment: d.environment, config: d.config, branch: d.branch, sync: d.sync } : undefined,
+      local: s.secrets.local,
+      ciToken: s.production && d !== undefined,
+      skipAwait: s.kubernetes.skipAwait,
+    },
+    k8s,
+  );
+  const pull = s.registry.pullToken && s.registry.username ? { registry: s.registry.address, username: s.registry.username, password: s.registry.pullToken } : undefined;
 
   const app = new NextjsApp(s.appName, {
     appName: s.appName,
@@ -150,8 +159,10 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     autoscaling: s.autoscaling.enabled ? s.autoscaling : undefined,
     disruptionBudget: s.disruptionBudget.enabled ? s.disruptionBudget : undefined,
     ingress,
+    ingressControllerNamespace: s.ingress.controllerNamespace,
+    imagePullCredentials: pull,
     skipAwait: s.kubernetes.skipAwait,
-  });
+  }, k8s);
   githubEnvironments(s, secrets);
 
   const expiry = s.database.kind === "neon" && s.database.branch.ttlDays !== undefined ? previewExpiry(s.database.branch.ttlDays) : undefined;
@@ -161,7 +172,6 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     namespace: app.namespace,
     stackProfile: s.profile,
     pullRequest: s.pullRequest,
-    databaseUrl: pulumi.secret(database.databaseUrl),
     neonProjectId: database.projectId,
     databaseBranch: database.branchName,
     databaseExpiresAt: expiry,
@@ -171,7 +181,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
 
 /** A `cluster-<name>` stack: cluster add-ons only. */
 function deployCluster(s: ClusterSettings): StackOutputs {
-  const addons = new ClusterAddons("cluster", s);
+  const addons = new ClusterAddons("cluster", s, { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] });
   return { stackProfile: s.profile, releases: addons.releases };
 }
 

@@ -1,14 +1,27 @@
 /**
  * AppNamespace: the stack's namespace, created first so the database and the app can
- * both live in it. Pod Security Admission enforces the `restricted` standard, so the
- * API server itself refuses any pod that is not hardened the way our invariants say.
+ * both live in it, with the guardrails every namespace carries:
+ * - Pod Security Admission enforces the `restricted` standard at a pinned version, so the
+ *   API server itself refuses a pod that is not hardened the way our invariants say;
+ * - NetworkPolicies deny all traffic by default and allow DNS; the components open what
+ *   they need (the app: its ingress controller, HTTPS and Postgres egress);
+ * - optionally (previews) a ResourceQuota and LimitRange, so unreviewed code cannot take
+ *   the cluster's capacity.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { applyTransform, Transform } from "./transform";
+
+/** What a preview namespace may use at most. */
+export interface NamespaceQuota {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+  pods: number;
+}
 
 /** Arguments of `AppNamespace`. */
 export interface AppNamespaceArgs {
-  /** Physical name, from the naming helper. @example "web-dev" */
+  /** Physical name, from the naming helper. **Changing it replaces the namespace and everything in it.** @example "web-dev" */
   readonly name: string;
   /** The stack's profile, written as the PROFILE_LABEL label (the policy pack keys on it). */
   readonly profile: string;
@@ -16,31 +29,108 @@ export interface AppNamespaceArgs {
   readonly labels?: Record<string, string>;
   /** Protect the namespace (and so everything in it) from `pulumi destroy`. @default false */
   readonly protect?: boolean;
+  /** A quota and container defaults for the whole namespace. @default none */
+  readonly quota?: NamespaceQuota;
+  /** Per-child escape hatches. */
+  readonly transform?: {
+    namespace?: Transform<k8s.core.v1.NamespaceArgs>;
+    networkPolicy?: Transform<k8s.networking.v1.NetworkPolicyArgs>;
+    resourceQuota?: Transform<k8s.core.v1.ResourceQuotaArgs>;
+    limitRange?: Transform<k8s.core.v1.LimitRangeArgs>;
+  };
 }
 
 /** Namespace label naming the stack's profile. */
 export const PROFILE_LABEL = "nextjs-infra/profile";
 
+/** The Pod Security Standards version enforced: pinned, so a cluster upgrade never changes what is admitted unannounced. */
+export const POD_SECURITY_VERSION = "v1.34";
+
 /** Labels that make the API server enforce the `restricted` Pod Security Standard. */
 export const RESTRICTED_POD_SECURITY: Readonly<Record<string, string>> = {
   "pod-security.kubernetes.io/enforce": "restricted",
-  "pod-security.kubernetes.io/enforce-version": "latest",
+  "pod-security.kubernetes.io/enforce-version": POD_SECURITY_VERSION,
   "pod-security.kubernetes.io/warn": "restricted",
+  "pod-security.kubernetes.io/warn-version": POD_SECURITY_VERSION,
 };
 
-/** The stack's namespace. */
+/** The preview quota: a few small pods, never more. */
+export const PREVIEW_QUOTA: NamespaceQuota = { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "3", memory: "4Gi" }, pods: 12 };
+
+/** The stack's namespace and its guardrails. */
 export class AppNamespace extends pulumi.ComponentResource {
-  /** The namespace name, resolved once the namespace exists. */
+  /** The namespace name, resolved once the namespace and its default-deny policy exist. */
   readonly name: pulumi.Output<string>;
+  /** The namespace itself, for `dependsOn`. */
+  readonly namespace: k8s.core.v1.Namespace;
 
   constructor(name: string, args: AppNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:app:AppNamespace", name, {}, opts);
-    const ns = new k8s.core.v1.Namespace(
+    const t = args.transform ?? {};
+    this.namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: args.name, labels: { ...args.labels, [PROFILE_LABEL]: args.profile, ...RESTRICTED_POD_SECURITY } } },
+      applyTransform({ metadata: { name: args.name, labels: { ...args.labels, [PROFILE_LABEL]: args.profile, ...RESTRICTED_POD_SECURITY } } }, t.namespace),
       { parent: this, protect: args.protect },
     );
-    this.name = ns.metadata.name;
+    const namespace = this.namespace.metadata.name;
+    const child = { parent: this, dependsOn: [this.namespace] };
+    const guards: pulumi.Resource[] = [
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-default-deny`,
+        applyTransform({ metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, t.networkPolicy),
+        child,
+      ),
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-dns`,
+        applyTransform(
+          {
+            metadata: { name: "allow-dns", namespace },
+            spec: {
+              podSelector: {},
+              policyTypes: ["Egress"],
+              egress: [
+                {
+                  to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+                  ports: [
+                    { protocol: "UDP", port: 53 },
+                    { protocol: "TCP", port: 53 },
+                  ],
+                },
+              ],
+            },
+          },
+          t.networkPolicy,
+        ),
+        child,
+      ),
+    ];
+    if (args.quota) guards.push(...this.createQuota(name, namespace, args.quota, t, child));
+    // Children see the name only once the guardrails are in place.
+    this.name = pulumi.all([namespace, ...guards.map((g) => g.urn)]).apply(([n]) => n);
     this.registerOutputs({ name: this.name });
+  }
+
+  private createQuota(name: string, namespace: pulumi.Output<string>, q: NamespaceQuota, t: NonNullable<AppNamespaceArgs["transform"]>, opts: pulumi.CustomResourceOptions) {
+    const quota = new k8s.core.v1.ResourceQuota(
+      `${name}-quota`,
+      applyTransform(
+        {
+          metadata: { name: "quota", namespace },
+          spec: { hard: { "requests.cpu": q.requests.cpu, "requests.memory": q.requests.memory, "limits.cpu": q.limits.cpu, "limits.memory": q.limits.memory, pods: String(q.pods) } },
+        },
+        t.resourceQuota,
+      ),
+      opts,
+    );
+    // Defaults for containers that state nothing, so the quota never refuses them outright.
+    const limits = new k8s.core.v1.LimitRange(
+      `${name}-limits`,
+      applyTransform(
+        { metadata: { name: "defaults", namespace }, spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "50m", memory: "128Mi" } }] } },
+        t.limitRange,
+      ),
+      opts,
+    );
+    return [quota, limits];
   }
 }

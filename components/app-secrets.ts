@@ -1,14 +1,15 @@
 /**
- * AppSecrets: Doppler is the source of truth for the app's secrets. Pulumi writes the
- * secrets it owns (generated NEXTAUTH_SECRET, derived database URLs and NEXTAUTH_URL)
- * into the stack's Doppler config, leaves the ones people own alone, and syncs the whole
- * config into one Kubernetes Secret that the app reads with `envFrom`. The `local`
- * profile has no Doppler: the Secret comes from the stack's own secret config.
+ * AppSecrets: Doppler is the source of truth for the app's secrets. Pulumi writes the one
+ * secret it owns (a generated NEXTAUTH_SECRET) into the stack's Doppler config, leaves the
+ * ones people own alone, and syncs the whole config into one Kubernetes Secret that the
+ * app reads with `envFrom`. The database URLs are not here: they live in one place, the
+ * app's database Secret. The `local` profile has no Doppler: the Secret comes from the
+ * stack's own secret config.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as random from "@pulumi/random";
 import * as doppler from "@pulumiverse/doppler";
+import { GeneratedSecret } from "./generated-secret";
 import { checksum } from "./workload";
 
 /** The Doppler side of a stack. */
@@ -36,10 +37,8 @@ export interface AppSecretsArgs {
   readonly appName: string;
   /** Namespace of the app (must exist). */
   readonly namespace: pulumi.Input<string>;
-  /** Keeper of NEXTAUTH_SECRET: a new value generates a new secret. @default "1" */
+  /** Keeper of NEXTAUTH_SECRET: **a new value generates a new secret** (and rolls the pods). @default "1" */
   readonly rotation?: string;
-  /** Values Pulumi derives and owns, e.g. DATABASE_URL, DIRECT_URL, NEXTAUTH_URL. */
-  readonly derived: Record<string, pulumi.Input<string>>;
   readonly doppler?: DopplerArgs;
   /** `local`: the app's own secrets (names plain, values secret). */
   readonly local?: Record<string, pulumi.Input<string>>;
@@ -72,8 +71,8 @@ export class AppSecrets extends pulumi.ComponentResource {
     if ((args.doppler === undefined) === (args.local === undefined)) {
       throw new pulumi.ResourceError("AppSecrets needs exactly one of `doppler` and `local`", this);
     }
-    const nextauth = new random.RandomPassword(`${name}-nextauth`, { length: 48, special: false, keepers: { rotation: args.rotation ?? "1" } }, { parent: this });
-    const owned: Record<string, pulumi.Input<string>> = { ...args.derived, NEXTAUTH_SECRET: nextauth.result };
+    const nextauth = new GeneratedSecret(`${name}-nextauth`, { length: 48, rotation: args.rotation ?? "1" }, { parent: this });
+    const owned: Record<string, pulumi.Input<string>> = { NEXTAUTH_SECRET: nextauth.value };
     const secretName = `${args.appName}-env`;
     this.deploymentAnnotations = {};
 

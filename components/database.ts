@@ -33,7 +33,7 @@ export interface NeonArgs {
 export interface AppDatabaseArgs {
   readonly neon?: NeonArgs;
   /** In-cluster Postgres. */
-  readonly local?: { namespace: pulumi.Input<string>; image: string; storage?: string; skipAwait?: boolean };
+  readonly local?: { namespace: pulumi.Input<string>; appName: string; image: string; storage?: string; skipAwait?: boolean };
   /** Database name. @default "app" */
   readonly name?: string;
   /** Owner role the app connects as. @default "app" */
@@ -69,8 +69,6 @@ export class AppDatabase extends pulumi.ComponentResource {
   readonly databaseUrl: pulumi.Output<string>;
   /** Direct connection string for migrations (`DIRECT_URL`); secret. */
   readonly directUrl: pulumi.Output<string>;
-  /** Host the app connects to. */
-  readonly host: pulumi.Output<string>;
   /** Neon branch id and name (undefined for local Postgres). */
   readonly branchId?: pulumi.Output<string>;
   readonly branchName?: pulumi.Output<string>;
@@ -88,17 +86,15 @@ export class AppDatabase extends pulumi.ComponentResource {
       const pg = new LocalPostgres(`${name}-postgres`, { ...args.local, database, role }, { parent: this });
       this.databaseUrl = pg.url;
       this.directUrl = pg.url;
-      this.host = pg.host;
     } else {
       const neon = this.createNeon(name, args.neon!, database, role, args.retain ?? false);
       this.databaseUrl = neon.pooled;
       this.directUrl = neon.direct;
-      this.host = neon.host;
       this.branchId = neon.branchId;
       this.branchName = neon.branchName;
       this.projectId = neon.projectId;
     }
-    this.registerOutputs({ databaseUrl: this.databaseUrl, directUrl: this.directUrl, host: this.host, branchId: this.branchId, branchName: this.branchName, projectId: this.projectId });
+    this.registerOutputs({ databaseUrl: this.databaseUrl, directUrl: this.directUrl, branchId: this.branchId, branchName: this.branchName, projectId: this.projectId });
   }
 
   private createNeon(name: string, args: NeonArgs, database: string, roleName: string, retain: boolean) {
@@ -106,15 +102,18 @@ export class AppDatabase extends pulumi.ComponentResource {
       throw new pulumi.ResourceError("AppDatabase `neon` needs exactly one of `projectId` and `createProject`", this);
     }
     const keep = { parent: this, protect: retain, retainOnDelete: retain };
-    const projectId = args.createProject ? new NeonProject(`${name}-project`, args.createProject, keep).projectId : pulumi.output(args.projectId!);
+    // Children take the parents' resource ids, not their outputs: an id stays known while a
+    // preview shows an update of the parent, so it never turns into a false replacement.
+    const projectId = args.createProject ? new NeonProject(`${name}-project`, args.createProject, keep).id : pulumi.output(args.projectId!);
     const branch = new NeonBranch(`${name}-branch`, { projectId, ...args.branch }, keep);
-    const endpoint = new NeonEndpoint(`${name}-endpoint`, { projectId, branchId: branch.branchId, ...args.compute }, { parent: this, retainOnDelete: retain });
-    const role = new NeonRole(`${name}-role`, { projectId, branchId: branch.branchId, name: roleName }, { parent: this, retainOnDelete: retain });
-    const db = new NeonDatabase(`${name}-database`, { projectId, branchId: branch.branchId, name: database, ownerName: role.name }, keep);
-    const url = (host: pulumi.Input<string>) => pulumi.secret(pulumi.interpolate`postgresql://${role.name}:${role.password}@${host}/${db.name}?sslmode=require`);
+    const endpoint = new NeonEndpoint(`${name}-endpoint`, { projectId, branchId: branch.id, ...args.compute }, { parent: this, retainOnDelete: retain });
+    const role = new NeonRole(`${name}-role`, { projectId, branchId: branch.id, name: roleName }, { parent: this, retainOnDelete: retain });
+    // The owner by its configured name (known in every preview), ordered after the role.
+    new NeonDatabase(`${name}-database`, { projectId, branchId: branch.id, name: database, ownerName: roleName }, { ...keep, dependsOn: [role] });
+    const url = (host: pulumi.Input<string>) => pulumi.secret(pulumi.interpolate`postgresql://${roleName}:${role.password}@${host}/${database}?sslmode=require`);
     return {
       projectId,
-      branchId: branch.branchId,
+      branchId: branch.id,
       branchName: branch.name,
       host: endpoint.host,
       direct: url(endpoint.host),

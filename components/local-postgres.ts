@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as random from "@pulumi/random";
+import { GeneratedSecret } from "./generated-secret";
+import { postgresIngress } from "./network-policies";
 import { ContainerResources, containerSecurityContext, SKIP_AWAIT } from "./workload";
 
 /** The `postgres` user of the official Alpine image. */
@@ -20,6 +21,8 @@ export interface LocalPostgresArgs {
   readonly image: string;
   /** Volume size. @default "1Gi" */
   readonly storage?: string;
+  /** The app whose pods may connect (`app.kubernetes.io/name`). */
+  readonly appName: string;
   /** Database and owner role. */
   readonly database: string;
   readonly role: string;
@@ -39,11 +42,11 @@ export class LocalPostgres extends pulumi.ComponentResource {
     super("nextjs-infra:database:LocalPostgres", name, {}, opts);
     const labels = { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "pulumi" };
     const annotations = args.skipAwait ? { [SKIP_AWAIT]: "true" } : undefined;
-    // URL-safe characters only: the password goes into a connection string unescaped.
-    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+    // Letters and digits only: the password goes into a connection string unescaped.
+    const password = new GeneratedSecret(`${name}-password`, { length: 32 }, { parent: this });
     const credentials = new k8s.core.v1.Secret(
       `${name}-credentials`,
-      { metadata: { namespace: args.namespace, labels }, stringData: { POSTGRES_USER: args.role, POSTGRES_DB: args.database, POSTGRES_PASSWORD: password.result } },
+      { metadata: { namespace: args.namespace, labels }, stringData: { POSTGRES_USER: args.role, POSTGRES_DB: args.database, POSTGRES_PASSWORD: password.value } },
       { parent: this },
     );
     const service = new k8s.core.v1.Service(
@@ -97,7 +100,13 @@ export class LocalPostgres extends pulumi.ComponentResource {
       { parent: this },
     );
     this.host = pulumi.interpolate`postgres.${args.namespace}.svc.cluster.local`;
-    this.url = pulumi.secret(pulumi.interpolate`postgresql://${args.role}:${password.result}@${this.host}:${PORT}/${args.database}`);
+    // In a default-deny namespace: only the app's pods (server and migrations) may connect.
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow-app`,
+      { metadata: { name: "postgres-allow-app", namespace: args.namespace }, spec: postgresIngress(labels, args.appName, PORT) },
+      { parent: this },
+    );
+    this.url = pulumi.secret(pulumi.interpolate`postgresql://${args.role}:${password.value}@${this.host}:${PORT}/${args.database}`);
     this.registerOutputs({ url: this.url, host: this.host });
   }
 }

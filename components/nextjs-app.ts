@@ -1,25 +1,31 @@
 /**
- * NextjsApp: the Kubernetes workload of one stack. Config, the migration Job
- * that must finish before the new image takes traffic, a hardened Deployment pinned by
- * digest, Service, Ingress, and (when asked) autoscaling and a disruption budget.
+ * NextjsApp: the Kubernetes workload of one stack. Config, the migration Job that must
+ * finish before the new image takes traffic, a hardened Deployment pinned by digest,
+ * Service, Ingress, the NetworkPolicies it needs in a default-deny namespace, and (when
+ * asked) autoscaling and a disruption budget.
+ *
+ * Config and database Secret have fixed names and are updated in place (the stack's
+ * provider makes them mutable); a change rolls the pods through checksum annotations and
+ * never touches the migration Job.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { migrationJobName } from "./naming";
-import {
-  checksum,
-  containerSecurityContext,
-  ContainerResources,
-  labels,
-  podSecurityContext,
-  probes,
-  scratchVolumes,
-  SKIP_AWAIT,
-} from "./workload";
+import { MigrationJob } from "./migration-job";
+import { appEgress, ingressFromController } from "./network-policies";
+import { applyTransform, Transform } from "./transform";
+import { checksum, containerSecurityContext, ContainerResources, drainOnStop, labels, podSecurityContext, probes, scratchVolumes, SKIP_AWAIT, spread } from "./workload";
+
+/** Registry credentials the cluster pulls the image with (private registries). */
+export interface PullCredentials {
+  readonly registry: string;
+  readonly username: pulumi.Input<string>;
+  /** A pull-only token; keep it a secret `Output`. */
+  readonly password: pulumi.Input<string>;
+}
 
 /** Arguments of `NextjsApp`. */
 export interface NextjsAppArgs {
-  /** App name: Deployment, Service and label name. @example "web" */
+  /** App name: Deployment, Service and label name. **Changing it replaces them.** @example "web" */
   readonly appName: string;
   /** Stack name, for the `app.kubernetes.io/instance` label. */
   readonly stack: string;
@@ -39,16 +45,13 @@ export interface NextjsAppArgs {
   readonly logLevel?: string;
   /** `SENTRY_ENVIRONMENT`. @default the stack name */
   readonly sentryEnvironment?: string;
-  /** `SENTRY_RELEASE`, e.g. the git SHA. @default the image digest */
+  /** `SENTRY_RELEASE`. @default the image digest: the release is what is in the image */
   readonly sentryRelease?: pulumi.Input<string>;
   /** Pooled connection string for the app (`DATABASE_URL`); a secret. */
   readonly databaseUrl: pulumi.Input<string>;
   /** Direct connection string for migrations (`DIRECT_URL`); a secret. @default `databaseUrl` */
   readonly directUrl?: pulumi.Input<string>;
-  /**
-   * Names of Secrets in the namespace whose keys become env (e.g. synced from Doppler).
-   * The database Secret comes after them, so its URLs always win. @default []
-   */
+  /** Names of Secrets in the namespace whose keys become env (e.g. synced from Doppler); the database Secret comes after them and wins. @default [] */
   readonly secretEnvFrom?: pulumi.Input<string>[];
   /** Annotations on the Deployment itself, e.g. the Doppler operator's reload marker. @default {} */
   readonly deploymentAnnotations?: Record<string, string>;
@@ -57,7 +60,7 @@ export interface NextjsAppArgs {
   /** Health paths. @default "/api/health?probe=liveness" and "/api/health?probe=readiness" */
   readonly livenessPath?: string;
   readonly readinessPath?: string;
-  /** Migration command run once per image before it takes traffic; `undefined` skips it. @example ["npx", "prisma", "migrate", "deploy"] */
+  /** Migration command run once per image before it takes traffic, with the image's own CLI; `undefined` skips it. @example ["prisma", "migrate", "deploy"] */
   readonly migrationCommand?: string[];
   /** CPU autoscaling; omit for a fixed replica count. */
   readonly autoscaling?: { minReplicas: number; maxReplicas: number; targetCpuUtilization: number };
@@ -65,8 +68,27 @@ export interface NextjsAppArgs {
   readonly disruptionBudget?: { minAvailable: number };
   /** Public hostname; TLS from cert-manager when `clusterIssuer` is set. Omit for no Ingress. */
   readonly ingress?: { host: string; className?: string; clusterIssuer?: string; tls: boolean };
-  /** Don't wait for pods (only for API servers without nodes). @default false */
+  /** The ingress controller's namespace: the only traffic let in to the pods. @default "ingress-nginx" */
+  readonly ingressControllerNamespace?: string;
+  /** Credentials for a private registry (an image pull Secret). @default none (public images, or node credentials) */
+  readonly imagePullCredentials?: PullCredentials;
+  /** Don't wait for pods (API servers without nodes only; it removes the migrations-first guarantee). @default false */
   readonly skipAwait?: boolean;
+  /**
+   * Per-child escape hatches, applied to each child's args before it is created.
+   * @example { deployment: (a) => { (a.spec as any).template.spec.tolerations = [{ key: "spot", operator: "Exists" }]; } }
+   */
+  readonly transform?: {
+    configMap?: Transform<k8s.core.v1.ConfigMapArgs>;
+    secret?: Transform<k8s.core.v1.SecretArgs>;
+    migrationJob?: Transform<k8s.batch.v1.JobArgs>;
+    deployment?: Transform<k8s.apps.v1.DeploymentArgs>;
+    service?: Transform<k8s.core.v1.ServiceArgs>;
+    ingress?: Transform<k8s.networking.v1.IngressArgs>;
+    autoscaler?: Transform<k8s.autoscaling.v2.HorizontalPodAutoscalerArgs>;
+    disruptionBudget?: Transform<k8s.policy.v1.PodDisruptionBudgetArgs>;
+    networkPolicy?: Transform<k8s.networking.v1.NetworkPolicyArgs>;
+  };
 }
 
 /** The app's public URL: https when the Ingress terminates TLS. Undefined without an Ingress. */
@@ -74,14 +96,24 @@ export function publicUrl(ingress: NextjsAppArgs["ingress"]): string | undefined
   return ingress ? `${ingress.tls ? "https" : "http"}://${ingress.host}` : undefined;
 }
 
+/** A `kubernetes.io/dockerconfigjson` payload for one registry. */
+export function dockerConfigJson(registry: string, username: string, password: string): string {
+  return JSON.stringify({ auths: { [registry]: { username, password, auth: Buffer.from(`${username}:${password}`).toString("base64") } } });
+}
+
 /** The app's Kubernetes workload. */
 export class NextjsApp extends pulumi.ComponentResource {
   /** Public (or in-cluster) base URL. */
   readonly url: pulumi.Output<string>;
   readonly namespace: pulumi.Output<string>;
-  readonly deploymentName: pulumi.Output<string>;
   /** Name of the migration Job of the current image, if migrations run. */
   readonly migrationJobName?: pulumi.Output<string>;
+  readonly configMap: k8s.core.v1.ConfigMap;
+  readonly databaseSecret: k8s.core.v1.Secret;
+  readonly migration?: MigrationJob;
+  readonly deployment: k8s.apps.v1.Deployment;
+  readonly service: k8s.core.v1.Service;
+  readonly ingress?: k8s.networking.v1.Ingress;
 
   constructor(name: string, args: NextjsAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:app:NextjsApp", name, {}, opts);
@@ -89,8 +121,9 @@ export class NextjsApp extends pulumi.ComponentResource {
     if (args.autoscaling && args.autoscaling.minReplicas > args.autoscaling.maxReplicas) {
       throw new pulumi.ResourceError("`autoscaling.minReplicas` must not exceed `autoscaling.maxReplicas`", this);
     }
-
+    const t = args.transform ?? {};
     const namespace = pulumi.output(args.namespace);
+    const meta = (n: string) => ({ name: n, namespace, labels: labels(args.appName, args.stack, "server") });
     const url = publicUrl(args.ingress) ?? pulumi.interpolate`http://${args.appName}.${namespace}.svc.cluster.local`;
     const release = args.sentryRelease ?? pulumi.output(args.imageRef).apply((r) => r.split("@")[1] ?? r);
 
@@ -104,207 +137,187 @@ export class NextjsApp extends pulumi.ComponentResource {
       SENTRY_ENVIRONMENT: args.sentryEnvironment ?? args.stack,
       SENTRY_RELEASE: release,
     };
-    const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { namespace, labels: labels(args.appName, args.stack, "server") }, data: configData }, { parent: this });
-    const secretData = {
-      DATABASE_URL: pulumi.secret(args.databaseUrl),
-      DIRECT_URL: pulumi.secret(args.directUrl ?? args.databaseUrl),
-    };
-    const secret = new k8s.core.v1.Secret(`${name}-database`, { metadata: { namespace, labels: labels(args.appName, args.stack, "server") }, type: "Opaque", stringData: secretData }, { parent: this });
+    this.configMap = new k8s.core.v1.ConfigMap(`${name}-config`, applyTransform({ metadata: meta(`${args.appName}-config`), data: configData }, t.configMap), { parent: this });
+    const secretData = { DATABASE_URL: pulumi.secret(args.databaseUrl), DIRECT_URL: pulumi.secret(args.directUrl ?? args.databaseUrl) };
+    this.databaseSecret = new k8s.core.v1.Secret(`${name}-database`, applyTransform({ metadata: meta(`${args.appName}-database`), type: "Opaque", stringData: secretData }, t.secret), {
+      parent: this,
+    });
+    const pullSecret = args.imagePullCredentials ? this.createPullSecret(name, args.imagePullCredentials, meta(`${args.appName}-registry`)) : undefined;
+
+    this.migration = args.migrationCommand
+      ? new MigrationJob(
+          `${name}-migrate`,
+          {
+            appName: args.appName,
+            stack: args.stack,
+            namespace,
+            imageRef: args.imageRef,
+            command: args.migrationCommand,
+            databaseSecretName: this.databaseSecret.metadata.name,
+            resources: args.resources,
+            imagePullSecretName: pullSecret?.metadata.name,
+            skipAwait: args.skipAwait,
+            transform: { job: t.migrationJob },
+          },
+          { parent: this },
+        )
+      : undefined;
 
     // Later sources win on a duplicate key: the program's own database URLs come last.
     const envFrom = [
-      { configMapRef: { name: config.metadata.name } },
+      { configMapRef: { name: this.configMap.metadata.name } },
       ...(args.secretEnvFrom ?? []).map((n) => ({ secretRef: { name: n } })),
-      { secretRef: { name: secret.metadata.name } },
+      { secretRef: { name: this.databaseSecret.metadata.name } },
     ];
-    const awaitAnnotations = args.skipAwait ? { [SKIP_AWAIT]: "true" } : undefined;
-
-    const job = args.migrationCommand
-      ? this.createMigrationJob(name, args, namespace, envFrom, awaitAnnotations)
-      : undefined;
-
-    const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: args.appName, namespace, labels: labels(args.appName, args.stack, "server") }, automountServiceAccountToken: false }, { parent: this });
-
-    // Hashes of the config and secret contents: a change to either rolls the pods even
-    // where the referenced names stay the same (Secrets synced from Doppler). A SHA-256
-    // of high-entropy credentials reveals nothing, so the annotation need not be secret
-    // (a secret annotation would hide the whole pod spec from every diff).
+    // Hashes of the config and secret contents roll the pods on any change. A SHA-256 of
+    // high-entropy credentials reveals nothing, so the annotation need not be secret (a
+    // secret annotation would hide the whole pod spec from every diff).
     const rollout = pulumi.unsecret(
       pulumi.all([pulumi.output(configData), pulumi.output(secretData), args.secretEnvChecksum ?? ""]).apply(([c, s, extra]): Record<string, string> => ({
         "checksum/config": checksum(c),
         "checksum/secret": checksum(s, { extra }),
       })),
     );
-
-    // Fields Pulumi sets are Pulumi's: after a hand edit (kubectl scale, edit), `up` takes
-    // them back instead of failing on a server-side-apply conflict.
-    const deploymentAnnotations = { ...args.deploymentAnnotations, ...awaitAnnotations, "pulumi.com/patchForce": "true" };
-    const deployment = this.createDeployment(name, args, port, namespace, sa.metadata.name, envFrom, rollout, deploymentAnnotations, job);
-    const service = new k8s.core.v1.Service(
+    const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(args.appName), automountServiceAccountToken: false }, { parent: this });
+    this.deployment = this.createDeployment(name, args, port, meta(args.appName), sa.metadata.name, envFrom, rollout, pullSecret?.metadata.name);
+    const awaitAnnotations = args.skipAwait ? { [SKIP_AWAIT]: "true" } : undefined;
+    this.service = new k8s.core.v1.Service(
       `${name}-service`,
-      {
-        metadata: { name: args.appName, namespace, labels: labels(args.appName, args.stack, "server"), annotations: awaitAnnotations },
-        spec: { type: "ClusterIP", selector: selectorOf(args), ports: [{ name: "http", port: 80, targetPort: "http" }] },
-      },
+      applyTransform({ metadata: { ...meta(args.appName), annotations: awaitAnnotations }, spec: { type: "ClusterIP", selector: selectorOf(args), ports: [{ name: "http", port: 80, targetPort: "http" }] } }, t.service),
       { parent: this },
     );
-    if (args.ingress) this.createIngress(name, args, args.ingress, namespace, service, awaitAnnotations);
-    this.createScaling(name, args, namespace, deployment);
+    if (args.ingress) this.ingress = this.createIngress(name, args, args.ingress, meta(args.appName), awaitAnnotations);
+    this.createScaling(name, args, meta(args.appName));
+    this.createNetworkPolicies(name, args, namespace, port);
 
     this.url = pulumi.output(url);
     this.namespace = namespace;
-    this.deploymentName = deployment.metadata.name;
-    this.migrationJobName = job?.metadata.name;
-    this.registerOutputs({ url: this.url, namespace: this.namespace, deploymentName: this.deploymentName, migrationJobName: this.migrationJobName });
+    this.migrationJobName = this.migration?.jobName;
+    this.registerOutputs({ url: this.url, namespace: this.namespace, migrationJobName: this.migrationJobName });
   }
 
-  private createMigrationJob(name: string, args: NextjsAppArgs, namespace: pulumi.Output<string>, envFrom: k8s.types.input.core.v1.EnvFromSource[], annotations?: Record<string, string>) {
-    const scratch = scratchVolumes(false);
-    // No ttlSecondsAfterFinished: a Job that deletes itself would look like drift and
-    // run again on the next `up`. The old Job goes when the next image replaces it.
-    return new k8s.batch.v1.Job(
-      `${name}-migrate`,
-      {
-        metadata: {
-          name: pulumi.output(args.imageRef).apply((ref) => migrationJobName(args.appName, ref)),
-          namespace,
-          labels: labels(args.appName, args.stack, "migration"),
-          annotations,
-        },
-        spec: {
-          backoffLimit: 2,
-          activeDeadlineSeconds: 600,
-          template: {
-            metadata: { labels: labels(args.appName, args.stack, "migration") },
-            spec: {
-              restartPolicy: "Never",
-              automountServiceAccountToken: false,
-              securityContext: podSecurityContext(),
-              volumes: scratch.volumes,
-              containers: [
-                {
-                  name: "migrate",
-                  image: args.imageRef,
-                  command: args.migrationCommand,
-                  envFrom,
-                  resources: args.resources,
-                  securityContext: containerSecurityContext(),
-                  volumeMounts: scratch.mounts,
-                },
-              ],
-            },
-          },
-        },
-      },
-      { parent: this },
-    );
+  private createPullSecret(name: string, c: PullCredentials, metadata: k8s.types.input.meta.v1.ObjectMeta) {
+    const config = pulumi.secret(pulumi.all([c.username, c.password]).apply(([u, p]) => dockerConfigJson(c.registry, u, p)));
+    return new k8s.core.v1.Secret(`${name}-registry`, { metadata, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": config } }, { parent: this });
   }
 
   private createDeployment(
     name: string,
     args: NextjsAppArgs,
     port: number,
-    namespace: pulumi.Output<string>,
+    metadata: k8s.types.input.meta.v1.ObjectMeta,
     serviceAccountName: pulumi.Output<string>,
     envFrom: k8s.types.input.core.v1.EnvFromSource[],
     rollout: pulumi.Output<Record<string, string>>,
-    annotations: Record<string, string> | undefined,
-    job: k8s.batch.v1.Job | undefined,
+    pullSecretName?: pulumi.Output<string>,
   ) {
     const scratch = scratchVolumes(true);
     // With an autoscaler the replica count is its alone: Pulumi does not set the field at
     // all (it would fight the autoscaler, and a forced apply would reset it).
     const replicas = args.autoscaling ? undefined : (args.replicas ?? 1);
     const podLabels = labels(args.appName, args.stack, "server");
+    // Fields Pulumi sets are Pulumi's: after a hand edit (kubectl scale, edit), `up` takes
+    // them back instead of failing on a server-side-apply conflict.
+    const annotations = { ...args.deploymentAnnotations, ...(args.skipAwait ? { [SKIP_AWAIT]: "true" } : {}), "pulumi.com/patchForce": "true" };
     return new k8s.apps.v1.Deployment(
       `${name}-deployment`,
-      {
-        metadata: { name: args.appName, namespace, labels: podLabels, annotations },
-        spec: {
-          replicas,
-          selector: { matchLabels: selectorOf(args) },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          template: {
-            metadata: { labels: podLabels, annotations: rollout },
-            spec: {
-              serviceAccountName,
-              automountServiceAccountToken: false,
-              securityContext: podSecurityContext(),
-              terminationGracePeriodSeconds: 30,
-              volumes: scratch.volumes,
-              topologySpreadConstraints:
-                (replicas ?? args.autoscaling?.minReplicas ?? 1) > 1
-                  ? [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorOf(args) } }]
-                  : undefined,
-              containers: [
-                {
-                  name: "app",
-                  image: args.imageRef,
-                  ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-                  envFrom,
-                  resources: args.resources,
-                  securityContext: containerSecurityContext(),
-                  volumeMounts: scratch.mounts,
-                  ...probes("http", args.livenessPath ?? "/api/health?probe=liveness", args.readinessPath ?? "/api/health?probe=readiness"),
-                },
-              ],
+      applyTransform(
+        {
+          metadata: { ...metadata, annotations },
+          spec: {
+            replicas,
+            selector: { matchLabels: selectorOf(args) },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            // A rollout that cannot progress (e.g. an image that cannot be pulled) fails the update instead of waiting out the timeout.
+            progressDeadlineSeconds: 300,
+            template: {
+              metadata: { labels: podLabels, annotations: rollout },
+              spec: {
+                serviceAccountName,
+                automountServiceAccountToken: false,
+                securityContext: podSecurityContext(),
+                terminationGracePeriodSeconds: 30,
+                imagePullSecrets: pullSecretName ? [{ name: pullSecretName }] : undefined,
+                volumes: scratch.volumes,
+                topologySpreadConstraints: (replicas ?? args.autoscaling?.minReplicas ?? 1) > 1 ? spread(selectorOf(args)) : undefined,
+                containers: [
+                  {
+                    name: "app",
+                    image: args.imageRef,
+                    ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
+                    envFrom,
+                    resources: args.resources,
+                    securityContext: containerSecurityContext(),
+                    volumeMounts: scratch.mounts,
+                    lifecycle: drainOnStop(),
+                    ...probes("http", args.livenessPath ?? "/api/health?probe=liveness", args.readinessPath ?? "/api/health?probe=readiness"),
+                  },
+                ],
+              },
             },
           },
         },
-      },
-      {
-        parent: this,
-        // The migration of this image completes before its pods roll out.
-        dependsOn: job ? [job] : [],
-      },
+        args.transform?.deployment,
+      ),
+      // The migration of this image completes before its pods roll out.
+      { parent: this, dependsOn: this.migration ? [this.migration] : [] },
     );
   }
 
-  private createIngress(name: string, args: NextjsAppArgs, ingress: NonNullable<NextjsAppArgs["ingress"]>, namespace: pulumi.Output<string>, service: k8s.core.v1.Service, skipAwait?: Record<string, string>) {
-    const annotations = { ...skipAwait, ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}) };
+  private createIngress(name: string, args: NextjsAppArgs, ingress: NonNullable<NextjsAppArgs["ingress"]>, metadata: k8s.types.input.meta.v1.ObjectMeta, awaitAnnotations?: Record<string, string>) {
+    const annotations = { ...awaitAnnotations, ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}) };
     return new k8s.networking.v1.Ingress(
       `${name}-ingress`,
-      {
-        metadata: { name: args.appName, namespace, labels: labels(args.appName, args.stack, "server"), annotations },
-        spec: {
-          ingressClassName: ingress.className,
-          tls: ingress.tls ? [{ hosts: [ingress.host], secretName: `${args.appName}-tls` }] : undefined,
-          rules: [
-            {
-              host: ingress.host,
-              http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: "http" } } } }] },
-            },
-          ],
+      applyTransform(
+        {
+          metadata: { ...metadata, annotations },
+          spec: {
+            ingressClassName: ingress.className,
+            tls: ingress.tls ? [{ hosts: [ingress.host], secretName: `${args.appName}-tls` }] : undefined,
+            rules: [{ host: ingress.host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { name: "http" } } } }] } }],
+          },
         },
-      },
+        args.transform?.ingress,
+      ),
       { parent: this },
     );
   }
 
-  private createScaling(name: string, args: NextjsAppArgs, namespace: pulumi.Output<string>, deployment: k8s.apps.v1.Deployment) {
-    const meta = { name: args.appName, namespace, labels: labels(args.appName, args.stack, "server") };
+  private createScaling(name: string, args: NextjsAppArgs, metadata: k8s.types.input.meta.v1.ObjectMeta) {
     if (args.autoscaling) {
+      const a = args.autoscaling;
       new k8s.autoscaling.v2.HorizontalPodAutoscaler(
         `${name}-hpa`,
-        {
-          metadata: meta,
-          spec: {
-            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
-            minReplicas: args.autoscaling.minReplicas,
-            maxReplicas: args.autoscaling.maxReplicas,
-            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.autoscaling.targetCpuUtilization } } }],
+        applyTransform(
+          {
+            metadata,
+            spec: {
+              scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+              minReplicas: a.minReplicas,
+              maxReplicas: a.maxReplicas,
+              metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: a.targetCpuUtilization } } }],
+            },
           },
-        },
+          args.transform?.autoscaler,
+        ),
         { parent: this },
       );
     }
     if (args.disruptionBudget) {
+      // Unhealthy pods may always be evicted: a budget never blocks a node drain because pods are failing anyway.
       new k8s.policy.v1.PodDisruptionBudget(
         `${name}-pdb`,
-        { metadata: meta, spec: { minAvailable: args.disruptionBudget.minAvailable, selector: { matchLabels: selectorOf(args) } } },
+        applyTransform({ metadata, spec: { minAvailable: args.disruptionBudget.minAvailable, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selectorOf(args) } } }, args.transform?.disruptionBudget),
         { parent: this },
       );
     }
+  }
+
+  private createNetworkPolicies(name: string, args: NextjsAppArgs, namespace: pulumi.Output<string>, port: number) {
+    const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+      new k8s.networking.v1.NetworkPolicy(`${name}-${suffix}`, applyTransform({ metadata: { name: `${args.appName}-${suffix}`, namespace }, spec }, args.transform?.networkPolicy), { parent: this });
+    policy("allow-ingress", ingressFromController(selectorOf(args), args.ingressControllerNamespace ?? "ingress-nginx", port));
+    policy("allow-egress", appEgress(args.appName));
   }
 }
 

@@ -61,8 +61,10 @@ export function scratchVolumes(withNextCache: boolean): { volumes: Volume[]; mou
 }
 
 /**
- * Probes on the app's health endpoints. The startup probe gives a cold start up to a
- * minute before liveness may restart the pod.
+ * Probes, one job each. Startup: the process came up (a cold start gets a minute).
+ * Liveness: the process still answers (a wedged one is restarted). Readiness: this process
+ * can serve; it does not ask the database, so a database blip never empties the Service
+ * at once, and idle Neon computes may suspend (database health is `/api/health/db`).
  */
 export function probes(port: string, livenessPath: string, readinessPath: string): Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
   return {
@@ -70,6 +72,27 @@ export function probes(port: string, livenessPath: string, readinessPath: string
     livenessProbe: { httpGet: { path: livenessPath, port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
     readinessProbe: { httpGet: { path: readinessPath, port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
   };
+}
+
+/**
+ * Seconds a terminating pod keeps serving before it is sent SIGTERM: long enough for the
+ * ingress controller and kube-proxy to stop routing to it, so rollouts drop no request.
+ */
+export const PRE_STOP_SECONDS = 10;
+
+/** The pre-stop pause (the kubelet's own sleep action: no shell needed in the image). */
+export function drainOnStop(): NonNullable<Container["lifecycle"]> {
+  return { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } };
+}
+
+/** Spread across nodes and zones, preferring but never requiring it (a small cluster still schedules). */
+export function spread(selector: Record<string, string>): NonNullable<k8s.types.input.core.v1.PodSpec["topologySpreadConstraints"]> {
+  return ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable: "ScheduleAnyway",
+    labelSelector: { matchLabels: selector },
+  }));
 }
 
 /**

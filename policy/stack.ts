@@ -18,7 +18,26 @@ function namespacesOf(resources: PolicyResource[], profile: string): string[] {
 
 const inNamespace = (r: PolicyResource, ns: string) => (r.props.metadata as { namespace?: string } | undefined)?.namespace === ns;
 
+/** Whether a NetworkPolicy denies all traffic of every pod it selects (an empty selector, both directions, no rules). */
+function isDefaultDeny(props: Record<string, unknown>): boolean {
+  const spec = (props.spec ?? {}) as { podSelector?: { matchLabels?: object; matchExpressions?: unknown[] }; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] };
+  const all = Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 && (spec.podSelector?.matchExpressions?.length ?? 0) === 0;
+  return all && ["Ingress", "Egress"].every((t) => spec.policyTypes?.includes(t)) && !spec.ingress?.length && !spec.egress?.length;
+}
+
 export const stackPolicies: StackValidationPolicy[] = [
+  {
+    name: "workload-namespace-default-deny",
+    description: "Every namespace that runs a workload has a default-deny NetworkPolicy; traffic is then allowed on purpose.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+      const workloads = args.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:StatefulSet");
+      for (const ns of new Set(workloads.map((r) => (r.props.metadata as { namespace?: string } | undefined)?.namespace ?? ""))) {
+        const denied = args.resources.some((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && inNamespace(r, ns) && isDefaultDeny(r.props));
+        if (!denied) report(`namespace "${ns}" runs workloads without a default-deny NetworkPolicy`);
+      }
+    },
+  },
   {
     name: "prod-disruption-budget-and-autoscaler",
     description: "A prod-profile stack has a PodDisruptionBudget and a HorizontalPodAutoscaler for its app.",

@@ -22,7 +22,7 @@ export interface MergeContext {
 }
 
 /** Merges everything but secrets and GitHub (see integrations.ts). */
-export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string | undefined): Omit<Settings, "secrets" | "github"> {
+export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string | undefined, imagePullToken?: string): Omit<Settings, "secrets" | "github"> {
   const { input, profile, pullRequest, names } = ctx;
   const d = PROFILE_DEFAULTS[profile];
   const appName = c.appName ?? "web";
@@ -44,8 +44,9 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
     registry: {
       address,
       kind,
-      username: c.registry?.username ?? (registryPassword ? defaultUsername(input.env) : undefined),
+      username: c.registry?.username ?? (registryPassword !== undefined || imagePullToken !== undefined ? defaultUsername(input.env) : undefined),
       password: registryPassword !== undefined ? pulumi.secret(registryPassword) : undefined,
+      pullToken: imagePullToken !== undefined ? pulumi.secret(imagePullToken) : undefined,
     },
     app: {
       port: c.app?.port ?? 3000,
@@ -70,9 +71,10 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       className: c.ingress?.className,
       clusterIssuer: c.ingress?.clusterIssuer ?? d.ingress.clusterIssuer,
       tls: c.ingress?.tls ?? d.ingress.tls,
+      controllerNamespace: c.ingress?.controllerNamespace ?? "ingress-nginx",
     },
     sentry: { environment: c.sentry?.environment ?? (names.production ? PRODUCTION.sentryEnvironment : profile === "preview" ? "preview" : input.stack) },
-    kubernetes: { skipAwait: c.kubernetes?.skipAwait ?? false },
+    kubernetes: { skipAwait: c.kubernetes?.skipAwait ?? false, context: c.kubernetes?.context },
     drift: { ignore: c.drift?.ignore ?? [] },
     database: databaseSettings(ctx, c, d),
   };
@@ -176,7 +178,10 @@ export function checkApp(ns: string, s: Omit<Settings, "secrets" | "github">, c:
   }
   if (s.profile === "prod") checkProduction(ns, s, issues);
   if (s.database.kind === "neon") checkNeonCompute(ns, s.database.compute, issues);
-  if (c.registry?.username && !s.registry.password) {
+  if (s.registry.pullToken && !s.registry.username) {
+    issues.push({ key: `${ns}registry.username`, message: `got nothing, expected the user name that goes with ${ns}imagePullToken for ${s.registry.address}` });
+  }
+  if (c.registry?.username && !s.registry.password && !s.registry.pullToken) {
     issues.push({ key: `${ns}registryPassword`, message: `got nothing, expected a secret because ${ns}registry.username is set: ${SECRET_KEYS.registryPassword.example}` });
   }
   if (s.registry.password && !s.registry.username) {

@@ -114,6 +114,7 @@ export function clusterSettings(input: SettingsInput, c: Config): ClusterSetting
     project: input.project,
     stack: input.stack,
     profile: "cluster",
+    kubernetes: { context: c.kubernetes?.context },
     dopplerOperator: addon(c.cluster?.dopplerOperator, true),
     certManager: addon(c.cluster?.certManager),
     ingressNginx: addon(c.cluster?.ingressNginx),

@@ -66,8 +66,10 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "ingress.previewDomain": { profiles: ["preview"], default: "—", notes: "previews are served on `pr-<n>.<domain>`; set it project-level" },
   "ingress.className": { profiles: APP, default: "the cluster's default", notes: "" },
   "ingress.clusterIssuer": { profiles: APP, default: "`letsencrypt-prod` (not local)", notes: "cert-manager ClusterIssuer" },
+  "ingress.controllerNamespace": { profiles: APP, default: "`ingress-nginx`", notes: "the only namespace whose pods may reach the app (NetworkPolicy)" },
   "ingress.tls": { profiles: APP, default: "local false; others true", notes: "prod requires it" },
   "sentry.environment": { profiles: APP, default: "previews `preview`; others the stack name", notes: "only the production stack may say `production`" },
+  "kubernetes.context": { profiles: ALL, default: "the kubeconfig's current context", notes: "pins the cluster the stack's one Kubernetes provider talks to" },
   "kubernetes.skipAwait": { profiles: BUILDS, default: "false", notes: "don't wait for pods (API servers without nodes); removes the migrations-first guarantee, so never in prod" },
   "neon.projectId": { profiles: DEPLOYED, default: "—", notes: "required except for the production stack, which may create the project; **changing it replaces the branch and its data**" },
   "neon.projectName": { profiles: ["prod"], default: "`<app>`", notes: "used only when the production stack creates the project" },
@@ -107,6 +109,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
 /** Secret keys, documented the same way. */
 export const SECRET_KEY_DOCS: Readonly<Record<SecretKey, KeyDoc>> = {
   registryPassword: { profiles: APP, default: "ambient `docker login`", notes: "registry token" },
+  imagePullToken: { profiles: APP, default: "none (public images)", notes: "a pull-only token the cluster pulls private images with (an image pull Secret), with `registry.username`" },
   neonApiKey: { profiles: DEPLOYED, default: "`$NEON_API_KEY`", notes: "read by the Neon provider at run time, never stored in state" },
   appSecrets: { profiles: ["local"], default: "—", notes: "the app's own secrets; deployed stacks keep them in Doppler" },
   ciSecrets: { profiles: LONG_LIVED, default: "—", notes: "secrets of the stack's own GitHub environment" },

@@ -169,6 +169,7 @@ export const IngressConfig = z
     previewDomain: hostname,
     className: label(63),
     clusterIssuer: label(63),
+    controllerNamespace: label(63),
     tls: bool,
   })
   .partial();
@@ -183,6 +184,8 @@ export const KubernetesConfig = z
   .strictObject({
     /** Sets `pulumi.com/skipAwait` on workloads: for API servers without nodes. Never in production. */
     skipAwait: bool,
+    /** The kubeconfig context the stack's provider uses, pinned. */
+    context: z.string().regex(/^[\w@.:/-]{1,253}$/, { error: "a kubeconfig context name such as kind-kind" }).describe("a kubeconfig context name such as kind-kind"),
   })
   .partial();
 
@@ -314,6 +317,8 @@ export type Config = z.infer<typeof ConfigSchema>;
 export const SECRET_KEYS = {
   /** Password or token for pushing to the image registry. */
   registryPassword: { example: "pulumi config set --secret registryPassword <token>" },
+  /** A pull-only registry token for the cluster (private images), with `registry.username`. */
+  imagePullToken: { example: "pulumi config set --secret imagePullToken <read-only token>" },
   /** Neon API key; the Neon provider reads it at run time (or `NEON_API_KEY`). */
   neonApiKey: { example: "pulumi config set --secret neonApiKey <key> (or export NEON_API_KEY)" },
   /** local profile: the app's own secrets (e.g. SENTRY_DSN), instead of Doppler. */
@@ -339,7 +344,7 @@ export const PROVIDER_TOKENS = {
 } as const;
 
 /** Config namespaces that belong to providers this program uses (anything else is a typo). */
-export const PROVIDER_NAMESPACES = ["pulumi", "kubernetes", "doppler", "github", "docker", "docker-build", "random"];
+export const PROVIDER_NAMESPACES = ["pulumi", "doppler", "github", "docker", "docker-build"];
 
 /** Top-level keys whose value is a structured object (JSON in the raw config map). */
 export const OBJECT_KEYS = new Set(

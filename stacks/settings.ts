@@ -74,7 +74,7 @@ export function resolveSettings(input: SettingsInput): StackSettings {
   const projectIngress = projectRaw(input, ns).ingress as { previewDomain?: string } | undefined;
   checkIsolation(ns, names, resolution.profile, config, siblingNames(input, productionStack), issues, projectIngress?.previewDomain);
   const ctx = { input, ns, profile: resolution.profile, pullRequest: resolution.pullRequest, names, issues };
-  const app = mergeApp(ctx, config, credentials.values.registryPassword);
+  const app = mergeApp(ctx, config, credentials.values.registryPassword, credentials.values.imagePullToken);
   // A preview calls no Neon API (the read-only plan job holds no Neon key); `up` needs it.
   if (app.database.kind === "neon" && !credentials.values.neonApiKey && !input.env.NEON_API_KEY && !input.dryRun) {
     issues.push({ key: `${ns}neonApiKey`, message: `got nothing, expected the Neon API key as a secret: ${SECRET_KEYS.neonApiKey.example}` });
@@ -116,6 +116,10 @@ function readConfig(input: SettingsInput, ns: string, issues: SettingsIssue[]): 
 function checkNamespace(fullKey: string, ns: string, issues: SettingsIssue[]): void {
   const namespace = fullKey.split(":")[0];
   if (PROVIDER_NAMESPACES.includes(namespace)) return;
+  if (namespace === "kubernetes") {
+    issues.push({ key: fullKey, message: `is read by no one: the stack's Kubernetes provider is explicit (default providers are off); set ${ns}kubernetes.context (or the kubeconfig) instead` });
+    return;
+  }
   const hint = namespace.includes(ns.slice(0, 6)) || ns.slice(0, -1).includes(namespace) ? `; did you mean ${ns}${fullKey.slice(namespace.length + 1)}?` : "";
   issues.push({ key: fullKey, message: `is in the config namespace "${namespace}", which nothing reads: expected ${ns}<key> or a provider's (${PROVIDER_NAMESPACES.join(", ")})${hint}` });
 }

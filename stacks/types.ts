@@ -113,7 +113,7 @@ export interface Settings {
   protect: boolean;
   image: BuildImageSettings | PrebuiltImageSettings | DeployedImageSettings;
 
-  registry: { address: string; kind: RegistryKind; username?: string; password?: pulumi.Output<string> };
+  registry: { address: string; kind: RegistryKind; username?: string; password?: pulumi.Output<string>; pullToken?: pulumi.Output<string> };
   app: {
     port: number;
     replicas: number;
@@ -127,9 +127,9 @@ export interface Settings {
   };
   autoscaling: ProfileDefaults["autoscaling"];
   disruptionBudget: ProfileDefaults["disruptionBudget"];
-  ingress: { enabled: boolean; host?: string; className?: string; clusterIssuer?: string; tls: boolean };
+  ingress: { enabled: boolean; host?: string; className?: string; clusterIssuer?: string; tls: boolean; controllerNamespace: string };
   sentry: { environment: string };
-  kubernetes: { skipAwait: boolean };
+  kubernetes: { skipAwait: boolean; context?: string };
   drift: { ignore: { type: string; name?: string; path?: string }[] };
   database: NeonDatabaseSettings | LocalDatabaseSettings;
   secrets: SecretsSettings;
@@ -149,6 +149,7 @@ export interface ClusterSettings {
   project: string;
   stack: string;
   profile: "cluster";
+  kubernetes: { context?: string };
   dopplerOperator: AddonSettings;
   certManager: AddonSettings;
   ingressNginx: AddonSettings;

@@ -11,11 +11,6 @@ function args(overrides: Partial<AppSecretsArgs> = {}): AppSecretsArgs {
   return {
     appName: "web",
     namespace: "web-dev",
-    derived: {
-      DATABASE_URL: pulumi.secret("postgresql://pooled"),
-      DIRECT_URL: pulumi.secret("postgresql://direct"),
-      NEXTAUTH_URL: "https://dev.example.com",
-    },
     doppler: { project: "web", environment: "dev", config: "dev" },
     ...overrides,
   };
@@ -37,19 +32,20 @@ describe("AppSecrets", () => {
     mod = await import("../components/app-secrets");
   });
 
-  it("writes the secrets Pulumi owns into the stack's Doppler config, as secrets", async () => {
+  it("writes the one secret Pulumi owns into the stack's Doppler config, as a secret (database URLs live in one place: the app's database Secret)", async () => {
     await render(args());
     const written = mocks.ofType(DOPPLER_SECRET);
-    assert.deepEqual(written.map((r) => r.inputs.name).sort(), ["DATABASE_URL", "DIRECT_URL", "NEXTAUTH_SECRET", "NEXTAUTH_URL"]);
+    assert.deepEqual(written.map((r) => r.inputs.name).sort(), ["NEXTAUTH_SECRET"]);
     for (const r of written) {
       assert.equal(r.inputs.project, "web");
       assert.equal(r.inputs.config, "dev");
       assert.ok(isSecretValue(r.raw.value), `${r.inputs.name} is written as a secret`);
     }
     assert.ok(!written.some((r) => r.inputs.name === "SENTRY_DSN"), "secrets people own are never written");
-    const nextauth = mocks.one("random:index/randomPassword:RandomPassword").inputs;
-    assert.deepEqual(nextauth.keepers, { rotation: "1" });
-    assert.ok(nextauth.length >= 32);
+    const nextauth = mocks.one("pulumi-nodejs:dynamic/nextjs-infra:GeneratedSecret");
+    assert.equal(nextauth.inputs.rotation, "1");
+    assert.ok(nextauth.inputs.length >= 32);
+    assert.ok(nextauth.options.additionalSecretOutputs.includes("value"), "the generated value is encrypted in state");
   });
 
   it("snapshot: copies the Doppler config into one Kubernetes Secret, secret and checksummed", async () => {
@@ -104,10 +100,10 @@ describe("AppSecrets", () => {
     const s = await render(args({ doppler: undefined, local: { SENTRY_DSN: pulumi.secret("https://k@o1.ingest.example/1") }, rotation: "2026-11" }));
     assert.equal(mocks.registrations.filter((r) => r.type.startsWith("doppler:")).length, 0);
     const secret = mocks.one(K8S_SECRET);
-    assert.deepEqual(Object.keys(secret.inputs.stringData).sort(), ["DATABASE_URL", "DIRECT_URL", "NEXTAUTH_SECRET", "NEXTAUTH_URL", "SENTRY_DSN"]);
-    assert.equal(secret.inputs.stringData.NEXTAUTH_SECRET, FAKE.localPassword);
+    assert.deepEqual(Object.keys(secret.inputs.stringData).sort(), ["NEXTAUTH_SECRET", "SENTRY_DSN"]);
+    assert.equal(secret.inputs.stringData.NEXTAUTH_SECRET, FAKE.nextauthSecret);
     assert.ok(isSecretValue(secret.raw.stringData));
-    assert.deepEqual(mocks.one("random:index/randomPassword:RandomPassword").inputs.keepers, { rotation: "2026-11" });
+    assert.equal(mocks.one("pulumi-nodejs:dynamic/nextjs-infra:GeneratedSecret").inputs.rotation, "2026-11");
     assert.match(await valueOf(s.checksum!), /^[a-f0-9]{64}$/);
   });
 

@@ -62,13 +62,14 @@ describe("AppDatabase", () => {
   });
 
   it("runs Postgres in the namespace with a generated, secret password", async () => {
-    const db = new mod.AppDatabase("db", { local: { namespace: "web-local", image: `postgres@sha256:${"e".repeat(64)}` } });
+    const db = new mod.AppDatabase("db", { local: { namespace: "web-local", appName: "web", image: `postgres@sha256:${"e".repeat(64)}` } });
     assert.equal(await secretOf(db.databaseUrl), true);
-    assert.equal(await valueOf(db.host), "postgres.web-local.svc.cluster.local");
+    assert.match(await valueOf(db.databaseUrl), /^postgresql:\/\/app:[A-Za-z0-9]+@postgres\.web-local\.svc\.cluster\.local:5432\/app$/, "letters and digits: safe in a URL");
     await mocks.settle();
     const creds = mocks.registrations.find((r) => r.name === "db-postgres-credentials")!;
     assert.ok(isSecretValue(creds.raw.stringData));
-    assert.equal(mocks.one("random:index/randomPassword:RandomPassword").inputs.special, false, "URL-safe password");
+    const policy = mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs;
+    assert.deepEqual(policy.spec.ingress, [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "web" } } }], ports: [{ protocol: "TCP", port: 5432 }] }], "only the app's pods reach Postgres");
   });
 
   it("needs exactly one backend, and one way to find the Neon project", () => {

@@ -82,6 +82,7 @@ export const FAKE = {
   neonHost: "ep-quiet-sun-a1b2c3d4.eu-central-1.aws.neon.tech",
   neonPassword: "npg_R0lePassw0rd",
   localPassword: "LocalGeneratedPassw0rd",
+  nextauthSecret: "GeneratedNextauthSecretValue0123456789abcdefXYZW",
   dopplerToken: "dp-st-fake-service-token",
   /** A secret people own, as Doppler would return it. */
   sentryDsn: "https://public-key@o1.ingest.example/42",
@@ -94,7 +95,7 @@ const PROVIDER_OUTPUTS: Record<string, (name: string) => Record<string, unknown>
   "pulumi-nodejs:dynamic/neon:Branch": (name) => ({ branchId: `br-${name}`, adopted: false }),
   "pulumi-nodejs:dynamic/neon:Endpoint": () => ({ endpointId: "ep-quiet-sun-a1b2c3d4", host: FAKE.neonHost, adopted: false }),
   "pulumi-nodejs:dynamic/neon:Role": () => ({ password: FAKE.neonPassword, adopted: false }),
-  "random:index/randomPassword:RandomPassword": () => ({ result: FAKE.localPassword }),
+  "pulumi-nodejs:dynamic/nextjs-infra:GeneratedSecret": (name) => ({ value: name.endsWith("nextauth") ? FAKE.nextauthSecret : FAKE.localPassword }),
   "doppler:index/serviceToken:ServiceToken": () => ({ key: FAKE.dopplerToken }),
 };
 
@@ -106,6 +107,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   private readonly invokes = new Map<string, InvokeHandler>();
   /** The outputs of the stack's last deployment, as a reference to itself reads them (none: never deployed). */
   deployed: Record<string, unknown> = {};
+  /**
+   * Model a preview of an update: resources keep their ids, but what providers compute is
+   * not known yet (the dynamic-provider host returns only the new inputs).
+   */
+  unknownOutputs = false;
 
   /** Answers the provider functions the whole program calls, as the real services would. */
   withServiceInvokes(): this {
@@ -130,13 +136,16 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const options = this.options.get(`${args.type}::${args.name}`) ?? { protect: false, retainOnDelete: false, dependencies: [], additionalSecretOutputs: [] };
     this.registrations.push({ type: args.type, name: args.name, inputs, raw: args.inputs, provider: args.provider, options });
     const state: Record<string, unknown> = { ...args.inputs };
-    Object.assign(state, PROVIDER_OUTPUTS[args.type]?.(args.name) ?? {});
+    const computed = PROVIDER_OUTPUTS[args.type]?.(args.name) ?? {};
+    if (!this.unknownOutputs) Object.assign(state, computed);
     if (args.type === "pulumi:pulumi:StackReference") Object.assign(state, { outputs: this.deployed, secretOutputNames: [] });
     if (args.type.startsWith("kubernetes:") && inputs.metadata && !inputs.metadata.name) {
       // Auto-naming: the provider appends a random suffix.
       state.metadata = { ...args.inputs.metadata, name: `${args.name}-abc123` };
     }
-    return { id: `${args.name}-id`, state };
+    // Resources whose id the program uses (children take their parents' ids) get the id the real provider would give.
+    const id = args.type === "pulumi-nodejs:dynamic/neon:Project" ? computed.projectId : args.type === "pulumi-nodejs:dynamic/neon:Branch" ? computed.branchId : undefined;
+    return { id: typeof id === "string" ? id : `${args.name}-id`, state };
   }
 
   /** Invokes made, in order. */

@@ -36,7 +36,7 @@ describe("NextjsApp", () => {
 
   async function render(a: NextjsAppArgs) {
     const app = new mod.NextjsApp("web", a);
-    await valueOf(app.deploymentName);
+    await valueOf(app.deployment.metadata.name);
     await mocks.settle();
     return app;
   }
@@ -46,7 +46,7 @@ describe("NextjsApp", () => {
     mod = await import("../components/nextjs-app");
   });
 
-  it("creates the namespace, service account, config, secret, job, deployment, service and ingress", async () => {
+  it("creates the service account, config, secret, migration job, deployment, service, ingress and its network policies", async () => {
     const app = await render(args());
     const types = mocks.registrations.map((r) => r.type).sort();
     assert.deepEqual(types, [
@@ -57,6 +57,9 @@ describe("NextjsApp", () => {
       "kubernetes:core/v1:Service",
       "kubernetes:core/v1:ServiceAccount",
       "kubernetes:networking.k8s.io/v1:Ingress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "nextjs-infra:app:MigrationJob",
       "nextjs-infra:app:NextjsApp",
     ]);
     assert.equal(mocks.one(DEPLOYMENT).inputs.metadata.namespace, "web-dev");
@@ -90,6 +93,8 @@ describe("NextjsApp", () => {
     assert.deepEqual(c.readinessProbe.httpGet, { path: "/api/health?probe=readiness", port: "http" });
     assert.deepEqual(c.livenessProbe.httpGet, { path: "/api/health?probe=liveness", port: "http" });
     assert.deepEqual(c.startupProbe.httpGet, { path: "/api/health?probe=liveness", port: "http" });
+    assert.deepEqual(c.lifecycle, { preStop: { sleep: { seconds: 10 } } }, "keeps serving while the endpoint is removed");
+    assert.ok(pod.terminationGracePeriodSeconds > 10);
     assert.deepEqual(
       c.volumeMounts.map((m: any) => m.mountPath),
       ["/tmp", "/app/.next/cache"],
@@ -113,22 +118,47 @@ describe("NextjsApp", () => {
     assert.notEqual(mocks.one(DEPLOYMENT).inputs.spec.template.metadata.annotations["checksum/secret"], before);
   });
 
-  it("passes secrets only through Secrets, never as literal env", async () => {
+  it("passes secrets only through Secrets with fixed names, never as literal env", async () => {
     await render(args({ secretEnvFrom: ["web-doppler"] }));
     const secret = mocks.one(SECRET);
     assert.ok(isSecretValue(secret.raw.stringData), "stringData is registered as a secret");
     assert.deepEqual(secret.inputs.stringData, { DATABASE_URL: DB, DIRECT_URL: DIRECT });
-    const cm = mocks.one(CONFIGMAP).inputs.data;
-    assert.ok(!allStrings(cm).some((v) => v.includes("pw-9f8e7d")), "no secret in the ConfigMap");
+    assert.equal(secret.inputs.metadata.name, "web-database", "a fixed name: a change updates it in place (the provider makes Secrets mutable)");
+    const cm = mocks.one(CONFIGMAP).inputs;
+    assert.equal(cm.metadata.name, "web-config");
+    assert.ok(!allStrings(cm.data).some((v) => v.includes("pw-9f8e7d")), "no secret in the ConfigMap");
     for (const workload of [mocks.one(DEPLOYMENT), mocks.one(JOB)]) {
       const [c] = workload.inputs.spec.template.spec.containers;
-      assert.equal(c.env, undefined, "no literal env on the container");
+      assert.ok((c.env ?? []).every((e: any) => e.value === undefined), "no literal env on the container");
       assert.ok(!allStrings(workload.inputs).some((v) => v.includes("pw-9f8e7d")), `${workload.type} carries no secret value`);
-      assert.deepEqual(
-        c.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name),
-        ["web-config-abc123", "web-doppler", "web-database-abc123"],
-      );
     }
+    const [server] = mocks.one(DEPLOYMENT).inputs.spec.template.spec.containers;
+    assert.deepEqual(server.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name), ["web-config", "web-doppler", "web-database"]);
+  });
+
+  it("gives the migration Job only what migrations need, so config and secret changes never re-run it", async () => {
+    await render(args({ secretEnvFrom: ["web-doppler"], env: { NEXT_PUBLIC_SITE_NAME: "Acme" } }));
+    const before = mocks.one(JOB).inputs;
+    const [c] = before.spec.template.spec.containers;
+    assert.equal(c.envFrom, undefined);
+    assert.deepEqual(c.env, [
+      { name: "DIRECT_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DIRECT_URL" } } },
+      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } },
+    ]);
+    mocks = await useMocks("dev");
+    await render(args({ secretEnvFrom: ["web-doppler"], env: { NEXT_PUBLIC_SITE_NAME: "Other" }, logLevel: "warn", databaseUrl: pulumi.secret(`${DB}?rotated`), sentryRelease: "r2" }));
+    assert.deepEqual(mocks.one(JOB).inputs, before, "the Job's spec is the same: it is not replaced");
+    assert.notDeepEqual(mocks.one(DEPLOYMENT).inputs.spec.template.metadata.annotations, undefined);
+  });
+
+  it("orders timeouts so the Job's own failure surfaces, and retries a failed Job on the next up", async () => {
+    await render(args());
+    const job = mocks.one(JOB);
+    assert.equal(job.inputs.metadata.annotations["pulumi.com/replaceUnready"], "true", "a failed Job is replaced, not waited on again");
+    const jobMod = await import("../components/migration-job");
+    assert.equal(job.inputs.spec.activeDeadlineSeconds, jobMod.MIGRATION_DEADLINE_SECONDS);
+    assert.ok(jobMod.MIGRATION_DEADLINE_SECONDS < parseInt(jobMod.MIGRATION_WAIT, 10) * 60, "the Job gives up before Pulumi does");
+    assert.equal(mocks.one(DEPLOYMENT).inputs.spec.progressDeadlineSeconds, 300, "a stuck rollout (e.g. an image that cannot be pulled) fails instead of waiting out the timeout");
   });
 
   it("writes the non-secret runtime env to the ConfigMap", async () => {
@@ -167,7 +197,7 @@ describe("NextjsApp", () => {
     await mocks.settle();
     const dependsOn = seen.get(DEPLOYMENT)?.dependsOn as pulumi.Resource[];
     assert.equal(dependsOn.length, 1);
-    assert.match(await valueOf(dependsOn[0].urn), /batch\/v1:Job::other-migrate$/);
+    assert.match(await valueOf(dependsOn[0].urn), /nextjs-infra:app:MigrationJob::other-migrate$/);
   });
 
   it("names the Job after the digest, so a new image gets a new Job", async () => {
@@ -197,6 +227,9 @@ describe("NextjsApp", () => {
     assert.equal(hpa.metrics[0].resource.target.averageUtilization, 70);
     const pdb = mocks.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec;
     assert.equal(pdb.minAvailable, 2);
+    assert.equal(pdb.unhealthyPodEvictionPolicy, "AlwaysAllow", "failing pods never block a drain");
+    const spread = mocks.one(DEPLOYMENT).inputs.spec.template.spec.topologySpreadConstraints.map((t: any) => [t.topologyKey, t.whenUnsatisfiable]);
+    assert.deepEqual(spread, [["kubernetes.io/hostname", "ScheduleAnyway"], ["topology.kubernetes.io/zone", "ScheduleAnyway"]]);
     assert.deepEqual(pdb.selector.matchLabels, mocks.one(DEPLOYMENT).inputs.spec.selector.matchLabels);
     assert.equal(mocks.one(DEPLOYMENT).inputs.spec.replicas, undefined, "the autoscaler alone sets the replica count");
   });
@@ -227,6 +260,41 @@ describe("NextjsApp", () => {
     mocks = await useMocks("dev");
     await render(args());
     assert.deepEqual(mocks.one(DEPLOYMENT).inputs.metadata.annotations, { "pulumi.com/patchForce": "true" }, "a hand edit is taken back on the next up");
+  });
+
+  it("lets in only the ingress controller, and out only HTTPS and Postgres to public addresses", async () => {
+    await render(args({ ingressControllerNamespace: "traefik", port: 3100 }));
+    const policies = Object.fromEntries(mocks.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [r.inputs.metadata.name, r.inputs.spec]));
+    assert.deepEqual(policies["web-allow-ingress"].ingress, [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }], ports: [{ protocol: "TCP", port: 3100 }] }]);
+    const egress = policies["web-allow-egress"].egress;
+    assert.deepEqual(egress[0].ports.map((p: any) => p.port), [443, 5432]);
+    assert.ok(egress[0].to[0].ipBlock.except.includes("169.254.0.0/16"), "never the cloud metadata endpoint");
+    assert.ok(egress[0].to[0].ipBlock.except.includes("10.0.0.0/8"), "never other namespaces' pods and Services");
+  });
+
+  it("pulls private images with a pull Secret, kept secret", async () => {
+    await render(args({ imagePullCredentials: { registry: "ghcr.io", username: "acme-bot", password: pulumi.secret("ghp_pull") } }));
+    const pull = mocks.ofType(SECRET).find((s) => s.inputs.type === "kubernetes.io/dockerconfigjson")!;
+    assert.ok(isSecretValue(pull.raw.stringData));
+    assert.deepEqual(JSON.parse(pull.inputs.stringData[".dockerconfigjson"]).auths["ghcr.io"].username, "acme-bot");
+    for (const w of [mocks.one(DEPLOYMENT), mocks.one(JOB)]) assert.deepEqual(w.inputs.spec.template.spec.imagePullSecrets, [{ name: "web-registry" }], w.type);
+  });
+
+  it("takes a transform per child, and exposes the children", async () => {
+    const app = await render(
+      args({
+        transform: {
+          deployment: (a) => {
+            (a.spec as any).template.spec.tolerations = [{ key: "spot", operator: "Exists" }];
+          },
+          service: (a) => ({ ...a, metadata: { ...(a.metadata as object), annotations: { team: "web" } } }),
+        },
+      }),
+    );
+    assert.deepEqual(mocks.one(DEPLOYMENT).inputs.spec.template.spec.tolerations, [{ key: "spot", operator: "Exists" }]);
+    assert.deepEqual(mocks.one("kubernetes:core/v1:Service").inputs.metadata.annotations, { team: "web" });
+    assert.equal(await valueOf(app.service.metadata.name), "web");
+    assert.ok(app.migration && app.ingress && app.configMap && app.databaseSecret);
   });
 
   it("rejects an autoscaler whose floor is above its ceiling", () => {

@@ -177,6 +177,16 @@ describe("policy pack", () => {
     assert.deepEqual(await stackViolations("prod-disruption-budget-and-autoscaler", [ns("dev")]), []);
   });
 
+  it("workload-namespace-default-deny: a namespace with workloads has a default-deny NetworkPolicy", async () => {
+    const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+    const deploy = resource(DEPLOYMENT, { metadata: { namespace: "web-dev" } });
+    const deny = resource(NP, { metadata: { namespace: "web-dev" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+    const allow = resource(NP, { metadata: { namespace: "web-dev" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}] } });
+    assert.deepEqual(await stackViolations("workload-namespace-default-deny", [deploy, deny]), []);
+    assert.match((await stackViolations("workload-namespace-default-deny", [deploy, allow])).join(), /"web-dev" runs workloads without a default-deny/);
+    assert.equal((await stackViolations("workload-namespace-default-deny", [deploy])).length, 1);
+  });
+
   it("preview-database-expires: a preview's branch must expire", async () => {
     const ns = resource("kubernetes:core/v1:Namespace", { metadata: { name: "web-pr-1", labels: { [PROFILE_LABEL]: "preview" } } });
     const branch = (expiresAt?: string) => resource("pulumi-nodejs:dynamic/neon:Branch", { name: "preview/pr-1", expiresAt });
@@ -185,7 +195,7 @@ describe("policy pack", () => {
   });
 
   it("has a passing and a failing case for every policy", () => {
-    const tested = new Set([...workloadCases.map((c) => c[0]), "production-environment-reviewed", "service-no-load-balancer", "ingress-tls", "neon-production-branch-protected", "credentials-kept-secret", "prod-disruption-budget-and-autoscaler", "preview-database-expires"]);
+    const tested = new Set([...workloadCases.map((c) => c[0]), "production-environment-reviewed", "workload-namespace-default-deny", "service-no-load-balancer", "ingress-tls", "neon-production-branch-protected", "credentials-kept-secret", "prod-disruption-budget-and-autoscaler", "preview-database-expires"]);
     assert.deepEqual(allPolicies.map((p) => p.name).filter((n) => !tested.has(n)), []);
   });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { committedConfig, FAKE, fakeDigest, isSecretValue, plainStrings, RecordingMocks, renderProgram, secretOf, useMocks, valueOf } from "./mocks";
+import { committedConfig, FAKE, fakeDigest, isSecretValue, plainStrings, RecordingMocks, renderProgram, useMocks, valueOf } from "./mocks";
 
 const SECRETS = { neonApiKey: "neon-key-Zq8-very-secret", "doppler:dopplerToken": "dp.pt.Zq8-doppler", "github:token": "ghp-Zq8-github" };
 const SECRET_VALUES = ["Zq8-", FAKE.neonPassword, FAKE.localPassword, FAKE.dopplerToken, FAKE.sentryDsn];
@@ -48,9 +48,10 @@ describe("the whole program", () => {
     assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] });
     assert.ok(c.readinessProbe && c.livenessProbe && c.resources.limits);
     assert.equal(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "1Gi");
-    assert.equal(await valueOf(outputs.databaseUrl), `postgresql://app:${FAKE.localPassword}@postgres.web-local.svc.cluster.local:5432/app`);
     const appSecret = mocks.registrations.find((r) => r.name === "web-database")!;
+    assert.equal(appSecret.inputs.stringData.DATABASE_URL, `postgresql://app:${FAKE.localPassword}@postgres.web-local.svc.cluster.local:5432/app`);
     assert.equal(appSecret.inputs.stringData.DIRECT_URL, appSecret.inputs.stringData.DATABASE_URL);
+    assert.equal(outputs.databaseUrl, undefined, "the connection string lives in one place: the app's database Secret");
   });
 
   it("renders local: builds into the local registry, plain HTTP on web.localhost", async () => {
@@ -182,7 +183,7 @@ describe("the whole program", () => {
   for (const stack of ["local", "dev", "prod", "pr-42"]) {
     it(`keeps every secret out of plaintext for ${stack}`, async () => {
       const { mocks, outputs } = await program(stack);
-      assert.equal(await secretOf(outputs.databaseUrl), true, "the exported connection string is secret");
+      assert.ok(!("databaseUrl" in outputs), "no connection string among the outputs");
       for (const r of mocks.registrations) {
         const leaked = plainStrings(r.raw).filter((v) => SECRET_VALUES.some((secret) => v.includes(secret)));
         assert.deepEqual(leaked, [], `${r.type} ${r.name} holds a secret in plaintext`);
@@ -190,7 +191,7 @@ describe("the whole program", () => {
       for (const r of mocks.ofType("kubernetes:core/v1:Secret")) assert.ok(isSecretValue(r.raw.stringData), `${r.name} data is secret`);
       for (const d of [...mocks.ofType(DEPLOYMENT), ...mocks.ofType("kubernetes:batch/v1:Job")]) {
         for (const c of d.inputs.spec.template.spec.containers) {
-          assert.equal(c.env, undefined, "no literal env values");
+          assert.ok((c.env ?? []).every((e: any) => e.value === undefined && e.valueFrom.secretKeyRef), "no literal env values");
           assert.match(c.image, /@sha256:[a-f0-9]{64}$/, "image pinned by digest");
         }
       }
@@ -202,9 +203,9 @@ describe("the whole program", () => {
     assert.equal(await valueOf(outputs.dopplerConfig), "dev");
     assert.equal(mocks.ofType("doppler:index/branchConfig:BranchConfig").length, 0);
     const written = mocks.ofType("doppler:index/secret:Secret").map((r) => r.inputs.name).sort();
-    assert.deepEqual(written, ["DATABASE_URL", "DIRECT_URL", "NEXTAUTH_SECRET", "NEXTAUTH_URL"]);
+    assert.deepEqual(written, ["NEXTAUTH_SECRET"], "Doppler holds what Pulumi generates; the database URLs stay in the cluster's Secret");
     const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec.containers[0];
-    assert.deepEqual(pod.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name), ["web-config-abc123", "web-env", "web-database-abc123"]);
+    assert.deepEqual(pod.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name), ["web-config", "web-env", "web-database"]);
     const envs = mocks.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => r.inputs).sort((a, b) => ["dev", "preview", "dev-plan"].indexOf(a.environment) - ["dev", "preview", "dev-plan"].indexOf(b.environment));
     assert.deepEqual(envs.map((e) => [e.repository, e.environment, e.reviewers, Boolean(e.deploymentBranchPolicy)]), [
       ["web", "dev", undefined, true],
@@ -256,7 +257,32 @@ describe("the whole program", () => {
     await mocks.settle();
     const releases = mocks.ofType("kubernetes:helm.sh/v3:Release").map((r) => [r.inputs.chart, r.inputs.namespace, r.inputs.version]);
     assert.deepEqual(releases, [["doppler-kubernetes-operator", "doppler-operator-system", undefined], ["cert-manager", "cert-manager", "1.16.1"]]);
-    assert.deepEqual(types(mocks), ["kubernetes:helm.sh/v3:Release", "nextjs-infra:cluster:ClusterAddons"]);
+    assert.deepEqual(types(mocks), ["kubernetes:helm.sh/v3:Release", "nextjs-infra:cluster:ClusterAddons", "pulumi:providers:kubernetes"]);
+  });
+
+  for (const stack of ["local", "dev", "prod", "pr-42"]) {
+    it(`sends every Kubernetes resource of ${stack} through the stack's one provider: context pinned, Secrets and ConfigMaps mutable`, async () => {
+      const { mocks } = await program(stack);
+      const provider = mocks.one("pulumi:providers:kubernetes");
+      assert.equal(provider.inputs.context, stack === "local" ? "kind-kind" : undefined);
+      assert.deepEqual([provider.inputs.enableConfigMapMutable, provider.inputs.enableSecretMutable].map(String), ["true", "true"], "a change updates them in place, never deletes a live Secret");
+      const k8sResources = mocks.registrations.filter((r) => r.type.startsWith("kubernetes:"));
+      assert.ok(k8sResources.length > 5);
+      for (const r of k8sResources) assert.match(r.provider ?? "", /::pulumi:providers:kubernetes::kubernetes::/, `${r.type} ${r.name}`);
+    });
+  }
+
+  it("guards every namespace: pinned restricted Pod Security, default-deny, DNS only; previews get a quota", async () => {
+    const { mocks } = await program("pr-42");
+    const ns = mocks.one("kubernetes:core/v1:Namespace").inputs.metadata.labels;
+    assert.equal(ns["pod-security.kubernetes.io/enforce"], "restricted");
+    assert.match(ns["pod-security.kubernetes.io/enforce-version"], /^v1\.[0-9]+$/, "pinned, not latest");
+    const policies = mocks.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs.metadata.name).sort();
+    assert.deepEqual(policies, ["allow-dns", "default-deny", "web-allow-egress", "web-allow-ingress"]);
+    assert.deepEqual(mocks.one("kubernetes:core/v1:ResourceQuota").inputs.spec.hard.pods, "12");
+    assert.ok(mocks.one("kubernetes:core/v1:LimitRange").inputs.spec.limits[0].default);
+    const dev = await program("dev");
+    assert.equal(dev.mocks.ofType("kubernetes:core/v1:ResourceQuota").length, 0, "quotas for previews only");
   });
 
   it("fails on bad config before registering a single resource", async () => {
@@ -279,5 +305,23 @@ describe("the whole program", () => {
     const preview = (await program("dev", {}, { preview: true })).mocks.one("docker-build:index:Image").inputs;
     const up = (await program("dev")).mocks.one("docker-build:index:Image").inputs;
     assert.deepEqual(preview, up);
+  });
+});
+
+describe("the whole program, previewing an update", () => {
+  it("keeps every Neon child's parent ids known, so an update upstream never shows as a replacement", async () => {
+    const mocks = (await useMocks("dev", committedConfig("dev"), SECRETS, { preview: true })).withServiceInvokes();
+    mocks.unknownOutputs = true;
+    const outputs = await renderProgram();
+    await mocks.settle();
+    await valueOf(outputs.url);
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    for (const kind of ["Endpoint", "Role", "Database"]) {
+      const r = mocks.one(`pulumi-nodejs:dynamic/neon:${kind}`);
+      assert.equal(r.inputs.branchId, "br-web-db-branch", `${kind}.branchId is the branch's id, known in preview`);
+      assert.notEqual(r.inputs.projectId, UNKNOWN);
+      assert.notEqual(r.inputs.projectId, undefined);
+    }
+    assert.equal(mocks.one("pulumi-nodejs:dynamic/neon:Database").inputs.ownerName, "app", "the owner by its configured name, not the role's output");
   });
 });

@@ -86,7 +86,7 @@ describe("settings: profiles", () => {
       cache: { to: "localhost:5001/web:buildcache-local", from: ["localhost:5001/web:buildcache-local"] },
       tags: ["local"],
     });
-    assert.deepEqual(s.ingress, { enabled: true, host: "web.localhost", className: undefined, clusterIssuer: undefined, tls: false });
+    assert.deepEqual(s.ingress, { enabled: true, host: "web.localhost", className: undefined, clusterIssuer: undefined, tls: false, controllerNamespace: "ingress-nginx" });
     assert.equal(s.app.replicas, 1);
     assert.equal(s.app.port, 3000);
     assert.equal(s.autoscaling.enabled, false);
@@ -300,9 +300,11 @@ describe("settings: bad input fails before anything is created, naming the key",
     assert.match(err.message, /registryPassword: got a plaintext value/);
   });
 
-  it("ignores other namespaces (providers own them)", () => {
-    const s = resolve("local", { "kubernetes:context": "kind-kind", "doppler:dopplerToken": "x" });
-    assert.equal(s.profile, "local");
+  it("leaves the namespaces of providers the program configures alone, and refuses the default Kubernetes provider's", () => {
+    const s = resolve("local", { "doppler:dopplerToken": "x", "pulumi:disable-default-providers": '["kubernetes"]', "nextjs-infra:kubernetes": { context: "kind-kind" } });
+    assert.equal(s.kubernetes.context, "kind-kind");
+    const err = failure(() => resolve("local", { "kubernetes:context": "kind-kind" }));
+    assert.match(err.issues[0].message, /set nextjs-infra:kubernetes\.context/);
   });
 });
 

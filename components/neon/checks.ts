@@ -17,18 +17,27 @@ export function required<T extends object>(news: Partial<T>, keys: (keyof T & st
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
+/** How the engine hands a dynamic provider a value not known yet (a preview of an update upstream). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /**
  * Compares old state with new inputs: a change in a `replace` field replaces the
- * resource, in an `update` field updates it in place; anything else is ignored.
+ * resource, in an `update` field updates it in place; anything else is ignored. A value
+ * not known yet is never a replacement on its own: it may well turn out the same (a
+ * parent's id during its update), and a false replacement of a database would be believed.
  */
 export function diffFields<T extends object>(
   olds: Partial<T>,
   news: Partial<T>,
   fields: { replace: (keyof T & string)[]; update: (keyof T & string)[] },
+  deleteBeforeReplace = false,
 ): { changes: boolean; replaces: string[]; deleteBeforeReplace?: boolean } {
-  const replaces = fields.replace.filter((k) => !same(olds[k], news[k]));
-  const updates = fields.update.filter((k) => !same(olds[k], news[k]));
-  return { changes: replaces.length + updates.length > 0, replaces };
+  const changed = (k: keyof T & string) => !same(olds[k], news[k]);
+  const unknown = (k: keyof T & string) => news[k] === UNKNOWN;
+  const replaces = fields.replace.filter((k) => changed(k) && !unknown(k));
+  const updates = fields.update.filter(changed);
+  const pending = fields.replace.filter((k) => changed(k) && unknown(k));
+  return { changes: replaces.length + updates.length + pending.length > 0, replaces, ...(replaces.length && deleteBeforeReplace ? { deleteBeforeReplace } : {}) };
 }
 
 /**

@@ -30,8 +30,9 @@ export { DB_PASSWORD };
  * passwords need the `random` provider plugin, which the Go module proxy does not serve.
  */
 export async function workload(): Promise<Record<string, unknown>> {
-  const { AppNamespace, NextjsApp } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
-  const ns = new AppNamespace("web", { name: "web-local", profile: "local" });
+  const { AppNamespace, NextjsApp, kubernetesProvider } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
+  const k8s = { providers: [kubernetesProvider("kubernetes", { context: "engine" })] };
+  const ns = new AppNamespace("web", { name: "web-local", profile: "local" }, k8s);
   const app = new NextjsApp("web", {
     appName: "web",
     stack: "local",
@@ -42,15 +43,13 @@ export async function workload(): Promise<Record<string, unknown>> {
     migrationCommand: ["prisma", "migrate", "deploy"],
     ingress: { host: "web.localhost", tls: false },
     skipAwait: true,
-  });
+  }, k8s);
   return { url: app.url, namespace: app.namespace, databaseUrl: pulumi.secret(DATABASE_URL) };
 }
 
 /** The `workload` stack of a prepared project directory, pointed at the loopback cluster. */
 export async function workloadStack(workDir: string): Promise<Stack> {
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName: "workload", projectName: "nextjs-infra", program: workload }, { workDir });
-  await stack.setConfig("kubernetes:context", { value: "engine" });
-  return stack;
+  return LocalWorkspace.createOrSelectStack({ stackName: "workload", projectName: "nextjs-infra", program: workload }, { workDir });
 }
 
 /** Minimal Kubernetes API client over the generated kubeconfig (self-signed server cert). */
@@ -125,11 +124,9 @@ export function startEngine(): Engine {
     path.join(workDir, "Pulumi.local.yaml"),
     yaml.dump({
       config: {
-        "kubernetes:context": "engine",
+        "nextjs-infra:kubernetes": { context: "engine", skipAwait: true },
         "nextjs-infra:image": { ref: IMAGE },
         "nextjs-infra:ingress": { host: "web.localhost", tls: false },
-        // No kubelet here: don't wait for pods that will never run.
-        "nextjs-infra:kubernetes": { skipAwait: true },
       },
     }),
   );

@@ -142,6 +142,14 @@ describe("Neon providers against the fake Neon API", function () {
       assert.deepEqual(await p.diff("b", olds, { ...olds }), { changes: false, replaces: [] });
       assert.deepEqual(await p.diff("b", olds, { ...olds, providerVersion: "0" }), { changes: true, replaces: [] }, "new provider code runs through update");
     });
+
+    it("never replaces on a value a preview does not know yet", async () => {
+      const { UNKNOWN } = await import("../../components/neon/checks");
+      const endpoint = new EndpointProvider();
+      const olds = { projectId: "p", branchId: "br-1", minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300, providerVersion: v, endpointId: "ep-1", host: "h", adopted: false };
+      assert.deepEqual(await endpoint.diff("ep-1", olds, { ...olds, branchId: UNKNOWN }), { changes: true, replaces: [] }, "shown as a possible update, not a replacement");
+      assert.deepEqual(await endpoint.diff("ep-1", olds, { ...olds, branchId: "br-2" }), { changes: true, replaces: ["branchId"] }, "a known change still replaces");
+    });
   });
 
   describe("Endpoint", () => {
