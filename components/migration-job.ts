@@ -59,7 +59,8 @@ export class MigrationJob extends pulumi.ComponentResource {
             name: pulumi.output(args.imageRef).apply((ref) => migrationJobName(args.appName, ref)),
             namespace: args.namespace,
             labels: jobLabels,
-            annotations: { "pulumi.com/replaceUnready": "true", ...(args.skipAwait ? { [SKIP_AWAIT]: "true" } : {}) },
+            // Without await a Job is never seen ready, and would be replaced on every `up`.
+            annotations: args.skipAwait ? { [SKIP_AWAIT]: "true" } : { "pulumi.com/replaceUnready": "true" },
           },
           spec: {
             backoffLimit: 1,
