@@ -83,10 +83,11 @@ function databaseArgs(s: Settings, namespace: pulumi.Output<string>): AppDatabas
     role: db.role,
     retain: s.protect,
     neon: {
-      projectId: db.projectId,
-      createProject: db.projectId ? undefined : db.project,
+      projectId: db.manageProject ? undefined : db.projectId,
+      manageProject: db.manageProject ? { ...db.project, adoptId: db.projectId } : undefined,
       branch: { ...branch, expiresAt: ttlDays !== undefined ? previewExpiry(ttlDays) : undefined },
       compute: db.compute,
+      passwordRotation: db.passwordRotation,
     },
   };
 }

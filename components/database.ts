@@ -8,12 +8,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalPostgres } from "./local-postgres";
 import { NeonBranch, NeonDatabase, NeonEndpoint, NeonProject, NeonRole } from "./neon";
 
-/** Neon: the project (adopted by id, or created), this stack's branch and its compute. */
+/** Neon: the project (used by id, or managed), this stack's branch and its compute. */
 export interface NeonArgs {
-  /** Adopt this project. Conflicts with `createProject`. */
+  /** Use this project (every stack but production). Conflicts with `manageProject`. */
   readonly projectId?: pulumi.Input<string>;
-  /** Create the project (the prod stack, once). Conflicts with `projectId`. */
-  readonly createProject?: { name: string; regionId: string; pgVersion: number; historyRetentionSeconds: number };
+  /**
+   * Manage the project (the production stack): create it, or adopt `adoptId` — the same
+   * resource either way, so writing a created project's id into config changes nothing.
+   * **Changing `regionId`, `pgVersion` or `orgId` replaces the project** (refused while protected).
+   * Conflicts with `projectId`.
+   */
+  readonly manageProject?: { name: string; regionId: string; pgVersion: number; historyRetentionSeconds: number; orgId?: string; adoptId?: string };
   readonly branch: {
     /** @example "dev", "preview/pr-42" */
     name: string;
@@ -21,12 +26,14 @@ export interface NeonArgs {
     adoptDefault: boolean;
     /** Parent branch by name. @default the default branch */
     parentName?: string;
-    /** Neon's protected flag. */
+    /** Neon's protected flag (paid plans). */
     protected: boolean;
     /** RFC 3339 expiry, for previews: Neon deletes the branch even if every workflow fails. */
     expiresAt?: string;
   };
   readonly compute: { minCu: number; maxCu: number; suspendTimeoutSeconds: number };
+  /** Keeper of the role's password: a new value rotates it (and so rolls the app). @default none */
+  readonly passwordRotation?: string;
 }
 
 /** Arguments of `AppDatabase`: exactly one of `neon` and `local`. */
@@ -98,16 +105,18 @@ export class AppDatabase extends pulumi.ComponentResource {
   }
 
   private createNeon(name: string, args: NeonArgs, database: string, roleName: string, retain: boolean) {
-    if ((args.projectId === undefined) === (args.createProject === undefined)) {
-      throw new pulumi.ResourceError("AppDatabase `neon` needs exactly one of `projectId` and `createProject`", this);
+    if ((args.projectId === undefined) === (args.manageProject === undefined)) {
+      throw new pulumi.ResourceError("AppDatabase `neon` needs exactly one of `projectId` and `manageProject`", this);
     }
     const keep = { parent: this, protect: retain, retainOnDelete: retain };
     // Children take the parents' resource ids, not their outputs: an id stays known while a
     // preview shows an update of the parent, so it never turns into a false replacement.
-    const projectId = args.createProject ? new NeonProject(`${name}-project`, args.createProject, keep).id : pulumi.output(args.projectId!);
+    const projectId = args.manageProject
+      ? new NeonProject(`${name}-project`, { ...args.manageProject, defaultBranchName: args.branch.adoptDefault ? args.branch.name : undefined }, keep).id
+      : pulumi.output(args.projectId!);
     const branch = new NeonBranch(`${name}-branch`, { projectId, ...args.branch }, keep);
     const endpoint = new NeonEndpoint(`${name}-endpoint`, { projectId, branchId: branch.id, ...args.compute }, { parent: this, retainOnDelete: retain });
-    const role = new NeonRole(`${name}-role`, { projectId, branchId: branch.id, name: roleName }, { parent: this, retainOnDelete: retain });
+    const role = new NeonRole(`${name}-role`, { projectId, branchId: branch.id, name: roleName, rotation: args.passwordRotation }, { parent: this, retainOnDelete: retain });
     // The owner by its configured name (known in every preview), ordered after the role.
     new NeonDatabase(`${name}-database`, { projectId, branchId: branch.id, name: database, ownerName: roleName }, { ...keep, dependsOn: [role] });
     const url = (host: pulumi.Input<string>) => pulumi.secret(pulumi.interpolate`postgresql://${roleName}:${role.password}@${host}/${database}?sslmode=require`);

@@ -6,9 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppProfile, PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
 import { Config, DIGEST_REF, HOSTNAME, LOCAL_POSTGRES_IMAGE, SECRET_KEYS } from "./schema";
 import { DEV_STACK, ExternalNames, PRODUCTION } from "./names";
+import { defaultHistoryRetention, PLAN_LIMITS, PlanLimits, planFor, suspendAllowed } from "./neon-plans";
 import { DNS_LABEL_MAX } from "../components/naming";
 import { registryOf } from "../components/registry";
-import type { Settings, SettingsInput, SettingsIssue } from "./types";
+import type { NeonDatabaseSettings, Settings, SettingsInput, SettingsIssue } from "./types";
 
 /** What the merge needs besides the config. */
 export interface MergeContext {
@@ -140,13 +141,28 @@ function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Set
       message: "got nothing, expected the Neon project id (the production stack's `neonProjectId` output, or Neon console → Settings); only the production stack creates the project",
     });
   }
-  const branch = { ...names.neonBranch, protected: names.production, ...(profile === "preview" ? { ttlDays: n.previewTtlDays ?? 7 } : {}) };
+  const plan = n.plan ?? "free";
+  const limits = PLAN_LIMITS[plan];
+  // Neon's protected flag is a paid feature; Pulumi's own `protect` guards production on every plan.
+  const branch = { ...names.neonBranch, protected: names.production && limits.protectedBranches, ...(profile === "preview" ? { ttlDays: n.previewTtlDays ?? 7 } : {}) };
+  // Defaults valid on the plan: sizes capped, scale-to-zero tuned only where the plan allows it.
+  const maxCu = n.maxCu ?? Math.min(d.neon.maxCu, limits.maxAutoscalingCu);
+  const suspend = n.suspendTimeoutSeconds ?? (suspendAllowed(limits, d.neon.suspendTimeoutSeconds) ? d.neon.suspendTimeoutSeconds : 0);
   return {
     kind: "neon",
+    plan,
     projectId: n.projectId,
-    project: { name: n.projectName ?? (c.appName ?? "web"), regionId: n.regionId ?? "aws-us-east-2", pgVersion: n.pgVersion ?? 17, historyRetentionSeconds: n.historyRetentionSeconds ?? 86400 },
+    manageProject: names.production,
+    project: {
+      name: n.projectName ?? (c.appName ?? "web"),
+      regionId: n.regionId ?? "aws-us-east-2",
+      pgVersion: n.pgVersion ?? 17,
+      historyRetentionSeconds: n.historyRetentionSeconds ?? defaultHistoryRetention(plan),
+      orgId: n.orgId,
+    },
+    passwordRotation: n.passwordRotation,
     branch,
-    compute: { minCu: n.minCu ?? d.neon.minCu, maxCu: n.maxCu ?? d.neon.maxCu, suspendTimeoutSeconds: n.suspendTimeoutSeconds ?? d.neon.suspendTimeoutSeconds },
+    compute: { minCu: n.minCu ?? Math.min(d.neon.minCu, maxCu), maxCu, suspendTimeoutSeconds: suspend },
     ...db,
   };
 }
@@ -177,7 +193,10 @@ export function checkApp(ns: string, s: Omit<Settings, "secrets" | "github">, c:
     issues.push({ key: `${ns}ingress.clusterIssuer`, message: `got nothing, expected a cert-manager ClusterIssuer name because ${ns}ingress.tls is true` });
   }
   if (s.profile === "prod") checkProduction(ns, s, issues);
-  if (s.database.kind === "neon") checkNeonCompute(ns, s.database.compute, issues);
+  if (s.database.kind === "neon") {
+    checkNeonCompute(ns, s.database.compute, issues);
+    checkNeonPlan(ns, s.database, issues);
+  }
   if (s.registry.pullToken && !s.registry.username) {
     issues.push({ key: `${ns}registry.username`, message: `got nothing, expected the user name that goes with ${ns}imagePullToken for ${s.registry.address}` });
   }
@@ -239,6 +258,26 @@ function checkProduction(ns: string, s: Omit<Settings, "secrets" | "github">, is
   if (!s.ingress.tls) want("ingress.tls", false, "true: production is served over TLS");
   if (s.ingress.host && /(^|\.)localhost$/.test(s.ingress.host)) want("ingress.host", s.ingress.host, "a public hostname, not a laptop's *.localhost");
   if (s.kubernetes.skipAwait) want("kubernetes.skipAwait", true, "false: production waits for migrations and pods");
+}
+
+/** What the stack asks of Neon must be something its plan (`neon.plan`) allows. */
+function checkNeonPlan(ns: string, db: NeonDatabaseSettings, issues: SettingsIssue[]): void {
+  const limits = PLAN_LIMITS[db.plan];
+  const needs = (key: string, got: unknown, ok: (l: PlanLimits) => boolean, what: string) => {
+    const plan = planFor(ok);
+    issues.push({ key: `${ns}${key}`, message: `got ${JSON.stringify(got)}, expected ${what} on Neon's ${db.plan} plan (${ns}neon.plan)${plan ? `; the ${plan} plan allows it` : ""}` });
+  };
+  const { minCu, maxCu, suspendTimeoutSeconds } = db.compute;
+  const fixed = minCu === maxCu;
+  const cap = fixed ? limits.maxFixedCu : limits.maxAutoscalingCu;
+  if (maxCu > cap) needs("neon.maxCu", maxCu, (l) => maxCu <= (fixed ? l.maxFixedCu : l.maxAutoscalingCu), `at most ${cap} CU`);
+  if (!suspendAllowed(limits, suspendTimeoutSeconds)) {
+    const allowed = [...limits.suspend.values.map(String), ...(limits.suspend.range ? [`${limits.suspend.range[0]}–${limits.suspend.range[1]}`] : [])].join(", ");
+    needs("neon.suspendTimeoutSeconds", suspendTimeoutSeconds, (l) => suspendAllowed(l, suspendTimeoutSeconds), `one of ${allowed}`);
+  }
+  if (db.manageProject && db.project.historyRetentionSeconds > limits.maxHistoryRetentionSeconds) {
+    needs("neon.historyRetentionSeconds", db.project.historyRetentionSeconds, (l) => db.project.historyRetentionSeconds <= l.maxHistoryRetentionSeconds, `at most ${limits.maxHistoryRetentionSeconds} seconds`);
+  }
 }
 
 /** Neon's compute sizes and autoscaling range (0.25 to 16 CU, at most 8 CU apart). */

@@ -113,8 +113,9 @@ export function checkIsolation(
   if (!self.production) {
     const production = siblings.find((s) => s.production);
     const prodBranch = production?.neonBranch.name ?? c.neon?.productionBranch ?? PRODUCTION.neonBranch;
-    if (self.neonBranch.name === prodBranch) {
-      issues.push({ key: "stack name", message: `"${self.stack}" would name its Neon branch like the production branch "${prodBranch}"; only the production stack uses it (rename the stack)` });
+    // Neon names a project's default branch `main` (API) or `production` (console) until the production stack adopts it.
+    if ([prodBranch, "main", "production"].includes(self.neonBranch.name)) {
+      issues.push({ key: "stack name", message: `"${self.stack}" would name its Neon branch like the production (default) branch "${self.neonBranch.name}"; only the production stack uses it (rename the stack)` });
     }
     if (self.neonBranch.parentName === prodBranch) refuse("neon.previewParent", prodBranch, "expected a non-production branch: previews never copy production data");
     const prodEnv = production?.doppler.environment ?? PRODUCTION.dopplerEnvironment;

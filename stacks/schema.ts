@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { PROFILES } from "./profiles";
+import { NEON_PLANS } from "./neon-plans";
 
 /** DNS-1123 label (namespaces, most Kubernetes names). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -192,6 +193,9 @@ export const KubernetesConfig = z
 /** `nextjs-infra:neon` — the Neon project and this stack's branch and compute. */
 export const NeonConfig = z
   .strictObject({
+    plan: z.enum(NEON_PLANS, { error: `one of ${NEON_PLANS.join(", ")} (your Neon plan)` }),
+    orgId: z.string().regex(/^[a-z0-9-]{1,60}$/, { error: "a Neon organization id such as org-morning-bread-81040908" }).describe("a Neon organization id such as org-morning-bread-81040908"),
+    passwordRotation: z.string().min(1, { error: "any non-empty keeper, e.g. 2026-11" }).describe("any non-empty keeper, e.g. 2026-11"),
     projectId: z.string().regex(/^[a-z0-9-]{3,64}$/, { error: 'a Neon project id such as "cool-pond-12345678" (Neon console → Settings)' }).describe('a Neon project id such as "cool-pond-12345678" (Neon console → Settings)'),
     projectName: z.string().min(1).max(64, { error: "a project name of at most 64 characters" }).describe("a project name of at most 64 characters"),
     regionId: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, { error: "a Neon region id such as aws-eu-central-1" }).describe("a Neon region id such as aws-eu-central-1"),

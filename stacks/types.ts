@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AppProfile, ProfileDefaults } from "./profiles";
 import type { RegistryKind } from "../components/registry";
 import type { ExternalNames } from "./names";
+import type { NeonPlan } from "./neon-plans";
 
 /** An image built from source by this stack. */
 export interface BuildImageSettings {
@@ -38,9 +39,14 @@ export interface DeployedImageSettings {
 /** A Neon branch per stack. */
 export interface NeonDatabaseSettings {
   kind: "neon";
-  /** Adopt this project; when absent the stack creates one (only `prod` may). */
+  plan: NeonPlan;
+  /** The project's id; absent only for the production stack before it has created the project. */
   projectId?: string;
-  project: { name: string; regionId: string; pgVersion: number; historyRetentionSeconds: number };
+  /** The production stack manages the project (creates it, or adopts `projectId`); other stacks only use it. */
+  manageProject: boolean;
+  project: { name: string; regionId: string; pgVersion: number; historyRetentionSeconds: number; orgId?: string };
+  /** Keeper of the role's password: a new value rotates it. */
+  passwordRotation?: string;
   branch: { name: string; adoptDefault: boolean; parentName?: string; protected: boolean; ttlDays?: number };
   compute: { minCu: number; maxCu: number; suspendTimeoutSeconds: number };
   name: string;

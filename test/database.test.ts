@@ -74,6 +74,6 @@ describe("AppDatabase", () => {
 
   it("needs exactly one backend, and one way to find the Neon project", () => {
     assert.throws(() => new mod.AppDatabase("a", {}), /exactly one of `neon` and `local`/);
-    assert.throws(() => new mod.AppDatabase("b", { neon: { ...neon, projectId: undefined } }), /exactly one of `projectId` and `createProject`/);
+    assert.throws(() => new mod.AppDatabase("b", { neon: { ...neon, projectId: undefined } }), /exactly one of `projectId` and `manageProject`/);
   });
 });

@@ -127,27 +127,65 @@ describe("settings: profiles", () => {
     assert.equal(p.app.resources.requests.cpu, "50m");
   });
 
-  it("gives each profile its database", () => {
+  it("gives each profile its database (on a paid plan)", () => {
     const local = resolve("local").database;
     assert.equal(local.kind, "local");
     assert.match(local.kind === "local" ? local.image : "", /^postgres:17-alpine@sha256:[a-f0-9]{64}$/);
+    const scale = (c: Record<string, unknown>) => ({ ...c, neon: { ...(c.neon as object), plan: "scale" } });
 
-    const dev = resolve("dev", base).database;
+    const dev = resolve("dev", scale(base)).database;
     assert.ok(dev.kind === "neon");
     assert.deepEqual(dev.branch, { name: "dev", adoptDefault: false, protected: false });
     assert.deepEqual(dev.compute, { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 });
     assert.equal(dev.projectId, "cool-pond-12345678");
 
-    const preview = resolve("pr-42", base).database;
+    const preview = resolve("pr-42", scale(base)).database;
     assert.ok(preview.kind === "neon");
     assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: "dev", protected: false, ttlDays: 7 });
     assert.deepEqual(preview.compute, { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 });
 
-    const prod = resolve("prod", { ...base, neon: {} }).database;
+    const prod = resolve("prod", { ...base, neon: { plan: "scale" } }).database;
     assert.ok(prod.kind === "neon");
     assert.equal(prod.projectId, undefined, "the production stack may create the project");
+    assert.equal(prod.manageProject, true);
     assert.deepEqual(prod.branch, { name: "main", adoptDefault: true, protected: true });
-    assert.deepEqual(prod.project, { name: "web", regionId: "aws-us-east-2", pgVersion: 17, historyRetentionSeconds: 86400 });
+    assert.deepEqual(prod.project, { name: "web", regionId: "aws-us-east-2", pgVersion: 17, historyRetentionSeconds: 86400, orgId: undefined });
+    const managed = resolve("prod", { ...base, neon: { plan: "scale", projectId: "cool-pond-12345678" } }).database;
+    assert.ok(managed.kind === "neon" && managed.manageProject, "with an id set, the production stack still manages (adopts) the project");
+  });
+
+  it("picks Neon defaults every plan accepts, starting with the Free plan most new users have", () => {
+    for (const plan of ["free", "launch", "scale"] as const) {
+      for (const stack of ["dev", "pr-4", "prod"]) {
+        const s = resolve(stack, { ...base, neon: { projectId: "cool-pond-12345678", plan } });
+        assert.ok(s.database.kind === "neon");
+        const db = s.database;
+        if (plan === "free") {
+          assert.equal(db.compute.suspendTimeoutSeconds, 0, `${stack}: the free plan cannot change scale to zero`);
+          assert.ok(db.compute.maxCu <= 2, `${stack}: the free plan's computes are at most 2 CU`);
+          assert.equal(db.branch.protected, false, `${stack}: protected branches are a paid feature`);
+          assert.ok(db.project.historyRetentionSeconds <= 21600, "six hours of history at most");
+        }
+      }
+    }
+    const free = resolve("prod", { ...base, neon: { plan: "free", projectId: "cool-pond-12345678" } });
+    assert.equal(free.protect, true, "Pulumi's own protect still guards production on the free plan");
+  });
+
+  it("refuses what the plan does not allow, naming the key and the plan that allows it", () => {
+    const cases: [string, Record<string, unknown>, string, RegExp][] = [
+      ["dev", { plan: "free", maxCu: 4 }, "neon.maxCu", /got 4, expected at most 2 CU on Neon's free plan \(nextjs-infra:neon\.plan\); the launch plan allows it/],
+      ["dev", { plan: "free", suspendTimeoutSeconds: 300 }, "neon.suspendTimeoutSeconds", /got 300, expected one of 0 on Neon's free plan .*the scale plan allows it/],
+      ["dev", { plan: "launch", suspendTimeoutSeconds: 120 }, "neon.suspendTimeoutSeconds", /the scale plan allows it/],
+      ["prod", { plan: "free", historyRetentionSeconds: 86400 }, "neon.historyRetentionSeconds", /at most 21600 seconds on Neon's free plan/],
+      ["prod", { plan: "launch", minCu: 20, maxCu: 20 }, "neon.maxCu", /at most 16 CU on Neon's launch plan .*the scale plan allows it/],
+    ];
+    for (const [stack, neon, key, says] of cases) {
+      const err = failure(() => resolve(stack, { ...base, neon: { projectId: "cool-pond-12345678", ...neon } }));
+      const issue = err.issues.find((i) => i.key === `${PROJECT}:${key}`);
+      assert.ok(issue, `${JSON.stringify(neon)}: ${JSON.stringify(err.issues)}`);
+      assert.match(issue.message, says);
+    }
   });
 
   it("takes the Neon API key from NEON_API_KEY as well", () => {

@@ -1,6 +1,10 @@
 /**
  * A Neon branch. Either a new branch from a parent (dev, previews), or the project's
  * default branch adopted as it is (prod): adopted branches are never deleted by Pulumi.
+ *
+ * Creates are idempotent: branch names are unique in a project and every name belongs to
+ * one stack, so a branch that already carries the name is this stack's, left by a create
+ * whose response was lost; it is taken over, not created twice.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Branch } from "@neondatabase/api-client";
@@ -34,6 +38,9 @@ export interface BranchOutputs extends BranchInputs {
   adopted: boolean;
 }
 
+/** Neon's longest branch expiry. */
+const MAX_EXPIRY_MS = 30 * 86_400_000;
+
 /** Input validation shared by `check` and tests. */
 export function checkBranch(news: Partial<BranchInputs>, now = Date.now()): CheckFailure[] {
   const failures = [...required(news, ["projectId", "name"])];
@@ -44,7 +51,9 @@ export function checkBranch(news: Partial<BranchInputs>, now = Date.now()): Chec
     const at = Date.parse(news.expiresAt);
     if (Number.isNaN(at)) failures.push({ property: "expiresAt", reason: `got "${news.expiresAt}", expected an RFC 3339 time` });
     else if (at <= now) failures.push({ property: "expiresAt", reason: `got ${news.expiresAt}, expected a time in the future` });
+    else if (at - now > MAX_EXPIRY_MS) failures.push({ property: "expiresAt", reason: `got ${news.expiresAt}, expected at most 30 days from now (Neon's limit)` });
     if (news.adoptDefault) failures.push({ property: "expiresAt", reason: "the default branch cannot expire; remove `expiresAt` or `adoptDefault`" });
+    if (news.protected) failures.push({ property: "expiresAt", reason: "a protected branch cannot expire (Neon refuses it); remove `expiresAt` or `protected`" });
   }
   if (news.adoptDefault && (news.parentId || news.parentName)) {
     failures.push({ property: news.parentId ? "parentId" : "parentName", reason: "conflicts with `adoptDefault`: the default branch has no parent to choose" });
@@ -62,13 +71,16 @@ function outputsOf(inputs: BranchInputs, b: Branch, adopted: boolean): BranchOut
 /** The dynamic provider for branches. */
 export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.ResourceProvider<BranchInputs, BranchOutputs> {
   async check(_olds: BranchInputs, news: BranchInputs): Promise<pulumi.dynamic.CheckResult<BranchInputs>> {
-    return Promise.resolve({ inputs: news, failures: checkBranch(news) });
+    // Neon keeps expiries to the second: ask for exactly that, or every diff would see a change.
+    const expiresAt = news.expiresAt && !Number.isNaN(Date.parse(news.expiresAt)) ? new Date(Date.parse(news.expiresAt)).toISOString().replace(/\.\d{3}Z$/, "Z") : news.expiresAt;
+    const inputs = expiresAt === undefined ? news : { ...news, expiresAt };
+    return Promise.resolve({ inputs, failures: checkBranch(inputs) });
   }
 
   async create(inputs: BranchInputs): Promise<pulumi.dynamic.CreateResult<BranchOutputs>> {
     const neon = this.client();
     if (inputs.adoptDefault) {
-      const { branches } = await request(neon, `listing branches of ${inputs.projectId}`, () => neon.api.listProjectBranches({ projectId: inputs.projectId }));
+      const { branches } = await request(neon, `listing branches of ${inputs.projectId}`, () => neon.api.listProjectBranches({ projectId: inputs.projectId }), "read");
       const found = branches.find((b) => b.default);
       if (!found) throw new Error(`Neon project ${inputs.projectId} has no default branch to adopt`);
       const res = await request(neon, `updating branch ${found.id}`, () =>
@@ -77,7 +89,17 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       await awaitOperations(neon, inputs.projectId, res.operations);
       return { id: found.id, outs: defined(outputsOf(inputs, res.branch, true)) };
     }
-    const parentId = inputs.parentName ? await this.branchIdByName(inputs.projectId, inputs.parentName) : inputs.parentId;
+    const parentId = inputs.parentName ? (await this.branchByName(inputs.projectId, inputs.parentName))?.id : inputs.parentId;
+    if (inputs.parentName && !parentId) throw new Error(`Neon project ${inputs.projectId} has no branch named "${inputs.parentName}" to branch from; deploy the stack that owns it first`);
+    // A branch with this name is this stack's, from a create whose answer was lost: take it over.
+    const existing = await this.branchByName(inputs.projectId, inputs.name);
+    if (existing) {
+      const res = await request(neon, `taking over branch ${existing.id}`, () =>
+        neon.api.updateProjectBranch(inputs.projectId, existing.id, { branch: { protected: inputs.protected, expires_at: inputs.expiresAt } }),
+      );
+      await awaitOperations(neon, inputs.projectId, res.operations);
+      return { id: existing.id, outs: defined(outputsOf(inputs, res.branch, false)) };
+    }
     const res = await request(neon, `creating branch ${inputs.name}`, () =>
       neon.api.createProjectBranch(inputs.projectId, {
         branch: { name: inputs.name, parent_id: parentId, protected: inputs.protected, expires_at: inputs.expiresAt },
@@ -87,12 +109,10 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
     return { id: res.branch.id, outs: defined(outputsOf(inputs, res.branch, false)) };
   }
 
-  private async branchIdByName(projectId: string, name: string): Promise<string> {
+  private async branchByName(projectId: string, name: string): Promise<Branch | undefined> {
     const neon = this.client();
-    const { branches } = await request(neon, `listing branches of ${projectId}`, () => neon.api.listProjectBranches({ projectId, search: name }));
-    const found = branches.find((b) => b.name === name);
-    if (!found) throw new Error(`Neon project ${projectId} has no branch named "${name}" to branch from; deploy the stack that owns it first`);
-    return found.id;
+    const { branches } = await request(neon, `listing branches of ${projectId}`, () => neon.api.listProjectBranches({ projectId, search: name }), "read");
+    return branches.find((b) => b.name === name);
   }
 
   async read(id: string, stored?: BranchOutputs): Promise<pulumi.dynamic.ReadResult<BranchOutputs>> {
@@ -104,7 +124,8 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
   }
 
   async diff(_id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.DiffResult> {
-    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "parentId", "parentName", "adoptDefault"], update: ["name", "protected", "expiresAt", "providerVersion"] }));
+    // The name is kept across a replacement and names are unique: the old branch goes first.
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "parentId", "parentName", "adoptDefault"], update: ["name", "protected", "expiresAt", "providerVersion"] }, true));
   }
 
   async update(id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.UpdateResult<BranchOutputs>> {
@@ -122,6 +143,12 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
   async delete(id: string, props: BranchOutputs): Promise<void> {
     if (props.adopted) return; // the default branch belongs to the project, not to this stack
     const neon = this.client();
+    // Neon refuses to delete a branch that has children: say which, and what to do.
+    const { branches } = await request(neon, `listing branches of ${props.projectId}`, () => neon.api.listProjectBranches({ projectId: props.projectId }), "read");
+    const children = branches.filter((b) => b.parent_id === id).map((b) => b.name);
+    if (children.length > 0) {
+      throw new Error(`branch "${props.name}" (${id}) has child branches: ${children.join(", ")}. Destroy the stacks that own them first (previews: \`npm run preview-stack -- destroy --pr <n>\`, or wait for the sweep)`);
+    }
     await deleteIfPresent(neon, props.projectId, `deleting branch ${id}`, () => neon.api.deleteProjectBranch({ projectId: props.projectId, branchId: id }));
   }
 }

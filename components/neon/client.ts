@@ -1,7 +1,8 @@
 /**
- * The Neon API as the dynamic providers use it: the official client, retries with
- * backoff on 423/429/5xx, waiting for the async operations Neon returns, and errors that
- * say what to fix. Runs inside the dynamic-provider process, so it reads the API key at
+ * The Neon API as the dynamic providers use it: the official client, retries that are
+ * safe (reads on any transient failure; writes only when Neon says it did nothing: 423
+ * locked, 429 rate limited, 503 unavailable), waiting for the async operations Neon
+ * returns, and errors that say what to fix. Runs inside the dynamic-provider process, so it reads the API key at
  * run time (stack config or environment) and never from a captured variable.
  */
 import { Api, createApiClient, Operation } from "@neondatabase/api-client";
@@ -9,8 +10,14 @@ import { isAxiosError } from "axios";
 
 /** How hard to try. Tests shorten the delays; production uses the defaults. */
 export interface RetryPolicy {
-  /** Attempts per request, the first included. */
+  /** Attempts of a read on a transient failure (network, 5xx), the first included. */
   attempts: number;
+  /**
+   * How long to keep retrying while Neon answers 423 (an operation holds the branch) or
+   * 429 (rate limited: 700 requests a minute per account, operation polls included):
+   * longer than the rate limit's one-minute window.
+   */
+  busyBudgetMs: number;
   baseDelayMs: number;
   maxDelayMs: number;
   /** Interval between polls of a running operation. */
@@ -21,6 +28,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = {
   attempts: 6,
+  busyBudgetMs: 180_000,
   baseDelayMs: 500,
   maxDelayMs: 10_000,
   pollIntervalMs: 1_000,
@@ -68,24 +76,37 @@ export function connectFromConfig(config: ConfigSource | undefined, env: NodeJS.
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Statuses worth retrying: locked by a running operation, rate limited, or a server fault. */
-export function isRetryable(status: number | undefined): boolean {
-  return status === undefined || status === 423 || status === 429 || status >= 500;
+/** Statuses that mean Neon did nothing and says to come back: safe to retry any request. */
+export function isBusy(status: number | undefined): boolean {
+  return status === 423 || status === 429 || status === 503;
 }
 
-/** Exponential backoff with full jitter, honouring Retry-After when the API sends one. */
+/**
+ * Whether a failed request may be sent again. A read, on any transient failure. A write
+ * (POST, PATCH, DELETE) only when Neon says it did nothing: after a 500 or a dropped
+ * connection a create may have happened, and sending it again makes a second one.
+ */
+export function isRetryable(status: number | undefined, kind: "read" | "write"): boolean {
+  if (isBusy(status)) return true;
+  return kind === "read" && (status === undefined || status >= 500);
+}
+
+/** Exponential backoff with full jitter, honouring Retry-After (seconds) when Neon sends one. */
 export function backoffMs(attempt: number, policy: RetryPolicy, retryAfter?: string): number {
   const seconds = retryAfter !== undefined ? Number(retryAfter) : NaN;
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, policy.maxDelayMs);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 60_000);
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.round(cap / 2 + (Math.random() * cap) / 2);
 }
 
 /**
- * Runs one API request with retries. `what` completes the sentence "while …" in errors.
- * 404 is thrown as a `NeonApiError` with status 404 so callers can treat it as "gone".
+ * Runs one API request. `what` completes the sentence "while …" in errors; `kind` says
+ * whether sending it twice is harmless. Busy answers (423/429/503) are retried for up to
+ * `busyBudgetMs`, other transient failures of reads `attempts` times. 404 is thrown as a
+ * `NeonApiError` with status 404 so callers can treat it as "gone".
  */
-export async function request<T>(neon: Neon, what: string, send: () => Promise<{ data: T }>): Promise<T> {
+export async function request<T>(neon: Neon, what: string, send: () => Promise<{ data: T }>, kind: "read" | "write" = "write"): Promise<T> {
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
       return (await send()).data;
@@ -93,16 +114,18 @@ export async function request<T>(neon: Neon, what: string, send: () => Promise<{
       if (!isAxiosError(e)) throw e;
       const status = e.response?.status;
       const detail = (e.response?.data as { message?: string } | undefined)?.message ?? e.message;
-      if (isRetryable(status) && attempt + 1 < neon.retry.attempts) {
-        await sleep(backoffMs(attempt, neon.retry, e.response?.headers?.["retry-after"] as string | undefined));
+      const delay = backoffMs(attempt, neon.retry, e.response?.headers?.["retry-after"] as string | undefined);
+      const withinBudget = isBusy(status) ? Date.now() - started + delay <= neon.retry.busyBudgetMs : attempt + 1 < neon.retry.attempts;
+      if (isRetryable(status, kind) && withinBudget) {
+        await sleep(delay);
         continue;
       }
-      throw neonApiError(explain(status, what, detail, attempt + 1), status);
+      throw neonApiError(explain(status, what, detail, attempt + 1, kind), status);
     }
   }
 }
 
-function explain(status: number | undefined, what: string, detail: string, attempts: number): string {
+function explain(status: number | undefined, what: string, detail: string, attempts: number, kind: "read" | "write"): string {
   switch (status) {
     case 401:
       return `Neon rejected the API key (401) while ${what}: check nextjs-infra:neonApiKey or NEON_API_KEY`;
@@ -111,18 +134,24 @@ function explain(status: number | undefined, what: string, detail: string, attem
     case 404:
       return `not found in Neon (404) while ${what}: ${detail}`;
     case undefined:
-      return `could not reach the Neon API while ${what} after ${attempts} attempts: ${detail}`;
+      return kind === "read"
+        ? `could not reach the Neon API while ${what} after ${attempts} attempts: ${detail}`
+        : `lost the connection to Neon while ${what} (not retried: it may have happened; the next \`up\` looks before it acts): ${detail}`;
     default:
-      return isRetryable(status)
-        ? `Neon kept failing (${status}) while ${what}, gave up after ${attempts} attempts: ${detail}`
-        : `Neon refused the request (${status}) while ${what}: ${detail}`;
+      if (isBusy(status)) return `Neon stayed busy (${status}) while ${what}, gave up after ${attempts} attempts: ${detail}`;
+      if (status >= 500) {
+        return kind === "read"
+          ? `Neon kept failing (${status}) while ${what}, gave up after ${attempts} attempts: ${detail}`
+          : `Neon failed (${status}) while ${what} (not retried: it may have happened; the next \`up\` looks before it acts): ${detail}`;
+      }
+      return `Neon refused the request (${status}) while ${what}: ${detail}`;
   }
 }
 
 /** One read; undefined when Neon says the object does not exist (404). */
 export async function getIfPresent<T>(neon: Neon, what: string, send: () => Promise<{ data: T }>): Promise<T | undefined> {
   try {
-    return await request(neon, what, send);
+    return await request(neon, what, send, "read");
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
@@ -152,7 +181,7 @@ export async function awaitOperations(neon: Neon, projectId: string, operations:
         throw neonApiError(`Neon operation ${op.action} (${op.id}) still ${op.status} after ${neon.retry.operationTimeoutMs / 1000}s`);
       }
       await sleep(neon.retry.pollIntervalMs);
-      op = (await request(neon, `waiting for operation ${op.id}`, () => neon.api.getProjectOperation(projectId, op.id))).operation;
+      op = (await request(neon, `waiting for operation ${op.id}`, () => neon.api.getProjectOperation(projectId, op.id), "read")).operation;
     }
   }
 }
@@ -179,7 +208,7 @@ export async function deleteIfPresent(
  * Bumped whenever provider code changes behaviour: the engine does not notice a changed
  * dynamic provider by itself, and a changed input makes it run `update` with the new code.
  */
-export const NEON_PROVIDER_VERSION = "1";
+export const NEON_PROVIDER_VERSION = "2";
 
 /**
  * A dynamic-provider base: the connection comes from `configure` (or the environment),

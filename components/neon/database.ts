@@ -65,15 +65,15 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
   }
 
   async diff(_id: string, olds: DatabaseOutputs, news: DatabaseInputs): Promise<pulumi.dynamic.DiffResult> {
-    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId", "name"], update: ["ownerName", "providerVersion"] }));
+    // Neon renames a database in place: a new name is an update, never a drop.
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId"], update: ["name", "ownerName", "providerVersion"] }));
   }
 
   async update(_id: string, olds: DatabaseOutputs, news: DatabaseInputs): Promise<pulumi.dynamic.UpdateResult<DatabaseOutputs>> {
-    if (olds.ownerName !== news.ownerName) {
+    const changes = { ...(olds.name !== news.name ? { name: news.name } : {}), ...(olds.ownerName !== news.ownerName ? { owner_name: news.ownerName } : {}) };
+    if (Object.keys(changes).length > 0) {
       const neon = this.client();
-      const res = await request(neon, `setting the owner of ${news.name}`, () =>
-        neon.api.updateProjectBranchDatabase(news.projectId, news.branchId, news.name, { database: { owner_name: news.ownerName } }),
-      );
+      const res = await request(neon, `updating database ${olds.name}`, () => neon.api.updateProjectBranchDatabase(news.projectId, news.branchId, olds.name, { database: changes }));
       await awaitOperations(neon, news.projectId, res.operations);
     }
     return { outs: defined({ ...news, adopted: olds.adopted }) };

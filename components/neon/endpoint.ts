@@ -28,8 +28,8 @@ export interface EndpointOutputs extends EndpointInputs {
   adopted: boolean;
 }
 
-/** Neon compute sizes: 0.25, 0.5, then whole and half units. */
-const CU = /^(0\.25|0\.5|[1-9][0-9]*(\.5)?)$/;
+/** Neon compute sizes: 0.25, 0.5, then whole units. */
+const CU = /^(0\.25|0\.5|[1-9][0-9]*)$/;
 
 /** Input validation shared by `check` and tests. */
 export function checkEndpoint(news: Partial<EndpointInputs>): CheckFailure[] {
@@ -37,14 +37,17 @@ export function checkEndpoint(news: Partial<EndpointInputs>): CheckFailure[] {
   for (const k of ["minCu", "maxCu"] as const) {
     const v = news[k];
     if (typeof v !== "number" || !CU.test(String(v)) || v > 56) {
-      failures.push({ property: k, reason: `got ${String(v)}, expected compute units: 0.25, 0.5, or a whole or half number up to 56` });
+      failures.push({ property: k, reason: `got ${String(v)}, expected compute units: 0.25, 0.5, or a whole number up to 56` });
     }
   }
-  if (typeof news.minCu === "number" && typeof news.maxCu === "number" && news.minCu > news.maxCu) {
-    failures.push({ property: "minCu", reason: `got ${news.minCu}, expected at most maxCu (${news.maxCu})` });
+  const { minCu, maxCu } = news;
+  if (typeof minCu === "number" && typeof maxCu === "number") {
+    if (minCu > maxCu) failures.push({ property: "minCu", reason: `got ${minCu}, expected at most maxCu (${maxCu})` });
+    else if (minCu !== maxCu && maxCu > 16) failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most 16 while autoscaling (fixed sizes up to 56 need minCu = maxCu)` });
+    else if (maxCu - minCu > 8) failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most minCu + 8: Neon's autoscaling range spans at most 8 CU` });
   }
   const s = news.suspendTimeoutSeconds;
-  if (typeof s !== "number" || !Number.isInteger(s) || s < -1 || s > 604800) {
+  if (typeof s !== "number" || !Number.isInteger(s) || !(s === -1 || s === 0 || (s >= 60 && s <= 604800))) {
     failures.push({ property: "suspendTimeoutSeconds", reason: `got ${String(s)}, expected -1 (never), 0 (default) or 60 to 604800 seconds` });
   }
   return failures;
@@ -68,6 +71,16 @@ const settingsOf = (i: EndpointInputs) => ({
   suspend_timeout_seconds: i.suspendTimeoutSeconds,
 });
 
+/**
+ * Only the settings that differ: an autoscaling change restarts the compute and drops
+ * its connections, so nothing is sent that is not changing (empty: send nothing).
+ */
+export function changedSettings(olds: Partial<EndpointInputs>, news: EndpointInputs): Partial<ReturnType<typeof settingsOf>> {
+  const all = settingsOf(news);
+  const before = settingsOf(olds as EndpointInputs);
+  return Object.fromEntries(Object.entries(all).filter(([k, v]) => before[k as keyof typeof all] !== v));
+}
+
 /** The dynamic provider for endpoints. */
 export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic.ResourceProvider<EndpointInputs, EndpointOutputs> {
   async check(_olds: EndpointInputs, news: EndpointInputs): Promise<pulumi.dynamic.CheckResult<EndpointInputs>> {
@@ -76,15 +89,22 @@ export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic
 
   async create(inputs: EndpointInputs): Promise<pulumi.dynamic.CreateResult<EndpointOutputs>> {
     const neon = this.client();
-    const { endpoints } = await request(neon, `listing endpoints of branch ${inputs.branchId}`, () => neon.api.listProjectBranchEndpoints(inputs.projectId, inputs.branchId));
+    const { endpoints } = await request(neon, `listing endpoints of branch ${inputs.branchId}`, () => neon.api.listProjectBranchEndpoints(inputs.projectId, inputs.branchId), "read");
+    // A branch has at most one read-write compute: one already there (the default branch's,
+    // or ours from a create whose answer was lost) is taken over and tuned.
     const existing = endpoints.find((e) => e.type === EndpointType.ReadWrite);
-    const res = existing
-      ? await request(neon, `updating endpoint ${existing.id}`, () => neon.api.updateProjectEndpoint(inputs.projectId, existing.id, { endpoint: settingsOf(inputs) }))
-      : await request(neon, `creating an endpoint on branch ${inputs.branchId}`, () =>
-          neon.api.createProjectEndpoint(inputs.projectId, { endpoint: { branch_id: inputs.branchId, type: EndpointType.ReadWrite, ...settingsOf(inputs) } }),
-        );
+    if (existing) {
+      const changes = changedSettings(outputsOf(inputs, existing, true), inputs);
+      if (Object.keys(changes).length === 0) return { id: existing.id, outs: defined(outputsOf(inputs, existing, true)) };
+      const res = await request(neon, `updating endpoint ${existing.id}`, () => neon.api.updateProjectEndpoint(inputs.projectId, existing.id, { endpoint: changes }));
+      await awaitOperations(neon, inputs.projectId, res.operations);
+      return { id: res.endpoint.id, outs: defined(outputsOf(inputs, res.endpoint, true)) };
+    }
+    const res = await request(neon, `creating an endpoint on branch ${inputs.branchId}`, () =>
+      neon.api.createProjectEndpoint(inputs.projectId, { endpoint: { branch_id: inputs.branchId, type: EndpointType.ReadWrite, ...settingsOf(inputs) } }),
+    );
     await awaitOperations(neon, inputs.projectId, res.operations);
-    return { id: res.endpoint.id, outs: defined(outputsOf(inputs, res.endpoint, existing !== undefined)) };
+    return { id: res.endpoint.id, outs: defined(outputsOf(inputs, res.endpoint, false)) };
   }
 
   async read(id: string, stored?: EndpointOutputs): Promise<pulumi.dynamic.ReadResult<EndpointOutputs>> {
@@ -99,8 +119,11 @@ export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic
   }
 
   async update(id: string, olds: EndpointOutputs, news: EndpointInputs): Promise<pulumi.dynamic.UpdateResult<EndpointOutputs>> {
+    const changes = changedSettings(olds, news);
+    // Nothing Neon holds changed (e.g. only the provider version): no call, no restart.
+    if (Object.keys(changes).length === 0) return { outs: defined({ ...olds, ...news, endpointId: olds.endpointId, host: olds.host, adopted: olds.adopted }) };
     const neon = this.client();
-    const res = await request(neon, `updating endpoint ${id}`, () => neon.api.updateProjectEndpoint(news.projectId, id, { endpoint: settingsOf(news) }));
+    const res = await request(neon, `updating endpoint ${id}`, () => neon.api.updateProjectEndpoint(news.projectId, id, { endpoint: changes }));
     await awaitOperations(neon, news.projectId, res.operations);
     return { outs: defined(outputsOf(news, res.endpoint, olds.adopted)) };
   }

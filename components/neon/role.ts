@@ -12,6 +12,8 @@ export interface RoleInputs {
   projectId: string;
   branchId: string;
   name: string;
+  /** Keeper: a new value resets the password (rotation). */
+  rotation?: string;
   providerVersion: string;
 }
 
@@ -62,11 +64,18 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
   }
 
   async diff(_id: string, olds: RoleOutputs, news: RoleInputs): Promise<pulumi.dynamic.DiffResult> {
-    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId", "name"], update: ["providerVersion"] }));
+    // Neon cannot rename a role: a new name is a new role (and password).
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId", "name"], update: ["rotation", "providerVersion"] }));
   }
 
   async update(_id: string, olds: RoleOutputs, news: RoleInputs): Promise<pulumi.dynamic.UpdateResult<RoleOutputs>> {
-    return Promise.resolve({ outs: defined({ ...olds, ...news }) });
+    if ((olds.rotation ?? "") === (news.rotation ?? "")) return { outs: defined({ ...olds, ...news }) };
+    // Rotation: a new password; the connection strings change, which rolls the app's pods.
+    const neon = this.client();
+    const res = await request(neon, `resetting the password of ${news.name}`, () => neon.api.resetProjectBranchRolePassword(news.projectId, news.branchId, news.name));
+    await awaitOperations(neon, news.projectId, res.operations);
+    if (!res.role.password) throw new Error(`Neon returned no password for role ${news.name}`);
+    return { outs: defined({ ...olds, ...news, password: res.role.password }) };
   }
 
   async delete(_id: string, props: RoleOutputs): Promise<void> {
@@ -80,8 +89,10 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
 export interface NeonRoleArgs {
   readonly projectId: pulumi.Input<string>;
   readonly branchId: pulumi.Input<string>;
-  /** @example "app" */
+  /** **Changing it replaces the role** (Neon cannot rename roles). @example "app" */
   readonly name: pulumi.Input<string>;
+  /** Keeper: a new value gives the role a new password. @default none */
+  readonly rotation?: pulumi.Input<string>;
 }
 
 /** A Neon role (`pulumi-nodejs:dynamic/neon:Role`); `password` is a secret. */

@@ -1,15 +1,23 @@
 /**
- * A fake of the Neon API on loopback for the provider contract tests. Every request is
- * matched against the OpenAPI spec shipped in @neondatabase/api-client and its body
- * validated against the spec's schema; every response the fake sends is validated too,
- * so the fake cannot drift from the real API's shapes. Operations take a configurable
- * number of polls to finish, and faults can be scripted per operation id.
+ * A fake of the Neon API on loopback for the provider contract tests, as strict as Neon.
+ * Every request is matched against the OpenAPI spec shipped in @neondatabase/api-client
+ * and validated against its schema (formats included); every response is validated too,
+ * so the fake cannot drift from the real API's shapes. It refuses what Neon refuses:
+ * duplicate branch names, deleting the default branch or a branch with children, changes
+ * to a branch while an operation on it runs (423), what the chosen plan does not allow
+ * (protected branches, restore window, scale-to-zero changes, compute sizes), expiries
+ * Neon would not take, and projects without an organization where one is required.
+ * Operations move from `scheduling` through `running` to `finished` as they are polled.
+ * Faults can be scripted per operation id, before the work (nothing happened) or after it
+ * (committed, then the response was lost).
  */
+import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as yaml from "js-yaml";
 import Ajv, { ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
 
 const SPEC_PATH = require.resolve("@neondatabase/api-client/public-v2-for-users.gen.yaml");
 
@@ -36,7 +44,8 @@ function rebase(node: unknown): unknown {
 
 function loadRoutes(): Route[] {
   const spec = rebase(yaml.load(fs.readFileSync(SPEC_PATH, "utf8"))) as Json;
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+  addFormats(ajv);
   ajv.addSchema({ $id: "neon", components: spec.components });
   const routes: Route[] = [];
   for (const [path, item] of Object.entries(spec.paths as Json)) {
@@ -61,6 +70,15 @@ const now = () => new Date().toISOString();
 let seq = 0;
 const nextId = (prefix: string) => `${prefix}-${(++seq).toString(36).padStart(6, "0")}`;
 
+/** Neon's plans, as the fake enforces them. */
+export type FakePlan = "free" | "launch" | "scale";
+const PLAN: Record<FakePlan, { maxCu: number; retention: number; protectedBranches: boolean; suspend: (s: number) => boolean }> = {
+  free: { maxCu: 2, retention: 21_600, protectedBranches: false, suspend: (s) => s === 0 || s === 300 },
+  launch: { maxCu: 16, retention: 604_800, protectedBranches: true, suspend: (s) => s === 0 || s === 300 || s === -1 },
+  scale: { maxCu: 56, retention: 2_592_000, protectedBranches: true, suspend: (s) => s === -1 || s === 0 || (s >= 60 && s <= 604_800) },
+};
+const MUTATING = new Set(["POST", "PATCH", "DELETE", "PUT"]);
+
 /** The fake server and its state, which tests read and change directly. */
 export class FakeNeon {
   readonly projects = new Map<string, Json>();
@@ -73,16 +91,30 @@ export class FakeNeon {
   readonly log: { operationId: string; status: number }[] = [];
   /** Polls an operation takes before it finishes. */
   pollsPerOperation = 2;
+  /** An operation also finishes on its own after this long, as Neon's do, polled or not. */
+  operationMs = 300;
   /** Problems found in requests or in the fake's own responses; tests assert it stays empty. */
   readonly violations: string[] = [];
   readonly apiKey = "neon-test-key-7c1e";
+  /** The account's plan: what it refuses follows it. */
+  plan: FakePlan = "scale";
+  /** An organization account: creating a project without `org_id` is refused. */
+  requireOrgId = false;
+  /** Requests refused 429 from now on (with Retry-After: 0), to exercise rate limits. */
+  rateLimited = 0;
   private readonly faults = new Map<string, number[]>();
+  private readonly lostResponses = new Map<string, number[]>();
   private server?: http.Server;
   private readonly routes = (cachedRoutes ??= loadRoutes());
 
-  /** Makes the next requests to `operationId` answer these statuses, in order, before working normally. */
+  /** Makes the next requests to `operationId` answer these statuses, in order, without doing anything. */
   fail(operationId: string, ...statuses: number[]): void {
     this.faults.set(operationId, [...(this.faults.get(operationId) ?? []), ...statuses]);
+  }
+
+  /** Makes the next requests to `operationId` do their work, then answer these statuses: committed, then the response failed. */
+  failAfterCommit(operationId: string, ...statuses: number[]): void {
+    this.lostResponses.set(operationId, [...(this.lostResponses.get(operationId) ?? []), ...statuses]);
   }
 
   /** Starts listening on 127.0.0.1; returns the API base URL. */
@@ -96,10 +128,10 @@ export class FakeNeon {
     await new Promise((resolve) => this.server?.close(resolve));
   }
 
-  /** Seeds a project with its default branch and endpoint, as Neon creates them. */
-  seedProject(name = "acme"): { projectId: string; branchId: string; endpointId: string } {
-    const [, body] = this.createProject({}, { project: { name, region_id: "aws-eu-central-1", pg_version: 17 } });
-    for (const op of body.operations as Json[]) this.operations.get(op.id as string)!.pollsLeft = 0;
+  /** Seeds a project with its default branch and endpoint, as Neon creates them (in the console: its default branch is `production`). */
+  seedProject(name = "acme", opts: { console?: boolean } = {}): { projectId: string; branchId: string; endpointId: string } {
+    const [, body] = this.createProject({}, { project: { name, region_id: "aws-eu-central-1", pg_version: 17, history_retention_seconds: 0, ...(this.requireOrgId ? { org_id: "org-seed" } : {}), ...(opts.console ? { branch: { name: "production" } } : {}) } });
+    for (const op of body.operations as Json[]) this.operations.get(op.id as string)!.status = "finished";
     return { projectId: body.project.id, branchId: body.branch.id, endpointId: body.endpoints[0].id };
   }
 
@@ -116,6 +148,13 @@ export class FakeNeon {
     };
     if (!route) return send(404, { message: `no such route in the Neon spec: ${req.method} ${path}` });
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) return send(401, { code: "", message: "authentication required" });
+    if (this.rateLimited > 0) {
+      this.rateLimited--;
+      this.log.push({ operationId: route.operationId, status: 429 });
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "0" });
+      res.end(JSON.stringify({ code: "", message: "rate limit exceeded" }));
+      return;
+    }
     const fault = this.faults.get(route.operationId)?.shift();
     if (fault !== undefined) return send(fault, { code: "", message: `scripted ${fault}` });
 
@@ -125,18 +164,55 @@ export class FakeNeon {
       return send(400, { code: "", message: `request does not match the spec: ${JSON.stringify(route.request.errors)}` });
     }
     const params = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(route.pattern.exec(path)![i + 1])]));
+    const locked = MUTATING.has(req.method ?? "") ? this.lockedBranch(params, body) : undefined;
+    if (locked) return send(423, { code: "", message: `branch ${locked} has an operation in progress; retry when it is done` });
     const handler = (this as unknown as Record<string, Handler | undefined>)[route.operationId];
     if (typeof handler !== "function") return send(501, { message: `the fake does not implement ${route.operationId}` });
     const [status, out] = handler.call(this, { ...params, ...Object.fromEntries(url.searchParams) }, body);
     const check = route.responses.get(status);
     if (check && !check(out)) this.violations.push(`${route.operationId} response ${status}: ${JSON.stringify(check.errors)}`);
+    const lost = status < 300 ? this.lostResponses.get(route.operationId)?.shift() : undefined;
+    if (lost !== undefined) return send(lost, { code: "", message: `scripted ${lost} after the work was done` });
     send(status, out);
+  }
+
+  /** The branch a mutating request touches, if an operation on it is still running. */
+  private lockedBranch(params: Record<string, string>, body: Json): string | undefined {
+    const branchId = params.branch_id ?? (body.endpoint as Json | undefined)?.branch_id ?? (params.endpoint_id ? this.endpoints.get(params.endpoint_id)?.branch_id : undefined);
+    if (!branchId) return undefined;
+    return [...this.operations.values()].some((op) => op.branch_id === branchId && this.age(op) !== "finished") ? (branchId) : undefined;
+  }
+
+  /** An operation's status, moved on by the time it has run (Neon's operations run whether or not anyone polls). */
+  private age(op: Json & { pollsLeft: number }): string {
+    if (op.status !== "finished" && Date.now() - Date.parse(op.created_at as string) > this.operationMs) op.status = "finished";
+    return op.status as string;
+  }
+
+  /** The reason a plan refuses a request, if it does. */
+  private planRefuses(what: { protected?: boolean; retention?: number; minCu?: number; maxCu?: number; suspend?: number }): string | undefined {
+    const plan = PLAN[this.plan];
+    if (what.protected && !plan.protectedBranches) return `protected branches are not available on the ${this.plan} plan`;
+    if (what.retention !== undefined && what.retention > plan.retention) return `history_retention_seconds ${what.retention} exceeds the ${this.plan} plan's limit of ${plan.retention}`;
+    for (const cu of [what.minCu, what.maxCu]) if (cu !== undefined && cu > plan.maxCu) return `compute size ${cu} CU exceeds the ${this.plan} plan's limit of ${plan.maxCu} CU`;
+    if (what.suspend !== undefined && !plan.suspend(what.suspend)) return `suspend_timeout_seconds cannot be changed to ${what.suspend} on the ${this.plan} plan`;
+    return undefined;
+  }
+
+  /** Neon's rules for a branch expiry: second precision, in the future, at most 30 days out, never on a protected branch. */
+  private expiryRefused(expiresAt: unknown, isProtected: boolean): string | undefined {
+    if (typeof expiresAt !== "string") return undefined;
+    const at = Date.parse(expiresAt);
+    if (at <= Date.now()) return "expires_at must be in the future";
+    if (at - Date.now() > 30 * 86_400_000) return "expires_at must be at most 30 days from now";
+    if (isProtected) return "a protected branch cannot have an expiration";
+    return undefined;
   }
 
   // ---- objects as the spec describes them ----
 
   private operation(projectId: string, action: string, ids: { branch_id?: string; endpoint_id?: string }): Json {
-    const op = { id: nextId("op"), project_id: projectId, ...ids, action, status: "running", failures_count: 0, created_at: now(), updated_at: now(), total_duration_ms: 0 };
+    const op = { id: randomUUID(), project_id: projectId, ...ids, action, status: "scheduling", failures_count: 0, created_at: now(), updated_at: now(), total_duration_ms: 0 };
     this.operations.set(op.id, { ...op, pollsLeft: this.pollsPerOperation });
     return op;
   }
@@ -155,7 +231,8 @@ export class FakeNeon {
       default: isDefault,
       primary: isDefault,
       protected: b.protected ?? false,
-      ...(b.expires_at ? { expires_at: b.expires_at } : {}),
+      // Neon keeps expiries to the second.
+      ...(b.expires_at ? { expires_at: new Date(Date.parse(b.expires_at as string)).toISOString().replace(/\.\d{3}Z$/, "Z") } : {}),
       cpu_used_sec: 0,
       active_time_seconds: 0,
       compute_time_seconds: 0,
@@ -206,6 +283,9 @@ export class FakeNeon {
   // ---- handlers, named after the spec's operation ids ----
 
   createProject(_p: Record<string, string>, b: Json): [number, Json] {
+    if (this.requireOrgId && !b.project.org_id) return [400, { code: "", message: "org_id is required" }];
+    const refused = this.planRefuses({ retention: b.project.history_retention_seconds ?? 86400 });
+    if (refused) return [400, { code: "", message: refused }];
     const id = nextId("proj");
     const project = {
       consumption_period_end: now(),
@@ -231,9 +311,11 @@ export class FakeNeon {
       created_at: now(),
       updated_at: now(),
       owner_id: "owner-1",
+      ...(b.project.org_id ? { org_id: b.project.org_id } : {}),
     };
     this.projects.set(id, project);
-    const branch = this.newBranch(id, { name: "main" }, true);
+    // Projects made through the API get a default branch named `main` unless the request names it.
+    const branch = this.newBranch(id, { name: b.project.branch?.name ?? "main" }, true);
     const endpoint = this.newEndpoint(id, { branch_id: branch.id, type: "read_write" });
     const role = { branch_id: branch.id, name: "neondb_owner", password: "seed-password", created_at: now(), updated_at: now() };
     this.roles.set(`${branch.id}/neondb_owner`, role);
@@ -241,6 +323,13 @@ export class FakeNeon {
     this.databases.set(`${branch.id}/neondb`, database);
     const op = this.operation(id, "start_compute", { branch_id: branch.id, endpoint_id: endpoint.id });
     return [201, { project, connection_uris: [], roles: [role], databases: [database], operations: [op], branch, endpoints: [endpoint] }];
+  }
+
+  listProjects(p: Record<string, string>): [number, Json] {
+    const projects = [...this.projects.values()]
+      .filter((x) => (!p.search || (x.name as string).includes(p.search) || x.id === p.search) && (!p.org_id || x.org_id === p.org_id))
+      .map(({ consumption_period_end: _e, consumption_period_start: _s, data_storage_bytes_hour: _d, data_transfer_bytes: _t, written_data_bytes: _w, compute_time_seconds: _c, active_time_seconds: active, ...item }) => ({ ...item, active_time: active }));
+    return [200, { projects, applications: {}, integrations: {} }];
   }
 
   getProject(p: Record<string, string>): [number, Json] {
@@ -251,6 +340,8 @@ export class FakeNeon {
   updateProject(p: Record<string, string>, body: Json): [number, Json] {
     const project = this.projectOr404(p.project_id);
     if (!project) return [404, { code: "", message: "project not found" }];
+    const refused = this.planRefuses({ retention: body.project.history_retention_seconds });
+    if (refused) return [400, { code: "", message: refused }];
     Object.assign(project, body.project, { updated_at: now() });
     return [200, { project, operations: [] }];
   }
@@ -265,9 +356,11 @@ export class FakeNeon {
   getProjectOperation(p: Record<string, string>): [number, Json] {
     const op = this.operations.get(p.operation_id);
     if (!op) return [404, { code: "", message: "operation not found" }];
-    if (op.status === "running") {
-      if (op.pollsLeft <= 0) op.status = "finished";
-      else op.pollsLeft--;
+    // scheduling → running → finished, one step per poll once the polls it takes are used up.
+    if (this.age(op) !== "finished") {
+      if (op.pollsLeft > 0) op.pollsLeft--;
+      else op.status = op.status === "scheduling" ? "running" : "finished";
+      if (op.status === "scheduling" && op.pollsLeft === 0) op.status = "running";
     }
     const { pollsLeft: _polls, ...operation } = op;
     return [200, { operation }];
@@ -275,7 +368,7 @@ export class FakeNeon {
 
   listProjectBranches(p: Record<string, string>): [number, Json] {
     if (!this.projects.has(p.project_id)) return [404, { code: "", message: "project not found" }];
-    const branches = [...this.branches.values()].filter((b) => b.project_id === p.project_id && (!p.search || (b.name as string).includes(p.search)));
+    const branches = [...this.branches.values()].filter((b) => b.project_id === p.project_id && (!p.search || (b.name as string).includes(p.search) || b.id === p.search));
     return [200, { branches, annotations: {}, pagination: {} }];
   }
 
@@ -283,6 +376,10 @@ export class FakeNeon {
     if (!this.projects.has(p.project_id)) return [404, { code: "", message: "project not found" }];
     const parent = body.branch?.parent_id ?? [...this.branches.values()].find((b) => b.project_id === p.project_id && b.default)?.id;
     if (!this.branches.has(parent as string)) return [404, { code: "", message: "parent branch not found" }];
+    const name = body.branch?.name as string | undefined;
+    if (name && [...this.branches.values()].some((b) => b.project_id === p.project_id && b.name === name)) return [409, { code: "", message: `branch with name "${name}" already exists` }];
+    const refused = this.planRefuses({ protected: body.branch?.protected }) ?? this.expiryRefused(body.branch?.expires_at, Boolean(body.branch?.protected));
+    if (refused) return [400, { code: "", message: refused }];
     const branch = this.newBranch(p.project_id, { ...body.branch, parent_id: parent }, false);
     this.copyBranchObjects(parent as string, branch.id);
     const op = this.operation(p.project_id, "create_branch", { branch_id: branch.id });
@@ -297,9 +394,16 @@ export class FakeNeon {
   updateProjectBranch(p: Record<string, string>, body: Json): [number, Json] {
     const branch = this.branches.get(p.branch_id);
     if (!branch) return [404, { code: "", message: "branch not found" }];
-    for (const [k, v] of Object.entries(body.branch as Json)) {
+    const b = body.branch as Json;
+    if (b.name && b.name !== branch.name && [...this.branches.values()].some((x) => x.project_id === branch.project_id && x.name === b.name)) {
+      return [409, { code: "", message: `branch with name "${b.name as string}" already exists` }];
+    }
+    const willProtect = (b.protected ?? branch.protected) as boolean;
+    const refused = this.planRefuses({ protected: b.protected }) ?? this.expiryRefused(b.expires_at === undefined ? undefined : b.expires_at, willProtect) ?? (willProtect && b.expires_at === undefined && branch.expires_at ? "a protected branch cannot have an expiration" : undefined);
+    if (refused) return [400, { code: "", message: refused }];
+    for (const [k, v] of Object.entries(b)) {
       if (v === null) delete branch[k];
-      else branch[k] = v;
+      else branch[k] = k === "expires_at" ? new Date(Date.parse(v as string)).toISOString().replace(/\.\d{3}Z$/, "Z") : v;
     }
     branch.updated_at = now();
     return [200, { branch, operations: [] }];
@@ -309,7 +413,10 @@ export class FakeNeon {
     const branch = this.branches.get(p.branch_id);
     if (!branch) return [404, { code: "", message: "branch not found" }];
     if (branch.protected) return [422, { code: "", message: "protected branch cannot be deleted" }];
+    if (branch.default) return [422, { code: "", message: "the default branch cannot be deleted" }];
+    if ([...this.branches.values()].some((b) => b.parent_id === branch.id)) return [422, { code: "", message: "branch has children and cannot be deleted" }];
     this.branches.delete(p.branch_id);
+    for (const [id, e] of [...this.endpoints]) if (e.branch_id === branch.id) this.endpoints.delete(id);
     return [200, { branch, operations: [this.operation(p.project_id, "delete_timeline", { branch_id: branch.id })] }];
   }
 
@@ -320,6 +427,8 @@ export class FakeNeon {
   createProjectEndpoint(p: Record<string, string>, body: Json): [number, Json] {
     const e = body.endpoint as Json;
     if (!this.branches.has(e.branch_id as string)) return [404, { code: "", message: "branch not found" }];
+    const refused = this.planRefuses({ minCu: e.autoscaling_limit_min_cu, maxCu: e.autoscaling_limit_max_cu, suspend: e.suspend_timeout_seconds });
+    if (refused) return [400, { code: "", message: refused }];
     if ([...this.endpoints.values()].some((x) => x.branch_id === e.branch_id && x.type === "read_write")) return [409, { code: "", message: "read_write endpoint already exists" }];
     const endpoint = this.newEndpoint(p.project_id, e);
     return [201, { endpoint, operations: [this.operation(p.project_id, "start_compute", { branch_id: e.branch_id, endpoint_id: endpoint.id })] }];
@@ -333,7 +442,10 @@ export class FakeNeon {
   updateProjectEndpoint(p: Record<string, string>, body: Json): [number, Json] {
     const endpoint = this.endpoints.get(p.endpoint_id);
     if (!endpoint) return [404, { code: "", message: "endpoint not found" }];
-    Object.assign(endpoint, body.endpoint, { updated_at: now() });
+    const e = body.endpoint as Json;
+    const refused = this.planRefuses({ minCu: e.autoscaling_limit_min_cu, maxCu: e.autoscaling_limit_max_cu, suspend: e.suspend_timeout_seconds });
+    if (refused) return [400, { code: "", message: refused }];
+    Object.assign(endpoint, e, { updated_at: now() });
     return [200, { endpoint, operations: [this.operation(p.project_id, "apply_config", { endpoint_id: endpoint.id })] }];
   }
 
@@ -389,8 +501,14 @@ export class FakeNeon {
   updateProjectBranchDatabase(p: Record<string, string>, body: Json): [number, Json] {
     const database = this.databases.get(`${p.branch_id}/${p.database_name}`);
     if (!database) return [404, { code: "", message: "database not found" }];
+    const rename = body.database.name as string | undefined;
+    if (rename && rename !== database.name) {
+      if (this.databases.has(`${p.branch_id}/${rename}`)) return [409, { code: "", message: "database already exists" }];
+      this.databases.delete(`${p.branch_id}/${database.name as string}`);
+      this.databases.set(`${p.branch_id}/${rename}`, database);
+    }
     Object.assign(database, body.database, { updated_at: now() });
-    return [200, { database, operations: [] }];
+    return [200, { database, operations: [this.operation(p.project_id, "apply_config", { branch_id: p.branch_id })] }];
   }
 
   deleteProjectBranchDatabase(p: Record<string, string>): [number, Json] {

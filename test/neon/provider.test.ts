@@ -14,7 +14,7 @@ async function create<I, O>(p: { create(inputs: I): Promise<pulumi.dynamic.Creat
   return { id: result.id, outs: result.outs };
 }
 
-const FAST: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, pollIntervalMs: 1, operationTimeoutMs: 5_000 };
+const FAST: RetryPolicy = { attempts: 3, busyBudgetMs: 2_000, baseDelayMs: 1, maxDelayMs: 5, pollIntervalMs: 1, operationTimeoutMs: 5_000 };
 const v = NEON_PROVIDER_VERSION;
 
 describe("Neon providers against the fake Neon API", function () {
@@ -50,7 +50,8 @@ describe("Neon providers against the fake Neon API", function () {
       const noExpiry = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
       assert.ok(!Object.values(noExpiry.outs).includes(undefined), "no undefined outputs: the engine cannot encode them");
       assert.equal(created.outs.actualParentId, main);
-      assert.equal(fake.branches.get(created.id)?.expires_at, expiresAt);
+      assert.equal(fake.branches.get(created.id)?.expires_at, expiresAt.replace(/\.\d{3}Z$/, "Z"), "Neon keeps expiries to the second");
+      assert.equal(created.outs.expiresAt, expiresAt.replace(/\.\d{3}Z$/, "Z"));
 
       const read = await p.read(created.id, created.outs);
       assert.deepEqual(read.props, created.outs);
@@ -108,7 +109,7 @@ describe("Neon providers against the fake Neon API", function () {
     it("says which credential is wrong on 401, without retrying", async () => {
       const { projectId } = fake.seedProject();
       const p = await provider(new BranchProvider(), "wrong-key");
-      await assert.rejects(create(p, { projectId, name: "dev", protected: false, providerVersion: v }), /Neon rejected the API key \(401\) while creating branch dev: check nextjs-infra:neonApiKey or NEON_API_KEY/);
+      await assert.rejects(create(p, { projectId, name: "dev", protected: false, providerVersion: v }), /Neon rejected the API key \(401\) while listing branches of proj-[0-9a-z]+: check nextjs-infra:neonApiKey or NEON_API_KEY/);
       assert.equal(fake.log.length, 1);
     });
 
@@ -137,7 +138,7 @@ describe("Neon providers against the fake Neon API", function () {
     it("replaces on a new parent, updates in place on a rename or expiry", async () => {
       const p = new BranchProvider();
       const olds = { projectId: "p", name: "a", parentId: "br-1", protected: false, providerVersion: v, branchId: "b", adopted: false };
-      assert.deepEqual(await p.diff("b", olds, { ...olds, parentId: "br-2" }), { changes: true, replaces: ["parentId"] });
+      assert.deepEqual(await p.diff("b", olds, { ...olds, parentId: "br-2" }), { changes: true, replaces: ["parentId"], deleteBeforeReplace: true }, "names are unique: the old branch goes first");
       assert.deepEqual(await p.diff("b", olds, { ...olds, name: "b", expiresAt: "2030-01-01T00:00:00Z" }), { changes: true, replaces: [] });
       assert.deepEqual(await p.diff("b", olds, { ...olds }), { changes: false, replaces: [] });
       assert.deepEqual(await p.diff("b", olds, { ...olds, providerVersion: "0" }), { changes: true, replaces: [] }, "new provider code runs through update");
@@ -182,7 +183,7 @@ describe("Neon providers against the fake Neon API", function () {
 
     it("rejects impossible compute sizes", async () => {
       const { failures } = await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 3, maxCu: 0.3, suspendTimeoutSeconds: 5, providerVersion: v });
-      assert.deepEqual(failures?.map((f) => f.property), ["maxCu", "minCu"]);
+      assert.deepEqual(failures?.map((f) => f.property), ["maxCu", "minCu", "suspendTimeoutSeconds"]);
     });
   });
 
@@ -245,8 +246,164 @@ describe("Neon providers against the fake Neon API", function () {
       await p.update(created.id, read.props, created.outs);
       assert.equal(fake.projects.get(created.id)?.history_retention_seconds, 86400);
       assert.deepEqual(await p.diff(created.id, created.outs, { ...created.outs, regionId: "aws-us-east-2" }), { changes: true, replaces: ["regionId"] });
-      await p.delete(created.id);
+      await p.delete(created.id, created.outs);
       assert.equal(fake.projects.has(created.id), false);
+    });
+  });
+
+  describe("as Neon really behaves", () => {
+    it("fits the Free plan: no protected branch, a six-hour restore window, small computes; organisation accounts need org_id", async () => {
+      fake.plan = "free";
+      const projects = await provider(new ProjectProvider());
+      // What the old defaults asked for is refused, as Neon refuses it.
+      await assert.rejects(create(projects, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 86400, providerVersion: v }), /exceeds the free plan's limit/);
+      const { NeonProject } = await import("../../components/neon/project");
+      assert.ok(NeonProject, "the component's own default is the free plan's limit (21600), see below");
+      const created = await create(projects, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 21600, providerVersion: v });
+      const branches = await provider(new BranchProvider());
+      await assert.rejects(create(branches, { projectId: created.id, name: "main", adoptDefault: true, protected: true, providerVersion: v }), /protected branches are not available on the free plan/);
+      const main = await create(branches, { projectId: created.id, name: "main", adoptDefault: true, protected: false, providerVersion: v });
+      const endpoints = await provider(new EndpointProvider());
+      await assert.rejects(create(endpoints, { projectId: created.id, branchId: main.id, minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0, providerVersion: v }), /exceeds the free plan's limit of 2 CU/);
+      await create(endpoints, { projectId: created.id, branchId: main.id, minCu: 0.5, maxCu: 2, suspendTimeoutSeconds: 0, providerVersion: v });
+
+      fake.requireOrgId = true;
+      await assert.rejects(create(projects, { name: "org-app", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v }), /org_id is required/);
+      const inOrg = await create(projects, { name: "org-app", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, orgId: "org-acme-1234", providerVersion: v });
+      assert.equal(fake.projects.get(inOrg.id)?.org_id, "org-acme-1234");
+    });
+
+    it("creates a branch once: a retry after the response was lost takes over the branch it made", async () => {
+      const { projectId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      fake.failAfterCommit("createProjectBranch", 500);
+      await assert.rejects(create(p, { projectId, name: "preview/pr-9", protected: false, providerVersion: v }), /not retried: it may have happened/);
+      assert.equal([...fake.branches.values()].filter((b) => b.name === "preview/pr-9").length, 1, "not retried: one branch");
+      const again = await create(p, { projectId, name: "preview/pr-9", protected: false, providerVersion: v });
+      assert.equal([...fake.branches.values()].filter((b) => b.name === "preview/pr-9").length, 1, "the next up takes it over");
+      assert.equal(again.outs.adopted, false, "it is this stack's: destroy deletes it");
+    });
+
+    it("never sends a create twice after a server error, and refuses to make a second project", async () => {
+      const p = await provider(new ProjectProvider());
+      fake.failAfterCommit("createProject", 500);
+      await assert.rejects(create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v }));
+      assert.equal(fake.projects.size, 1);
+      await assert.rejects(create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v }), /already exists .*Adopt it: pulumi config set --path neon.projectId proj-/);
+      assert.equal(fake.projects.size, 1, "no duplicate project");
+    });
+
+    it("retries writes only when Neon says it did nothing (423, 429, 503), honouring Retry-After", async () => {
+      const { projectId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      fake.rateLimited = 2;
+      fake.fail("createProjectBranch", 503, 423);
+      const created = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
+      assert.ok(fake.branches.has(created.id));
+      assert.deepEqual(fake.log.filter((l) => l.operationId === "createProjectBranch").map((l) => l.status), [503, 423, 201]);
+      fake.fail("deleteProjectBranch", 500);
+      await assert.rejects(p.delete(created.id, created.outs), /Neon failed \(500\) while deleting branch .*not retried/);
+      const client = await import("../../components/neon/client");
+      assert.deepEqual([500, 502, undefined].map((s) => client.isRetryable(s, "write")), [false, false, false]);
+      assert.deepEqual([500, 502, undefined, 423, 429, 503].map((s) => client.isRetryable(s, "read")), [true, true, true, true, true, true]);
+      assert.equal(client.backoffMs(0, client.DEFAULT_RETRY, "7"), 7000, "Retry-After wins");
+      assert.ok(client.DEFAULT_RETRY.busyBudgetMs > 60_000, "longer than Neon's one-minute rate-limit window");
+    });
+
+    it("waits out a branch another operation holds (423), until the operation finishes", async () => {
+      const { projectId } = fake.seedProject();
+      fake.operationMs = 150;
+      fake.pollsPerOperation = 1_000; // only time finishes it
+      // Another client just made the branch: its create operation is still running.
+      const [, made] = fake.createProjectBranch({ project_id: projectId }, { branch: { name: "dev" } });
+      const branch = made.branch as { id: string };
+      const roles = await provider(new RoleProvider());
+      const role = await create(roles, { projectId, branchId: branch.id, name: "app", providerVersion: v });
+      assert.ok(role.outs.password);
+      assert.ok(fake.log.some((l) => l.operationId === "createProjectBranchRole" && l.status === 423), "Neon answered 423 first");
+    });
+
+    it("replaces a branch delete-first (names are unique), and says which children block a delete", async () => {
+      const { projectId, branchId: main } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      const dev = await create(p, { projectId, name: "dev", parentId: main, protected: false, providerVersion: v });
+      assert.deepEqual(fake.createProjectBranch({ project_id: projectId }, { branch: { name: "dev" } })[0], 409, "the fake refuses a second branch of the same name");
+      await create(p, { projectId, name: "preview/pr-1", parentName: "dev", protected: false, providerVersion: v });
+      await assert.rejects(p.delete(dev.id, dev.outs), /branch "dev" .* has child branches: preview\/pr-1\. Destroy the stacks that own them first/);
+      assert.ok(fake.branches.has(dev.id));
+      const d = await p.diff(dev.id, dev.outs, { ...dev.outs, parentId: "br-other" });
+      assert.equal(d.deleteBeforeReplace, true);
+    });
+
+    it("renames a database in place; every other field Neon can update is an update", async () => {
+      const { projectId, branchId } = fake.seedProject();
+      const dbs = await provider(new DatabaseProvider());
+      await create(await provider(new RoleProvider()), { projectId, branchId, name: "app", providerVersion: v });
+      const db = await create(dbs, { projectId, branchId, name: "app", ownerName: "app", providerVersion: v });
+      fake.databases.get(`${branchId}/app`)!.id = 4242;
+      assert.deepEqual(await dbs.diff(db.id, db.outs, { ...db.outs, name: "shop" }), { changes: true, replaces: [] });
+      await dbs.update(db.id, db.outs, { ...db.outs, name: "shop" });
+      assert.equal(fake.databases.get(`${branchId}/shop`)?.id, 4242, "the same database, renamed: no data lost");
+      assert.equal(fake.databases.has(`${branchId}/app`), false);
+      const b = new BranchProvider();
+      const bOld = { projectId, name: "a", protected: false, providerVersion: v, branchId: "b", adopted: false };
+      assert.deepEqual((await b.diff("b", bOld, { ...bOld, name: "c", protected: true })).replaces, []);
+      const pr = new ProjectProvider();
+      const pOld = { name: "a", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v, projectId: "p-1", adopted: false };
+      assert.deepEqual((await pr.diff("p-1", pOld, { ...pOld, name: "b", historyRetentionSeconds: 3600 })).replaces, []);
+    });
+
+    it("sends an endpoint only what changed, and nothing when nothing did", async () => {
+      const { projectId } = fake.seedProject();
+      const branch = await create(await provider(new BranchProvider()), { projectId, name: "dev", protected: false, providerVersion: v });
+      const p = await provider(new EndpointProvider());
+      const ep = await create(p, { projectId, branchId: branch.id, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300, providerVersion: v });
+      const sent: unknown[] = [];
+      const original = fake.updateProjectEndpoint.bind(fake);
+      fake.updateProjectEndpoint = (params, body) => (sent.push(body.endpoint), original(params, body));
+      await p.update(ep.id, ep.outs, { ...ep.outs, suspendTimeoutSeconds: 600 });
+      assert.deepEqual(sent, [{ suspend_timeout_seconds: 600 }], "autoscaling untouched: the compute is not restarted");
+      await p.update(ep.id, { ...ep.outs, suspendTimeoutSeconds: 600 }, { ...ep.outs, suspendTimeoutSeconds: 600, providerVersion: "next" });
+      assert.equal(sent.length, 1, "no call when nothing Neon holds changed");
+    });
+
+    it("refuses inputs Neon would refuse, before any request", async () => {
+      const e = new EndpointProvider();
+      const base = { projectId: "p", branchId: "b", providerVersion: v };
+      const fails = async (i: object) => (await e.check({} as never, { ...base, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 0, ...i })).failures?.map((f) => f.property);
+      assert.deepEqual(await fails({ minCu: 0.3 }), ["minCu"]);
+      assert.deepEqual(await fails({ minCu: 1, maxCu: 20 }), ["maxCu"], "autoscaling above 16");
+      assert.deepEqual(await fails({ minCu: 0.25, maxCu: 10 }), ["maxCu"], "a span over 8");
+      assert.deepEqual(await fails({ suspendTimeoutSeconds: 30 }), ["suspendTimeoutSeconds"]);
+      const b = new BranchProvider();
+      const far = new Date(Date.now() + 40 * 86_400_000).toISOString();
+      assert.deepEqual((await b.check({} as never, { projectId: "p", name: "x", protected: false, expiresAt: far, providerVersion: v })).failures?.map((f) => f.reason), [`got ${far.replace(/\.\d{3}Z$/, "Z")}, expected at most 30 days from now (Neon's limit)`]);
+      const soon = new Date(Date.now() + 86_400_000).toISOString();
+      assert.match((await b.check({} as never, { projectId: "p", name: "x", protected: true, expiresAt: soon, providerVersion: v })).failures?.[0].reason ?? "", /a protected branch cannot expire/);
+    });
+
+    it("keeps a created project when its id is written into config (adopting itself is no change)", async () => {
+      const p = await provider(new ProjectProvider());
+      const created = await create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v });
+      assert.deepEqual(await p.diff(created.id, created.outs, { ...created.outs, adoptId: created.id }), { changes: false, replaces: [] });
+      assert.deepEqual((await p.diff(created.id, created.outs, { ...created.outs, adoptId: "proj-other" })).replaces, ["adoptId"], "pointing at another project would replace (and protect refuses)");
+      const other = fake.seedProject("other");
+      const adopted = await create(p, { name: "other", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, adoptId: other.projectId, providerVersion: v });
+      assert.equal(adopted.outs.adopted, true);
+      await p.delete(adopted.id, adopted.outs);
+      assert.ok(fake.projects.has(other.projectId), "an adopted project outlives the stack");
+    });
+
+    it("rotates a role's password when its keeper changes", async () => {
+      const { projectId, branchId } = fake.seedProject();
+      const roles = await provider(new RoleProvider());
+      const role = await create(roles, { projectId, branchId, name: "app", rotation: "1", providerVersion: v });
+      assert.deepEqual(await roles.diff(role.id, role.outs, { ...role.outs, rotation: "2" }), { changes: true, replaces: [] });
+      const rotated = await roles.update(role.id, role.outs, { projectId, branchId, name: "app", rotation: "2", providerVersion: v });
+      assert.notEqual(rotated.outs?.password, role.outs.password);
+      assert.equal(rotated.outs?.password, fake.roles.get(`${branchId}/app`)?.password);
+      const same = await roles.update(role.id, rotated.outs!, { projectId, branchId, name: "app", rotation: "2", providerVersion: "next" });
+      assert.equal(same.outs?.password, rotated.outs?.password, "no new password without a new keeper");
     });
   });
 
