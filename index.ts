@@ -35,6 +35,7 @@ interface StackOutputs {
   databaseExpiresAt?: string;
   dopplerConfig?: pulumi.Output<string>;
   releases?: pulumi.Output<string[]>;
+  previewDeployerToken?: pulumi.Output<string>;
 }
 
 /** The image to deploy: built from source, a prebuilt reference, or (prod) the digest it runs now. */
@@ -117,7 +118,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
   const k8s = { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] };
   const ns = new AppNamespace(
     s.appName,
-    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined },
+    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined, bindPreviewDeployer: s.profile === "preview" },
     k8s,
   );
   const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name), k8s);
@@ -183,7 +184,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
 /** A `cluster-<name>` stack: cluster add-ons only. */
 function deployCluster(s: ClusterSettings): StackOutputs {
   const addons = new ClusterAddons("cluster", s, { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] });
-  return { stackProfile: s.profile, releases: addons.releases };
+  return { stackProfile: s.profile, releases: addons.releases, previewDeployerToken: addons.previewDeployerToken };
 }
 
 /** The program: its result becomes the stack's outputs. */

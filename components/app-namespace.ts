@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { applyTransform, Transform } from "./transform";
+import { PREVIEW_DEPLOYER } from "./preview-access";
 
 /** What a preview namespace may use at most. */
 export interface NamespaceQuota {
@@ -31,6 +32,12 @@ export interface AppNamespaceArgs {
   readonly protect?: boolean;
   /** A quota and container defaults for the whole namespace. @default none */
   readonly quota?: NamespaceQuota;
+  /**
+   * Bind the cluster's preview deployer (see `PreviewAccess`) in this namespace, first of
+   * all, so a pull request job with only that identity can deploy here and nowhere else.
+   * @default false
+   */
+  readonly bindPreviewDeployer?: boolean;
   /** Per-child escape hatches. */
   readonly transform?: {
     namespace?: Transform<k8s.core.v1.NamespaceArgs>;
@@ -73,8 +80,21 @@ export class AppNamespace extends pulumi.ComponentResource {
       { parent: this, protect: args.protect },
     );
     const namespace = this.namespace.metadata.name;
-    const child = { parent: this, dependsOn: [this.namespace] };
+    const binding = args.bindPreviewDeployer
+      ? new k8s.rbac.v1.RoleBinding(
+          `${name}-preview-deployer`,
+          {
+            metadata: { name: "preview-deployer", namespace },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: PREVIEW_DEPLOYER.namespaceRole },
+            subjects: [{ kind: "ServiceAccount", name: PREVIEW_DEPLOYER.serviceAccount, namespace: PREVIEW_DEPLOYER.namespace }],
+          },
+          { parent: this, dependsOn: [this.namespace] },
+        )
+      : undefined;
+    // Everything in the namespace comes after the binding that lets the preview deployer create it.
+    const child = { parent: this, dependsOn: binding ? [this.namespace, binding] : [this.namespace] };
     const guards: pulumi.Resource[] = [
+      ...(binding ? [binding] : []),
       new k8s.networking.v1.NetworkPolicy(
         `${name}-default-deny`,
         applyTransform({ metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, t.networkPolicy),

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { PreviewAccess } from "./preview-access";
 
 /** One Helm-installed add-on. */
 export interface AddonArgs {
@@ -22,6 +23,8 @@ export interface ClusterAddonsArgs {
   readonly certManager: AddonArgs;
   /** ingress-nginx, when the cluster has no ingress controller. */
   readonly ingressNginx: AddonArgs;
+  /** The narrow identity pull request jobs deploy previews with (`PreviewAccess`). @default enabled */
+  readonly previewAccess?: { enabled: boolean };
 }
 
 /** The charts, where they come from, and the values we set. */
@@ -35,6 +38,8 @@ export const ADDON_CHARTS = {
 export class ClusterAddons extends pulumi.ComponentResource {
   /** Names of the releases installed. */
   readonly releases: pulumi.Output<string[]>;
+  /** The preview deployer's token (secret), when preview access is installed. */
+  readonly previewDeployerToken?: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:cluster:ClusterAddons", name, {}, opts);
@@ -59,6 +64,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       installed.push(release.name);
     }
     this.releases = pulumi.all(installed);
-    this.registerOutputs({ releases: this.releases });
+    if (args.previewAccess?.enabled ?? true) this.previewDeployerToken = new PreviewAccess(`${name}-preview-access`, {}, { parent: this }).token;
+    this.registerOutputs({ releases: this.releases, previewDeployerToken: this.previewDeployerToken });
   }
 }

@@ -11,6 +11,7 @@ export * from "./migration-job";
 export * from "./naming";
 export * from "./network-policies";
 export * from "./nextjs-app";
+export * from "./preview-access";
 export * from "./registry";
 export * from "./transform";
 export * from "./workload";

@@ -118,5 +118,6 @@ export function clusterSettings(input: SettingsInput, c: Config): ClusterSetting
     dopplerOperator: addon(c.cluster?.dopplerOperator, true),
     certManager: addon(c.cluster?.certManager),
     ingressNginx: addon(c.cluster?.ingressNginx),
+    previewAccess: { enabled: c.cluster?.previewAccess?.enabled ?? true },
   };
 }

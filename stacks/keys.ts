@@ -106,6 +106,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "cluster.certManager.version": { profiles: ["cluster"], default: "the chart's latest", notes: "" },
   "cluster.ingressNginx.enabled": { profiles: ["cluster"], default: "false", notes: "" },
   "cluster.ingressNginx.version": { profiles: ["cluster"], default: "the chart's latest", notes: "" },
+  "cluster.previewAccess.enabled": { profiles: ["cluster"], default: "true", notes: "the preview deployer: a service account that may deploy only into preview namespaces (exported as `previewDeployerToken`)" },
   neonApiUrl: { profiles: DEPLOYED, default: "Neon's public API", notes: "https (http only on loopback)" },
 };
 

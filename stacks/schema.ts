@@ -274,7 +274,7 @@ export const DriftConfig = z
 
 /** `nextjs-infra:cluster` — add-ons a `cluster-<name>` stack installs. */
 const addon = z.strictObject({ enabled: bool, version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: "a chart version such as 1.6.1" }).describe("a chart version such as 1.6.1") }).partial();
-export const ClusterConfig = z.strictObject({ dopplerOperator: addon, certManager: addon, ingressNginx: addon }).partial();
+export const ClusterConfig = z.strictObject({ dopplerOperator: addon, certManager: addon, ingressNginx: addon, previewAccess: z.strictObject({ enabled: bool }).partial() }).partial();
 
 /** An http(s) URL; plain http only to this machine (a proxy or test double on loopback). */
 const apiUrl = z

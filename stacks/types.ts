@@ -159,6 +159,7 @@ export interface ClusterSettings {
   dopplerOperator: AddonSettings;
   certManager: AddonSettings;
   ingressNginx: AddonSettings;
+  previewAccess: { enabled: boolean };
 }
 
 /** What `loadSettings` returns. */

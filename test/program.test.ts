@@ -257,7 +257,12 @@ describe("the whole program", () => {
     await mocks.settle();
     const releases = mocks.ofType("kubernetes:helm.sh/v3:Release").map((r) => [r.inputs.chart, r.inputs.namespace, r.inputs.version]);
     assert.deepEqual(releases, [["doppler-kubernetes-operator", "doppler-operator-system", undefined], ["cert-manager", "cert-manager", "1.16.1"]]);
-    assert.deepEqual(types(mocks), ["kubernetes:helm.sh/v3:Release", "nextjs-infra:cluster:ClusterAddons", "pulumi:providers:kubernetes"]);
+    assert.ok(types(mocks).includes("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"), "the preview deployer's admission policy");
+    const roles = mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => r.inputs.metadata.name).sort();
+    assert.deepEqual(roles, ["nextjs-infra:preview-deployer", "nextjs-infra:preview-namespace-admin"]);
+    const deployerRules = mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").find((r) => r.inputs.metadata.name === "nextjs-infra:preview-deployer")!.inputs.rules;
+    assert.ok(!JSON.stringify(deployerRules).includes('"secrets"'), "no cluster-wide reach into Secrets");
+    assert.ok("previewDeployerToken" in outputs);
   });
 
   for (const stack of ["local", "dev", "prod", "pr-42"]) {
@@ -281,8 +286,14 @@ describe("the whole program", () => {
     assert.deepEqual(policies, ["allow-dns", "default-deny", "web-allow-egress", "web-allow-ingress"]);
     assert.deepEqual(mocks.one("kubernetes:core/v1:ResourceQuota").inputs.spec.hard.pods, "12");
     assert.ok(mocks.one("kubernetes:core/v1:LimitRange").inputs.spec.limits[0].default);
+    const binding = mocks.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+    assert.deepEqual([binding.inputs.roleRef.name, binding.inputs.subjects[0].name], ["nextjs-infra:preview-namespace-admin", "preview-deployer"]);
+    for (const r of mocks.registrations.filter((x) => x.type.startsWith("kubernetes:") && x.inputs.metadata?.namespace === "web-pr-42" && x !== binding)) {
+      assert.ok(r.options.dependencies.some((u) => u.endsWith("::web-preview-deployer")), `${r.name} comes after the binding`);
+    }
     const dev = await program("dev");
     assert.equal(dev.mocks.ofType("kubernetes:core/v1:ResourceQuota").length, 0, "quotas for previews only");
+    assert.equal(dev.mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").length, 0, "the preview deployer is bound in previews only");
   });
 
   it("fails on bad config before registering a single resource", async () => {

@@ -46,7 +46,7 @@ start() {
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
     --cert-dir "$dir/certs" \
     --token-auth-file "$dir/tokens.csv" \
-    --authorization-mode AlwaysAllow \
+    --authorization-mode RBAC \
     --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$dir/sa.pub" \
     --service-account-signing-key-file "$dir/sa.key" \

@@ -55,7 +55,7 @@ export async function workloadStack(workDir: string): Promise<Stack> {
 /** Minimal Kubernetes API client over the generated kubeconfig (self-signed server cert). */
 export class Kube {
   constructor(
-    private readonly server: string,
+    readonly server: string,
     private readonly token: string,
   ) {}
 
@@ -64,9 +64,9 @@ export class Kube {
     return new Kube(cfg.clusters[0].cluster.server, cfg.users[0].user.token);
   }
 
-  request(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
+  request(method: string, p: string, body?: unknown, contentType = "application/merge-patch+json"): Promise<{ status: number; json: any }> {
     return new Promise((resolve, reject) => {
-      const headers = { authorization: `Bearer ${this.token}`, "content-type": "application/merge-patch+json" };
+      const headers = { authorization: `Bearer ${this.token}`, "content-type": contentType };
       const req = https.request(`${this.server}${p}`, { method, rejectUnauthorized: false, headers }, (res) => {
         let data = "";
         res.on("data", (d: Buffer) => (data += d.toString()));
