@@ -42,3 +42,9 @@ kube_ldflags="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.i
 build kube-apiserver kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/kube-apiserver
 build kube-controller-manager kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/kube-controller-manager
 build kine kine github.com/k3s-io/kine
+# The node: the scheduler, kubelet and kube-proxy (same module), cluster DNS and a registry on loopback.
+build kube-scheduler kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/kube-scheduler
+build kubelet kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/kubelet
+build kube-proxy kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/kube-proxy
+build coredns coredns github.com/coredns/coredns
+build registry registry github.com/distribution/distribution/v3/cmd/registry
