@@ -14,7 +14,7 @@ import {
   AppNamespace,
   AppSecrets,
   ClusterAddons,
-  deployedImageRef,
+  deployedImageRefs,
   GithubEnvironment,
   kubernetesProvider,
   NextjsApp,
@@ -28,6 +28,7 @@ interface StackOutputs {
   stackProfile: string;
   url?: pulumi.Output<string>;
   imageRef?: pulumi.Output<string>;
+  migratorRef?: pulumi.Output<string>;
   namespace?: pulumi.Output<string>;
   pullRequest?: number;
   neonProjectId?: pulumi.Output<string>;
@@ -38,13 +39,21 @@ interface StackOutputs {
   previewDeployerToken?: pulumi.Output<string>;
 }
 
-/** The image to deploy: built from source, a prebuilt reference, or (prod) the digest it runs now. */
+/**
+ * The images to deploy: built from source (the app and its migrator), prebuilt references,
+ * or (prod) the digests it runs now. Prod reads what it runs from its own last deployment:
+ * a rollback that names only the app's digest keeps the migrator it has.
+ */
 async function imageArgs(s: Settings): Promise<AppImageArgs> {
   const registry =
     s.registry.username && s.registry.password ? { address: s.registry.address, username: s.registry.username, password: s.registry.password } : undefined;
-  if (s.image.kind === "prebuilt") return { prebuilt: s.image.ref, registry };
+  const deployed = () => deployedImageRefs(`${pulumi.getOrganization()}/${s.project}/${s.stack}`);
+  if (s.image.kind === "prebuilt") {
+    const migrator = s.image.migratorRef ?? (s.profile === "prod" && s.app.migrate ? (await deployed()).migratorRef : undefined);
+    return { prebuilt: s.image.ref, prebuiltMigrator: migrator, registry };
+  }
   if (s.image.kind === "deployed") {
-    const ref = await deployedImageRef(`${pulumi.getOrganization()}/${s.project}/${s.stack}`);
+    const { imageRef: ref, migratorRef } = await deployed();
     if (!ref) {
       throw new SettingsError(s.stack, [
         {
@@ -53,7 +62,7 @@ async function imageArgs(s: Settings): Promise<AppImageArgs> {
         },
       ]);
     }
-    return { prebuilt: ref };
+    return { prebuilt: ref, prebuiltMigrator: migratorRef };
   }
   const img = s.image;
   return {
@@ -68,6 +77,7 @@ async function imageArgs(s: Settings): Promise<AppImageArgs> {
       buildOnPreview: img.buildOnPreview,
       tags: img.tags,
       cache: img.cache,
+      migratorTarget: s.app.migrate ? img.migratorTarget : undefined,
     },
   };
 }
@@ -144,6 +154,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     stack: s.stack,
     namespace: ns.name,
     imageRef: image.imageRef,
+    migrationImageRef: image.migratorRef,
     port: s.app.port,
     replicas: s.app.replicas,
     resources: s.app.resources,
@@ -171,6 +182,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
   return {
     url: app.url,
     imageRef: image.imageRef,
+    migratorRef: image.migratorRef,
     namespace: app.namespace,
     stackProfile: s.profile,
     pullRequest: s.pullRequest,

@@ -50,6 +50,12 @@ export interface AppImageBuildArgs {
   readonly cache?: { readonly to: string; readonly from?: string[] };
   /** OCI labels added to the image. Anything that changes per commit here changes the digest and rolls every stack. */
   readonly labels?: Record<string, string>;
+  /**
+   * Also build this stage as the migration image (same repository, tags prefixed
+   * `migrator-`, its own cache): the app image then carries no migration tooling.
+   * @default none
+   */
+  readonly migratorTarget?: string;
 }
 
 /** Arguments of `AppImage`: exactly one of `build` and `prebuilt`. */
@@ -62,6 +68,8 @@ export interface AppImageArgs {
    * @example "ghcr.io/acme/web@sha256:4f…"
    */
   readonly prebuilt?: string;
+  /** The prebuilt migration image (digest, or a tag resolved to one). With `prebuilt` only. @default none */
+  readonly prebuiltMigrator?: string;
   /** Registry credentials for push (build) or digest lookup (prebuilt tag). */
   readonly registry?: RegistryCredentials;
 }
@@ -93,19 +101,31 @@ export function repositoryOf(ref: string): string {
 export class AppImage extends pulumi.ComponentResource {
   /** `<repository>@sha256:<digest>`: what workloads deploy. */
   readonly imageRef: pulumi.Output<string>;
+  /** The migration image by digest, when one is built or given. */
+  readonly migratorRef?: pulumi.Output<string>;
 
   constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:image:AppImage", name, {}, opts);
     if ((args.build === undefined) === (args.prebuilt === undefined)) {
       throw new pulumi.ResourceError("AppImage needs exactly one of `build` and `prebuilt`", this);
     }
-    this.imageRef = args.build ? this.createBuild(name, args.build, args.registry) : this.resolvePrebuilt(name, args.prebuilt ?? "", args.registry);
-    this.registerOutputs({ imageRef: this.imageRef });
+    if (args.build) {
+      this.imageRef = this.createBuild(`${name}-build`, args.build, args.registry);
+      if (args.build.migratorTarget) {
+        const cache = args.build.cache ? { to: `${args.build.cache.to}-migrator`, from: (args.build.cache.from ?? []).map((ref) => `${ref}-migrator`) } : undefined;
+        const tags = (args.build.tags ?? []).map((t) => `migrator-${t}`);
+        this.migratorRef = this.createBuild(`${name}-migrator-build`, { ...args.build, target: args.build.migratorTarget, tags, cache }, args.registry);
+      }
+    } else {
+      this.imageRef = this.resolvePrebuilt(`${name}-registry`, args.prebuilt ?? "", args.registry);
+      if (args.prebuiltMigrator) this.migratorRef = this.resolvePrebuilt(`${name}-migrator-registry`, args.prebuiltMigrator, args.registry);
+    }
+    this.registerOutputs({ imageRef: this.imageRef, migratorRef: this.migratorRef });
   }
 
   private createBuild(name: string, build: AppImageBuildArgs, registry?: RegistryCredentials) {
     const image = new dockerBuild.Image(
-      `${name}-build`,
+      name,
       {
         context: { location: build.context },
         dockerfile: { location: build.dockerfile ?? `${build.context}/Dockerfile` },
@@ -129,7 +149,7 @@ export class AppImage extends pulumi.ComponentResource {
     if (digestOf(ref)) return pulumi.output(ref);
     // A tag moves; resolve it once per `up` so the Deployment records the exact image.
     const provider = registry
-      ? new docker.Provider(`${name}-registry`, { registryAuth: [registry] }, { parent: this })
+      ? new docker.Provider(name, { registryAuth: [registry] }, { parent: this })
       : undefined;
     const found = docker.getRegistryImageOutput({ name: ref }, { parent: this, provider });
     return pulumi.interpolate`${repositoryOf(ref)}@${found.sha256Digest}`;
@@ -140,9 +160,12 @@ export class AppImage extends pulumi.ComponentResource {
  * The image a stack runs now, read from its own last deployment (a reference to itself):
  * what production keeps when no new digest is promoted. Undefined before the first deploy.
  */
-export async function deployedImageRef(stackName: string, opts?: pulumi.CustomResourceOptions): Promise<string | undefined> {
+export async function deployedImageRefs(stackName: string, opts?: pulumi.CustomResourceOptions): Promise<{ imageRef?: string; migratorRef?: string }> {
   const self = new pulumi.StackReference(`${stackName.split("/").pop()}-deployed`, { name: stackName }, opts);
-  const found = await self.getOutputDetails("imageRef");
-  const ref: unknown = found.value ?? found.secretValue;
-  return typeof ref === "string" && digestOf(ref) ? ref : undefined;
+  const digest = async (output: string) => {
+    const found = await self.getOutputDetails(output);
+    const ref: unknown = found.value ?? found.secretValue;
+    return typeof ref === "string" && digestOf(ref) ? ref : undefined;
+  };
+  return { imageRef: await digest("imageRef"), migratorRef: await digest("migratorRef") };
 }

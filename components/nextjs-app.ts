@@ -33,6 +33,8 @@ export interface NextjsAppArgs {
   readonly namespace: pulumi.Input<string>;
   /** Image pinned by digest (`repo@sha256:…`), e.g. `AppImage.imageRef`. */
   readonly imageRef: pulumi.Input<string>;
+  /** The migration image by digest (`AppImage.migratorRef`); its digest names the migration Job. @default `imageRef` */
+  readonly migrationImageRef?: pulumi.Input<string>;
   /** Port the server listens on. @default 3000 */
   readonly port?: number;
   /** Replicas when not autoscaled. @default 1 */
@@ -151,7 +153,7 @@ export class NextjsApp extends pulumi.ComponentResource {
             appName: args.appName,
             stack: args.stack,
             namespace,
-            imageRef: args.imageRef,
+            imageRef: args.migrationImageRef ?? args.imageRef,
             command: args.migrationCommand,
             databaseSecretName: this.databaseSecret.metadata.name,
             resources: args.resources,

@@ -92,7 +92,11 @@ function imageSettings(ctx: MergeContext, c: Config, appName: string, d: Profile
     if (profile === "prod" && !pinned) {
       issues.push({ key: `${ns}image.ref`, message: `got ${JSON.stringify(ref)}, expected a digest (<repository>@sha256:<64 hex digits>): the prod profile deploys only a promoted digest, never a tag that can move` });
     }
-    return { kind: "prebuilt", ref, pinned };
+    const migratorRef = c.image?.migratorRef;
+    if (profile === "prod" && migratorRef && !DIGEST_REF.test(migratorRef)) {
+      issues.push({ key: `${ns}image.migratorRef`, message: `got ${JSON.stringify(migratorRef)}, expected a digest (<repository>@sha256:<64 hex digits>): the prod profile deploys only promoted digests` });
+    }
+    return { kind: "prebuilt", ref, pinned, migratorRef };
   }
   // The prod profile never builds: without a new digest it keeps the one it runs.
   if (profile === "prod") return { kind: "deployed" };
@@ -115,6 +119,7 @@ function imageSettings(ctx: MergeContext, c: Config, appName: string, d: Profile
     context,
     dockerfile: c.image?.dockerfile ?? `${context}/Dockerfile`,
     target: c.image?.target,
+    migratorTarget: c.image?.migratorTarget ?? "migrator",
     platforms: c.image?.platforms ?? ["linux/amd64"],
     buildArgs: c.image?.buildArgs ?? {},
     buildOnPreview: c.image?.buildOnPreview ?? d.buildOnPreview,

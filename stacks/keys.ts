@@ -32,6 +32,8 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   productionStack: { profiles: ALL, default: "`prod`", notes: "the one stack that owns the production names (Neon default branch, Doppler `prd`, GitHub `production`); set it project-level" },
   appName: { profiles: APP, default: "`web`", notes: "names the namespace `<app>-<stack>`, Deployment and Service; **changing it replaces the namespace and everything in it**" },
   "image.ref": { profiles: APP, default: "prod: the digest deployed now", notes: "deploy a prebuilt image, no build; a tag is resolved to its digest (prod takes digests only)" },
+  "image.migratorRef": { profiles: APP, default: "with `image.ref`: that image; prod: the migrator deployed now", notes: "the prebuilt migration image the migration Job runs" },
+  "image.migratorTarget": { profiles: BUILDS, default: "`migrator`", notes: "the Dockerfile stage built as the migration image (its digest names the migration Job)" },
   "image.repository": { profiles: BUILDS, default: "local: `localhost:5001/<app>`", notes: "where builds push; `Pulumi.yaml` sets it project-level" },
   "image.previewRepository": { profiles: ["preview"], default: "`<repository>-preview`", notes: "where previews push, so pull requests never write what main's builds read" },
   "image.context": { profiles: BUILDS, default: "`app`", notes: "build context" },

@@ -114,6 +114,10 @@ export const ImageConfig = z
     ref: z.string().refine((v) => DIGEST_REF.test(v) || TAG_REF.test(v), {
       error: "a prebuilt image: <repository>@sha256:<64 hex digits> (or <repository>:<tag>, resolved to its digest), the repository lowercase",
     }).describe("<repository>@sha256:<64 hex digits>, or <repository>:<tag>"),
+    migratorRef: z.string().refine((v) => DIGEST_REF.test(v) || TAG_REF.test(v), {
+      error: "the migration image: <repository>@sha256:<64 hex digits> (or <repository>:<tag>), the repository lowercase",
+    }).describe("<repository>@sha256:<64 hex digits>, or <repository>:<tag>"),
+    migratorTarget: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: "a Dockerfile stage name" }).describe("a Dockerfile stage name"),
     repository: z.string().regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web" }).describe("an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web"),
     previewRepository: z.string().regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web-preview" }).describe("an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web-preview"),
     context: z.string().min(1, { error: "a directory path, relative to the project" }).describe("a directory path, relative to the project"),

@@ -15,6 +15,8 @@ export interface BuildImageSettings {
   context: string;
   dockerfile: string;
   target?: string;
+  /** The stage built as the migration image (same repository, its own digest and `migrator-` tags). */
+  migratorTarget: string;
   platforms: ("linux/amd64" | "linux/arm64")[];
   buildArgs: Record<string, string>;
   buildOnPreview: boolean;
@@ -29,6 +31,8 @@ export interface PrebuiltImageSettings {
   kind: "prebuilt";
   ref: string;
   pinned: boolean;
+  /** The migration image; the app image itself when unset. */
+  migratorRef?: string;
 }
 
 /** Production never builds: without a new `image.ref` it keeps the digest it runs now. */

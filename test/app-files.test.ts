@@ -38,23 +38,36 @@ describe("app image and compose (static checks)", () => {
     const names = stages.map((s) => /\sAS\s+(\S+)/i.exec(s[0])?.[1]);
     assert.deepEqual(names, ["base", "deps", "build", "migrator", "runner"]);
     assert.match(stages[1].join("\n"), /COPY package\.json package-lock\.json/, "dependencies come from the lockfile, in their own layer");
-    assert.match(dockerfile, /RUN --mount=type=cache,target=\/root\/\.npm npm ci/, "BuildKit cache mount for npm");
+    assert.match(instructions.join("\n"), /RUN --mount=type=cache,target=\/root\/\.npm --mount=type=secret,id=npm_ca\s+NODE_EXTRA_CA_CERTS=\/run\/secrets\/npm_ca npm ci/, "BuildKit cache mount for npm, and the build machine's CA as a secret (never a layer)");
+    assert.ok(!/^#\s*syntax=/m.test(dockerfile), "no syntax line: BuildKit's built-in frontend reads it, nothing is pulled");
   });
 
   it("pins its base image by digest", () => {
     assert.match(dockerfile, /ARG NODE_IMAGE=node:24-[\w.-]+@sha256:[a-f0-9]{64}/);
   });
 
-  it("copies only the standalone server, its static assets, public and what migrations need", () => {
+  it("copies only the standalone server and its assets into the app image, dependencies first", () => {
     const copies = runtime.filter((l) => /^COPY\s/i.test(l)).map((l) => l.replace(/^COPY\s+(--from=\S+\s+)?/, ""));
     assert.deepEqual(copies, [
-      "/app/.next/standalone ./",
-      "/app/.next/static ./.next/static",
+      "/app/.next/standalone/node_modules ./node_modules",
+      "/app/.next/standalone/package.json /app/.next/standalone/server.js ./",
+      "/app/.next/standalone/.next ./.next",
       "/app/public ./public",
-      "/app/prisma ./prisma",
-      "/app/prisma.config.ts ./prisma.config.ts",
-      "/opt/prisma /opt/prisma",
     ]);
+    assert.ok(!runtime.join("\n").includes("prisma"), "no migration tooling in the app image");
+  });
+
+  it("builds the migrator as its own image: OpenSSL, then the CLI and its engine, then the migrations", () => {
+    const migrator = stages.find((s) => /\sAS\s+migrator$/i.test(s[0]))!;
+    const at = (re: RegExp) => migrator.findIndex((l) => re.test(l));
+    assert.ok(at(/apt-get install .*openssl/) > 0, "Prisma needs libssl to pick the engine bookworm can load");
+    assert.ok(at(/npm install --prefix \/opt\/prisma/) > at(/openssl/));
+    assert.ok(at(/prisma version/) > at(/npm install --prefix/), "the engine is fetched at build time");
+    assert.ok(at(/^COPY prisma /) > at(/prisma version/), "the migrations, which change most, come last");
+    assert.ok(migrator.includes('CMD ["prisma", "migrate", "deploy"]'), "the installed CLI, never npx");
+    assert.ok(migrator.includes("USER 1001:1001"));
+    const build = stages.find((s) => /\sAS\s+build$/i.test(s[0]))!.join("\n");
+    assert.match(build, /PRISMA_SCHEMA_ENGINE_BINARY=\/bin\/true npm run build/, "prisma generate fetches no engine");
   });
 
   it("runs as a non-root user, with a healthcheck and declared writable dirs", () => {
@@ -100,7 +113,7 @@ describe("app image and compose (static checks)", () => {
     assert.deepEqual(postgres.volumes, ["postgres-data:/var/lib/postgresql/data"]);
     assert.ok("postgres-data" in compose.volumes);
     assert.ok(postgres.healthcheck && app.healthcheck);
-    assert.deepEqual(migrate.command, ["prisma", "migrate", "deploy"]);
+    assert.deepEqual(migrate.build, { context: "app", target: "migrator" }, "the migrator image");
     assert.deepEqual(migrate.depends_on, { postgres: { condition: "service_healthy" } });
     assert.deepEqual(app.depends_on, { migrate: { condition: "service_completed_successfully" } });
     for (const s of [migrate, app]) {

@@ -88,13 +88,26 @@ describe("AppImage", () => {
   });
 
   it("reads the digest a stack runs from its own last deployment", async () => {
-    mocks.deployed = { imageRef: `ghcr.io/acme/web@${DIGEST}` };
-    assert.equal(await mod.deployedImageRef("organization/nextjs-infra/prod"), `ghcr.io/acme/web@${DIGEST}`);
+    mocks.deployed = { imageRef: `ghcr.io/acme/web@${DIGEST}`, migratorRef: `ghcr.io/acme/web@sha256:${"9".repeat(64)}` };
+    assert.deepEqual(await mod.deployedImageRefs("organization/nextjs-infra/prod"), { imageRef: `ghcr.io/acme/web@${DIGEST}`, migratorRef: `ghcr.io/acme/web@sha256:${"9".repeat(64)}` });
     assert.equal(mocks.one("pulumi:pulumi:StackReference").inputs.name, "organization/nextjs-infra/prod");
     mocks.deployed = { imageRef: "ghcr.io/acme/web:latest" };
-    assert.equal(await mod.deployedImageRef("organization/nextjs-infra/other"), undefined, "only a digest counts");
+    assert.deepEqual(await mod.deployedImageRefs("organization/nextjs-infra/other"), { imageRef: undefined, migratorRef: undefined }, "only a digest counts");
     mocks.deployed = {};
-    assert.equal(await mod.deployedImageRef("organization/nextjs-infra/new"), undefined, "never deployed");
+    assert.equal((await mod.deployedImageRefs("organization/nextjs-infra/new")).imageRef, undefined, "never deployed");
+  });
+
+  it("builds the migrator as its own image: same repository, its own tags and cache", async () => {
+    const image = new mod.AppImage("web-image", {
+      build: { repository: "ghcr.io/acme/web", context: "app", tags: ["abc1234", "dev"], migratorTarget: "migrator", cache: { to: "ghcr.io/acme/web:buildcache-dev", from: ["ghcr.io/acme/web:buildcache-dev"] } },
+    });
+    assert.equal(await valueOf(image.migratorRef!), `ghcr.io/acme/web@${fakeDigest("web-image-migrator-build")}`);
+    await mocks.settle();
+    const [app, migrator] = ["web-image-build", "web-image-migrator-build"].map((n) => mocks.registrations.find((r) => r.name === n)!.inputs);
+    assert.equal(app.target, undefined, "the app image is the last stage, which holds no migration tooling");
+    assert.equal(migrator.target, "migrator");
+    assert.deepEqual(migrator.tags, ["ghcr.io/acme/web:migrator-abc1234", "ghcr.io/acme/web:migrator-dev"]);
+    assert.deepEqual(migrator.cacheTo[0].registry.ref, "ghcr.io/acme/web:buildcache-dev-migrator");
   });
 
   it("parses repositories out of references", () => {

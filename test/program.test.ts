@@ -60,7 +60,7 @@ describe("the whole program", () => {
     assert.equal(await valueOf(outputs.url), "http://web.localhost");
     assert.equal(await valueOf(outputs.namespace), "web-local");
     assert.equal(await valueOf(outputs.imageRef), `localhost:5001/web@${fakeDigest("web-image-build")}`);
-    const build = mocks.one("docker-build:index:Image").inputs;
+    const build = mocks.registrations.find((r) => r.name === "web-image-build")!.inputs;
     assert.deepEqual(build.tags, [`localhost:5001/web:${SHA}`, "localhost:5001/web:local"]);
     assert.equal(build.cacheTo, undefined, "Pulumi.local.yaml turns the registry cache off");
     assert.equal(build.buildOnPreview, false);
@@ -70,7 +70,7 @@ describe("the whole program", () => {
   it("renders dev: one replica, TLS host, cache shared with previews", async () => {
     const { mocks, outputs } = await program("dev");
     assert.equal(await valueOf(outputs.url), "https://dev.example.com");
-    const build = mocks.one("docker-build:index:Image").inputs;
+    const build = mocks.registrations.find((r) => r.name === "web-image-build")!.inputs;
     assert.deepEqual(build.cacheFrom, [{ registry: { ref: "ghcr.io/acme/web:buildcache-dev" } }]);
     assert.equal(build.buildOnPreview, true);
     assert.equal(build.labels, undefined, "nothing per-commit in the image: an unchanged app keeps its digest");
@@ -161,13 +161,13 @@ describe("the whole program", () => {
     assert.equal(outputs.pullRequest, 42);
     assert.equal(await valueOf(outputs.namespace), "web-pr-42");
     assert.equal(await valueOf(outputs.url), "https://pr-42.preview.example.com");
-    const build = mocks.one("docker-build:index:Image").inputs;
+    const build = mocks.registrations.find((r) => r.name === "web-image-build")!.inputs;
     assert.equal(build.buildOnPreview, false);
     assert.deepEqual(build.cacheFrom.map((c: any) => c.registry.ref), ["ghcr.io/acme/web-preview:buildcache-pr-42", "ghcr.io/acme/web:buildcache-dev"], "reads dev's cache");
     // Nothing a pull request builds lands where a main build reads: its own repository only.
     const written = [...build.tags, ...build.cacheTo.map((c: any) => c.registry.ref)];
     assert.ok(written.every((ref: string) => ref.startsWith("ghcr.io/acme/web-preview:")), written.join(", "));
-    const dev = (await program("dev")).mocks.one("docker-build:index:Image").inputs;
+    const dev = (await program("dev")).mocks.registrations.find((r) => r.name === "web-image-build")!.inputs;
     const mainReads = dev.cacheFrom.map((c: any) => c.registry.ref);
     assert.deepEqual(written.filter((ref: string) => mainReads.includes(ref)), []);
     assert.equal(mocks.one("kubernetes:core/v1:ConfigMap").inputs.data.SENTRY_ENVIRONMENT, "preview");
@@ -313,8 +313,8 @@ describe("the whole program", () => {
   });
 
   it("asks for the same build in preview as in up (docker-build itself never exports in a preview)", async () => {
-    const preview = (await program("dev", {}, { preview: true })).mocks.one("docker-build:index:Image").inputs;
-    const up = (await program("dev")).mocks.one("docker-build:index:Image").inputs;
+    const preview = (await program("dev", {}, { preview: true })).mocks.registrations.find((r) => r.name === "web-image-build")!.inputs;
+    const up = (await program("dev")).mocks.registrations.find((r) => r.name === "web-image-build")!.inputs;
     assert.deepEqual(preview, up);
   });
 });

@@ -217,7 +217,10 @@ describe("workflows", () => {
     it("promotes by digest without building, and records each promotion as a GitHub Deployment", async () => {
       assert.equal((jobs.prod.environment as { name: string }).name, "production");
       assert.ok(!jobs.prod.steps.some((s) => s.uses?.startsWith("docker/")), "prod neither builds nor logs in to push");
-      assert.equal(stepOf(jobs.prod, "deploy").run, 'npm run --silent deploy -- --stack prod --image-ref "$IMAGE_REF"');
+      const deploy = stepOf(jobs.prod, "deploy");
+      const argv = (env: Record<string, string>) => runStep(deploy, { env, fakes: { npm: 'printf "%s\\n" "$@"' } }).stdout.trim().split("\n");
+      assert.deepEqual(argv({ IMAGE_REF: digest, MIGRATOR_REF: `${digest}0`.slice(0, -1) }), ["run", "--silent", "deploy", "--", "--stack", "prod", "--image-ref", digest, "--migrator-ref", digest]);
+      assert.deepEqual(argv({ IMAGE_REF: digest, MIGRATOR_REF: "" }), ["run", "--silent", "deploy", "--", "--stack", "prod", "--image-ref", digest], "a rollback keeps prod's migrator");
       const record = jobs.prod.steps.find((s) => s.name?.startsWith("Record the promotion"))!;
       const r = await runGithubScript(record, {
         context: { repo },

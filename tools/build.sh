@@ -48,3 +48,5 @@ build kubelet kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/kubelet
 build kube-proxy kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/kube-proxy
 build coredns coredns github.com/coredns/coredns
 build registry registry github.com/distribution/distribution/v3/cmd/registry
+# Static: it runs alone in an otherwise empty image.
+CGO_ENABLED=0 build pause pause .

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# A Kubernetes API server on loopback for the engine tier: kine (etcd API over SQLite),
-# kube-apiserver and kube-controller-manager (namespaces must finalize for `destroy`).
-# No kubelet and no scheduler: pods never run, which is why workloads skip await there.
+# A Kubernetes cluster on this machine for the engine tier: kine (etcd API over SQLite),
+# kube-apiserver and kube-controller-manager on loopback, and a real node (node.sh:
+# containerd, kubelet, kube-proxy, CoreDNS, the scheduler, a registry on localhost:5001).
 #
-#   cluster.sh start <dir>   starts everything, waits for /readyz, writes <dir>/kubeconfig
-#   cluster.sh stop <dir>    stops what start started (by PID)
+#   cluster.sh start <dir>   starts everything, waits for /readyz and a Ready node, writes <dir>/kubeconfig
+#   cluster.sh stop <dir>    stops what start started (by PID) and cleans up after the node
 #
 # Binaries come from NEXTJS_INFRA_TOOLS/bin (built by tools/build.sh).
 set -euo pipefail
@@ -18,9 +18,15 @@ free_port() {
 }
 
 stop() {
+  bash "$(dirname "$(realpath "$0")")/node.sh" stop "$dir/node" || true
   for name in kube-controller-manager kube-apiserver kine; do
     if [[ -f "$dir/$name.pid" ]]; then
-      kill "$(cat "$dir/$name.pid")" 2>/dev/null || true
+      local pid
+      pid=$(cat "$dir/$name.pid")
+      kill "$pid" 2>/dev/null || true
+      # The API server may linger after SIGTERM: wait, then kill.
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -9 "$pid" 2>/dev/null || true
       rm -f "$dir/$name.pid"
     fi
   done
@@ -50,7 +56,7 @@ start() {
     --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$dir/sa.pub" \
     --service-account-signing-key-file "$dir/sa.key" \
-    --service-cluster-ip-range 10.96.0.0/24 \
+    --service-cluster-ip-range 198.19.0.0/24 \
     --allow-privileged=false \
     >"$dir/kube-apiserver.log" 2>&1 &
   echo $! >"$dir/kube-apiserver.pid"
@@ -101,6 +107,7 @@ KUBECONFIG
     --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route' \
     >"$dir/kube-controller-manager.log" 2>&1 &
   echo $! >"$dir/kube-controller-manager.pid"
+  bash "$(dirname "$(realpath "$0")")/node.sh" start "$dir/node" "$dir/kubeconfig" || { stop; exit 1; }
   echo "cluster ready: $dir/kubeconfig"
 }
 

@@ -1,0 +1,3 @@
+module nextjs-infra/tools/pause
+
+go 1.24
