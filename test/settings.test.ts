@@ -80,6 +80,7 @@ describe("settings: profiles", () => {
       context: "app",
       dockerfile: "app/Dockerfile",
       target: undefined,
+      migratorTarget: "migrator",
       platforms: ["linux/amd64"],
       buildArgs: {},
       buildOnPreview: false,
@@ -222,7 +223,7 @@ describe("settings: profiles", () => {
 
   it("deploys a prebuilt image when image.ref is set, whether or not a repository is", () => {
     const ref = `ghcr.io/acme/web@sha256:${"a".repeat(64)}`;
-    assert.deepEqual(resolve("prod", { ...base, image: { ...base.image, ref } }).image, { kind: "prebuilt", ref, pinned: true });
+    assert.deepEqual(resolve("prod", { ...base, image: { ...base.image, ref } }).image, { kind: "prebuilt", ref, pinned: true, migratorRef: undefined });
     const tagged = resolve("dev", { ...base, image: { ref: "ghcr.io/acme/web:1.4.2" } }).image;
     assert.equal(tagged.kind === "prebuilt" && tagged.pinned, false);
   });
