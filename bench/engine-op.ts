@@ -1,8 +1,8 @@
-/** One engine operation on the `workload` stack of a prepared project; prints its wall time in ms. */
-import { workloadStack } from "../test/engine/harness";
+/** One engine operation on the real program's `local` stack of a prepared project; prints its wall time in ms. */
+import { localStack } from "../test/engine/harness";
 
 async function main(op: string, workDir: string): Promise<void> {
-  const stack = await workloadStack(workDir);
+  const stack = await localStack(workDir);
   const start = process.hrtime.bigint();
   if (op === "up") await stack.up();
   else if (op === "preview") await stack.preview();

@@ -55,7 +55,7 @@ export class LocalPostgres extends pulumi.ComponentResource {
       { parent: this },
     );
     const ready = { exec: { command: ["pg_isready", "-U", args.role, "-d", args.database, "-h", "127.0.0.1"] } };
-    new k8s.apps.v1.StatefulSet(
+    const statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       {
         metadata: { name: "postgres", namespace: args.namespace, labels, annotations },
@@ -99,7 +99,9 @@ export class LocalPostgres extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.host = pulumi.interpolate`postgres.${args.namespace}.svc.cluster.local`;
+    // The host waits on the StatefulSet (which awaits readiness): whatever connects — the
+    // migration Job first — starts once Postgres accepts connections.
+    this.host = pulumi.all([service.metadata.name, args.namespace, statefulSet.id]).apply(([svc, ns]) => `${svc}.${ns}.svc.cluster.local`);
     // In a default-deny namespace: only the app's pods (server and migrations) may connect.
     new k8s.networking.v1.NetworkPolicy(
       `${name}-allow-app`,

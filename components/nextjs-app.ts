@@ -6,7 +6,8 @@
  *
  * Config and database Secret have fixed names and are updated in place (the stack's
  * provider makes them mutable); a change rolls the pods through checksum annotations and
- * never touches the migration Job.
+ * never touches the migration Job. The config is written after the migration succeeds, so
+ * a failed migration leaves the running version's config as it was.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -139,7 +140,6 @@ export class NextjsApp extends pulumi.ComponentResource {
       SENTRY_ENVIRONMENT: args.sentryEnvironment ?? args.stack,
       SENTRY_RELEASE: release,
     };
-    this.configMap = new k8s.core.v1.ConfigMap(`${name}-config`, applyTransform({ metadata: meta(`${args.appName}-config`), data: configData }, t.configMap), { parent: this });
     const secretData = { DATABASE_URL: pulumi.secret(args.databaseUrl), DIRECT_URL: pulumi.secret(args.directUrl ?? args.databaseUrl) };
     this.databaseSecret = new k8s.core.v1.Secret(`${name}-database`, applyTransform({ metadata: meta(`${args.appName}-database`), type: "Opaque", stringData: secretData }, t.secret), {
       parent: this,
@@ -164,6 +164,13 @@ export class NextjsApp extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined;
+
+    // The config changes only once the migration succeeded: until then, a running pod that
+    // restarts reads the config of its own version (its release, its settings).
+    this.configMap = new k8s.core.v1.ConfigMap(`${name}-config`, applyTransform({ metadata: meta(`${args.appName}-config`), data: configData }, t.configMap), {
+      parent: this,
+      dependsOn: this.migration ? [this.migration] : [],
+    });
 
     // Later sources win on a duplicate key: the program's own database URLs come last.
     const envFrom = [

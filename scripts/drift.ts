@@ -46,13 +46,13 @@ async function ignoreListOf(stack: Stack): Promise<DriftIgnore[]> {
  * Checks one stack. Drift is judged from what the engine reports; a failing refresh or
  * preview is an error, never drift; a stack another update holds is skipped.
  */
-export async function checkStack(stack: Stack): Promise<DriftOutcome> {
+export async function checkStack(stack: Stack, policyPacks: string[] = POLICY_PACKS): Promise<DriftOutcome> {
   try {
     const ignore = await ignoreListOf(stack);
     const refreshEvents: EngineEvent[] = [];
     await stack.refresh({ previewOnly: true, onEvent: (e) => refreshEvents.push(e) });
     const previewEvents: EngineEvent[] = [];
-    await stack.preview({ diff: true, policyPacks: POLICY_PACKS, onEvent: (e) => previewEvents.push(e) });
+    await stack.preview({ diff: true, policyPacks, onEvent: (e) => previewEvents.push(e) });
     const drifts = ignoreDrift([...collectDrift(refreshEvents, "refresh"), ...collectDrift(previewEvents, "preview")], ignore);
     return drifts.length > 0 ? { kind: "drift", drifts } : { kind: "none" };
   } catch (e) {

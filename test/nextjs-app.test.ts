@@ -195,9 +195,12 @@ describe("NextjsApp", () => {
     };
     new mod.NextjsApp("other", args({ namespace: "web-other" }), { transformations: [record] });
     await mocks.settle();
-    const dependsOn = seen.get(DEPLOYMENT)?.dependsOn as pulumi.Resource[];
-    assert.equal(dependsOn.length, 1);
-    assert.match(await valueOf(dependsOn[0].urn), /nextjs-infra:app:MigrationJob::other-migrate$/);
+    // The rollout and the new config both wait for the migration: a failed one changes neither.
+    for (const type of [DEPLOYMENT, "kubernetes:core/v1:ConfigMap"]) {
+      const dependsOn = seen.get(type)?.dependsOn as pulumi.Resource[];
+      assert.equal(dependsOn?.length, 1, type);
+      assert.match(await valueOf(dependsOn[0].urn), /nextjs-infra:app:MigrationJob::other-migrate$/);
+    }
   });
 
   it("names the Job after the digest, so a new image gets a new Job", async () => {

@@ -1,7 +1,8 @@
 /**
- * Set-up shared by the engine tier and its benchmark: the loopback cluster, an isolated
- * Pulumi home with a file backend and a passphrase, and a project directory whose
- * Pulumi.local.yaml points the `local` stack at that cluster.
+ * Set-up shared by the engine tier and its benchmark: the loopback cluster with its real
+ * node, the Docker engine that builds the images the node runs, an isolated Pulumi home
+ * with a file backend and a passphrase, and a project directory whose Pulumi.local.yaml
+ * points the real program's `local` stack at that cluster.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -9,47 +10,35 @@ import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { Stack } from "@pulumi/pulumi/automation";
 import { ROOT } from "../mocks";
+import { openStack } from "../../scripts/lib/workspace";
+import { buildTierImages, Docker, startDocker, TierImages } from "./images";
 
 export const TOOLS = process.env.NEXTJS_INFRA_TOOLS ?? path.join(os.homedir(), ".cache", "nextjs-infra", "tools");
-/** A prebuilt image (the cluster has no registry access; pods never run anyway). */
-export const IMAGE = `ghcr.io/acme/web@sha256:${"e".repeat(64)}`;
-const BINARIES = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kine"];
+/** The Docker engine's data (build cache, base image) outlives a run, so the bench and a re-run build warm. */
+export const DOCKER_DIR = process.env.NEXTJS_INFRA_DOCKER ?? path.join(os.homedir(), ".cache", "nextjs-infra", "docker");
+const BINARIES = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kine", "kubelet", "kube-proxy", "kube-scheduler", "coredns", "registry", "pause"];
 
-const DB_PASSWORD = "engine-db-password-7f3a91c2";
-/** A connection string whose password must never reach state in plaintext. */
-// secretlint-disable-next-line
-export const DATABASE_URL = `postgresql://app:${DB_PASSWORD}@postgres.web-local.svc.cluster.local:5432/app`;
-export { DB_PASSWORD };
-
-/**
- * The workload as the local profile deploys it: AppNamespace and NextjsApp, which is
- * everything of the local stack but LocalPostgres and AppSecrets — their generated
- * passwords need the `random` provider plugin, which the Go module proxy does not serve.
- */
-export async function workload(): Promise<Record<string, unknown>> {
-  const { AppNamespace, NextjsApp, kubernetesProvider } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
-  const k8s = { providers: [kubernetesProvider("kubernetes", { context: "engine" })] };
-  const ns = new AppNamespace("web", { name: "web-local", profile: "local" }, k8s);
-  const app = new NextjsApp("web", {
-    appName: "web",
-    stack: "local",
-    namespace: ns.name,
-    imageRef: IMAGE,
-    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-    databaseUrl: pulumi.secret(DATABASE_URL),
-    migrationCommand: ["prisma", "migrate", "deploy"],
-    ingress: { host: "web.localhost", tls: false },
-    skipAwait: true,
-  }, k8s);
-  return { url: app.url, namespace: app.namespace, databaseUrl: pulumi.secret(DATABASE_URL) };
+/** Pulumi.local.yaml for the tier: the committed file's choices, on the tier's cluster, with prebuilt images. */
+export function localStackConfig(images: TierImages): Record<string, unknown> {
+  return {
+    config: {
+      "nextjs-infra:kubernetes": { context: "engine" },
+      // Built here and pushed to the node's registry (localhost:5001), deployed by digest.
+      "nextjs-infra:image": { ref: images.app, migratorRef: images.tierMigrator },
+      "nextjs-infra:postgres": { image: images.postgres },
+      "nextjs-infra:ingress": { enabled: false },
+      // Prisma's schema engine cannot be downloaded here: the tier's migrator applies the
+      // same migrations with psql (test/engine/migrator).
+      "nextjs-infra:app": { migrationCommand: ["apply-prisma-migrations"] },
+    },
+  };
 }
 
-/** The `workload` stack of a prepared project directory, pointed at the loopback cluster. */
-export async function workloadStack(workDir: string): Promise<Stack> {
-  return LocalWorkspace.createOrSelectStack({ stackName: "workload", projectName: "nextjs-infra", program: workload }, { workDir });
+/** The real program's `local` stack in a prepared project directory. */
+export function localStack(workDir: string): Promise<Stack> {
+  return openStack("local", true, workDir);
 }
 
 /** Minimal Kubernetes API client over the generated kubeconfig (self-signed server cert). */
@@ -84,8 +73,10 @@ export interface Engine {
   tmp: string;
   workDir: string;
   kube: Kube;
-  /** Environment for child processes (the CLI, the drift script). */
+  /** Environment for child processes (the CLI, the scripts). */
   env: NodeJS.ProcessEnv;
+  docker: Docker;
+  images: TierImages;
   stop(): void;
 }
 
@@ -120,22 +111,27 @@ export function startEngine(): Engine {
   fs.mkdirSync(path.join(tmp, "state"));
   fs.mkdirSync(workDir);
   fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
-  fs.writeFileSync(
-    path.join(workDir, "Pulumi.local.yaml"),
-    yaml.dump({
-      config: {
-        "nextjs-infra:kubernetes": { context: "engine", skipAwait: true },
-        "nextjs-infra:image": { ref: IMAGE },
-        "nextjs-infra:ingress": { host: "web.localhost", tls: false },
-      },
-    }),
-  );
+  let docker: Docker | undefined;
+  let images: TierImages;
+  try {
+    docker = startDocker(DOCKER_DIR);
+    images = buildTierImages(docker.host, tmp);
+  } catch (e) {
+    docker?.stop();
+    cluster("stop");
+    process.env = saved;
+    throw e;
+  }
+  fs.writeFileSync(path.join(workDir, "Pulumi.local.yaml"), yaml.dump(localStackConfig(images)));
   return {
     tmp,
     workDir,
     kube: Kube.fromKubeconfig(path.join(clusterDir, "kubeconfig")),
     env: process.env,
+    docker,
+    images,
     stop() {
+      docker?.stop();
       cluster("stop");
       process.env = saved;
       fs.rmSync(tmp, { recursive: true, force: true });

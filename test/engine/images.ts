@@ -17,6 +17,8 @@ export interface TierImages {
   app: string;
   migrator: string;
   tierMigrator: string;
+  /** The tier's migrator with one more migration, which fails. */
+  brokenMigrator: string;
   postgres: string;
   seconds: Record<string, number>;
 }
@@ -76,12 +78,19 @@ export function buildTierImages(host: string, workDir: string): TierImages {
   // Prisma's schema engine cannot be downloaded here: the migrator is built without it.
   const migrator = buildAndPush(host, "localhost:5001/web:migrator-tier", appDir, [...common, "--target", "migrator", "--build-arg", "FETCH_PRISMA_ENGINE=false"]);
   const tierMigrator = buildAndPush(host, "localhost:5001/web-tier-migrator:tier", path.join(ROOT, "test", "engine", "migrator"), ["--build-arg", `MIGRATOR=${migrator.ref}`]);
+  const broken = buildAndPush(host, "localhost:5001/web-tier-migrator:broken", path.join(ROOT, "test", "engine", "migrator"), [
+    "--build-arg",
+    `MIGRATOR=${migrator.ref}`,
+    "--build-arg",
+    `BROKEN_MIGRATION=ALTER TABLE "NoSuchTable" ADD COLUMN "x" INTEGER;`,
+  ]);
   const postgres = buildAndPush(host, "localhost:5001/postgres:15", path.join(ROOT, "test", "engine", "postgres"), ["--build-arg", `BASE=${base}`]);
   return {
     app: app.ref,
     migrator: migrator.ref,
     tierMigrator: tierMigrator.ref,
+    brokenMigrator: broken.ref,
     postgres: postgres.ref,
-    seconds: { app: app.seconds, migrator: migrator.seconds, tierMigrator: tierMigrator.seconds, postgres: postgres.seconds },
+    seconds: { app: app.seconds, migrator: migrator.seconds, tierMigrator: tierMigrator.seconds, brokenMigrator: broken.seconds, postgres: postgres.seconds },
   };
 }

@@ -88,6 +88,19 @@ pause_image() {
   ctr_ images import "$dir/pause.tar" >/dev/null
 }
 
+# The node's disks: hostPath PersistentVolumes with no class, which claims without a class
+# (a StatefulSet's, where no default StorageClass exists) bind to. Retained on release.
+volumes() {
+  local server=${*: -1}
+  local api=("${@:1:$#-1}")
+  for i in 1 2; do
+    mkdir -p "$dir/volumes/pv$i" && chmod 1777 "$dir/volumes/pv$i"
+    "${api[@]}" -X POST -H "Content-Type: application/json" "$server/api/v1/persistentvolumes" -d "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",
+      \"metadata\":{\"name\":\"node-volume-$i\"},\"spec\":{\"capacity\":{\"storage\":\"2Gi\"},\"accessModes\":[\"ReadWriteOnce\"],
+      \"persistentVolumeReclaimPolicy\":\"Retain\",\"hostPath\":{\"path\":\"$dir/volumes/pv$i\",\"type\":\"Directory\"}}}" >/dev/null
+  done
+}
+
 start() {
   local kubeconfig=${3:?usage: node.sh start <dir> <kubeconfig>}
   local ip
@@ -198,6 +211,7 @@ EOF
   for _ in $(seq 1 120); do
     if "${api[@]}" "$server/api/v1/nodes/$NODE_NAME" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const n=JSON.parse(s);process.exit((n.status.conditions||[]).some(c=>c.type==="Ready"&&c.status==="True")?0:1)})'; then
       "${api[@]}" -X PATCH -H "Content-Type: application/json-patch+json" "$server/api/v1/nodes/$NODE_NAME" -d '[{"op":"replace","path":"/spec/taints","value":[]}]' >/dev/null
+      volumes "${api[@]}" "$server"
       echo "node ready: $NODE_NAME at $ip"
       return 0
     fi
