@@ -321,7 +321,12 @@ describe("the engine tier: the real program on a real node", function () {
     });
     assert.equal((await deployer.request("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/web-pr-1/rolebindings", binding("web-pr-1", "nextjs-infra:preview-namespace-admin"), "application/json")).status, 201);
     // Now it works inside its namespace …
-    const cm = await deployer.request("POST", "/api/v1/namespaces/web-pr-1/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "web-config" }, data: { A: "1" } }, "application/json");
+    // The API server's RBAC authorizer learns of the binding from its informer: give it a moment.
+    let cm = { status: 0, json: undefined as unknown };
+    for (let i = 0; i < 30 && cm.status !== 201; i++) {
+      if (i > 0) await sleep(500);
+      cm = await deployer.request("POST", "/api/v1/namespaces/web-pr-1/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "web-config" }, data: { A: "1" } }, "application/json");
+    }
     assert.equal(cm.status, 201, JSON.stringify(cm.json));
     // … and nowhere else: no reads of other namespaces' secrets, no binding anything elsewhere or anything stronger.
     assert.equal((await deployer.request("GET", "/api/v1/namespaces/kube-system/secrets")).status, 403);

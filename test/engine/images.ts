@@ -59,7 +59,7 @@ export function buildAndPush(host: string, tag: string, context: string, args: s
     docker(host, ["build", "--network", "host", "-t", tag, ...args, context]);
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string };
-    throw new Error(`docker build of ${tag} failed:\n${(err.stderr ?? "").split("\n").slice(-40).join("\n")}`);
+    throw new Error(`docker build of ${tag} failed:\n${(err.stderr ?? "").split("\n").slice(-40).join("\n")}`, { cause: e });
   }
   const seconds = (Date.now() - start) / 1000;
   docker(host, ["push", tag]);
