@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { STATIC_HEADERS } from "./src/lib/security-headers";
 
 const config: NextConfig = {
   // A self-contained server in .next/standalone: the runtime image copies only that.
@@ -10,6 +11,8 @@ const config: NextConfig = {
   poweredByHeader: false,
   // Loaded by Node at run time rather than bundled: pino's workers, Prisma's adapter and pg.
   serverExternalPackages: ["pino", "pino-pretty", "pg", "@prisma/adapter-pg"],
+  // Static files too; the per-request policy (CSP, HSTS) comes from src/proxy.ts.
+  headers: async () => [{ source: "/:path*", headers: Object.entries(STATIC_HEADERS).map(([key, value]) => ({ key, value })) }],
 };
 
 export default config;

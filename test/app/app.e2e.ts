@@ -94,6 +94,57 @@ describe("the reference app, running", function () {
     assert.equal(((await db.json()) as { database: string }).database, "up");
   });
 
+  it("sets the security headers: a fresh CSP nonce on Next's own scripts, and HSTS only over TLS", async () => {
+    const nonceOf = (csp: string) => /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
+    const first = await fetch(base);
+    const csp = first.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+    assert.doesNotMatch(csp, /unsafe-eval/);
+    const nonce = nonceOf(csp);
+    assert.ok(nonce, csp);
+    const html = await first.text();
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    assert.ok(scripts.length > 0, "the page has scripts");
+    for (const tag of scripts) assert.ok(tag.includes(`nonce="${nonce}"`), `a script without this response's nonce: ${tag}`);
+    assert.notEqual(nonceOf((await fetch(base)).headers.get("content-security-policy") ?? ""), nonce, "a nonce is never reused");
+    assert.equal(first.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(first.headers.get("referrer-policy"), "strict-origin-when-cross-origin");
+    assert.equal(first.headers.get("x-frame-options"), "DENY");
+    assert.match(first.headers.get("permissions-policy") ?? "", /camera=\(\)/);
+    assert.equal(first.headers.get("strict-transport-security"), null, "no HSTS on plain HTTP");
+    const viaTls = await fetch(base, { headers: { "x-forwarded-proto": "https" } });
+    assert.match(viaTls.headers.get("strict-transport-security") ?? "", /max-age=\d{8,}/);
+    assert.match(viaTls.headers.get("content-security-policy") ?? "", /upgrade-insecure-requests/);
+    // Static files get the request-independent headers too.
+    const asset = /src="(\/_next\/static\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(asset, "a static script");
+    assert.equal((await fetch(`${base}${asset}`)).headers.get("x-content-type-options"), "nosniff");
+  });
+
+  it("keeps a well-formed x-request-id and replaces one it cannot trust", async () => {
+    const kept = await fetch(`${base}/api/health`, { headers: { "x-request-id": "lb-7f3a.91c2:0001" } });
+    assert.equal(kept.headers.get("x-request-id"), "lb-7f3a.91c2:0001");
+    for (const bad of ['"},"level":"fatal', "x".repeat(200), "<script>alert(1)</script>"]) {
+      const replaced = await fetch(`${base}/api/health`, { headers: { "x-request-id": bad } });
+      assert.match(replaced.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/, `kept ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it("refuses to start without DATABASE_URL: one JSON line naming it, exit code 1", async () => {
+    const started = spawnSync(process.execPath, ["server.js"], {
+      cwd: path.join(APP, ".next", "standalone"),
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { PATH: process.env.PATH, NODE_ENV: "production", PORT: String(PORT + 1), HOSTNAME: "127.0.0.1", NEXTAUTH_SECRET },
+    });
+    assert.equal(started.status, 1, `exit ${started.status}:\n${started.stdout}\n${started.stderr}`);
+    const lines = `${started.stdout}${started.stderr}`.split("\n").filter((l) => l.trim() && !NEXT_BANNER.test(l));
+    const fatal = lines.map((l) => JSON.parse(l) as { level: string; missing?: string[] }).filter((l) => l.level === "fatal");
+    assert.equal(fatal.length, 1, lines.join("\n"));
+    assert.deepEqual(fatal[0].missing, ["DATABASE_URL"]);
+  });
+
   it("renders its pages", async () => {
     const home = await fetch(base);
     assert.equal(home.status, 200);
@@ -167,5 +218,20 @@ describe("the reference app, running", function () {
     assert.equal(((await db.json()) as { database: string }).database, "down");
     const lines = output.split("\n").filter((l) => l.includes("database unavailable"));
     assert.ok(lines.length > 0 && lines.every((l) => !l.includes(pg.password)), "the failure is logged without the connection string's password");
+    // A page that fails: Next.js reports the error, and it arrives as JSON with its stack.
+    const from = output.length;
+    assert.equal((await fetch(`${base}/guestbook`)).status, 500);
+    await new Promise((r) => setTimeout(r, 500));
+    const after = output.slice(from).split("\n").filter((l) => l.trim());
+    assert.ok(after.length > 0, "the failure is logged");
+    const entries = after.map((l) => {
+      try {
+        return JSON.parse(l) as { level: string; err?: { stack?: string } };
+      } catch {
+        return assert.fail(`not a JSON line: ${l}`);
+      }
+    });
+    assert.ok(entries.some((e) => e.level === "error" && e.err?.stack), JSON.stringify(entries));
+    assert.ok(!output.slice(from).includes(pg.password));
   });
 });

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -7,7 +8,9 @@ export const metadata: Metadata = {
   description: "The reference app of nextjs-infra: Next.js on Kubernetes with its own Postgres.",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Rendered per request: each response's inline scripts carry that request's CSP nonce.
+  await connection();
   return (
     <html lang="en">
       <body>

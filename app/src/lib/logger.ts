@@ -34,7 +34,8 @@ export const logger = pino({
   redact: { paths: REDACT_PATHS, censor: "[redacted]" },
   formatters: {
     level: (label) => ({ level: label }),
-    log: (object) => JSON.parse(redactUrls(JSON.stringify(object))) as Record<string, unknown>,
+    // Errors serialized first (message, stack, cause): JSON.stringify alone drops them.
+    log: (object) => JSON.parse(redactUrls(JSON.stringify(object, (_key, value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value)))) as Record<string, unknown>,
   },
   hooks: {
     logMethod(args, method) {
@@ -44,3 +45,34 @@ export const logger = pino({
   },
   transport: process.env.NODE_ENV === "development" ? { target: "pino-pretty" } : undefined,
 });
+
+/**
+ * Routes console.error/warn/info/log through `log`: what Next.js prints about a failed
+ * request (a stack trace, as text) becomes one JSON line with the error serialized.
+ */
+export function consoleToLogger(log: pino.Logger): void {
+  const route = (level: "error" | "warn" | "info") =>
+    (...args: unknown[]) => {
+      const err = args.find((a): a is Error => a instanceof Error);
+      const text = args
+        .filter((a) => a !== err)
+        .map((a) => (typeof a === "string" ? a : safeJson(a)))
+        .join(" ")
+        .replace(/^⨯\s*/, "") // Next.js's error mark
+        .trim();
+      if (err) log[level]({ err }, text || err.message);
+      else log[level](text);
+    };
+  console.error = route("error");
+  console.warn = route("warn");
+  console.info = route("info");
+  console.log = route("info");
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
