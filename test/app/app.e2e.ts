@@ -131,7 +131,7 @@ describe("the reference app, running", function () {
     }
   });
 
-  it("refuses to start without DATABASE_URL: one JSON line naming it, exit code 1", async () => {
+  it("refuses to start without DATABASE_URL: one JSON line naming it, exit code 1", () => {
     const started = spawnSync(process.execPath, ["server.js"], {
       cwd: path.join(APP, ".next", "standalone"),
       encoding: "utf8",
