@@ -13,11 +13,10 @@ import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
 import { ROOT } from "../mocks";
 import { openStack } from "../../scripts/lib/workspace";
-import { buildTierImages, Docker, startDocker, TierImages } from "./images";
+import { buildTierImages, TierImages } from "./images";
+import { Docker, DOCKER_DIR, startDocker } from "../image/docker";
 
 export const TOOLS = process.env.NEXTJS_INFRA_TOOLS ?? path.join(os.homedir(), ".cache", "nextjs-infra", "tools");
-/** The Docker engine's data (build cache, base image) outlives a run, so the bench and a re-run build warm. */
-export const DOCKER_DIR = process.env.NEXTJS_INFRA_DOCKER ?? path.join(os.homedir(), ".cache", "nextjs-infra", "docker");
 const BINARIES = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kine", "kubelet", "kube-proxy", "kube-scheduler", "coredns", "registry", "pause"];
 
 /** Pulumi.local.yaml for the tier: the committed file's choices, on the tier's cluster, with prebuilt images. */

@@ -1,0 +1,225 @@
+/**
+ * The image tier: the app's images built with a real Docker engine (test/image/docker.ts)
+ * and run exactly as the cluster runs them — read-only root, the image's non-root user,
+ * every capability dropped, no privilege escalation, only the Deployment's scratch
+ * directories writable (all read from components/workload.ts, the Deployment's own source)
+ * — against a throwaway PostgreSQL on loopback. The compose file is checked against the
+ * same facts. Run by `npm run test:image` (needs Debian's docker.io and debootstrap).
+ *
+ * The migrator here is the app's migrator image plus psql (test/engine/migrator): Prisma's
+ * schema engine, which `prisma migrate deploy` needs, cannot be downloaded on this machine.
+ * The real path is the last test, run where the engine can be fetched
+ * (NEXTJS_INFRA_PRISMA_ENGINE=1).
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ROOT } from "../mocks";
+import { TestPostgres } from "../app/postgres";
+import { APP_CONTEXT, appBuildArgs, buildImage, docker, Docker, inspectImage, MIGRATOR_ARGS, startDocker } from "./docker";
+import { APP_DIR, APP_UID, containerSecurityContext, podSecurityContext, scratchVolumes } from "../../components/workload";
+
+const RUNNER = "nextjs-infra/web:image-tier";
+const MIGRATOR = "nextjs-infra/web:migrator-image-tier";
+const TIER_MIGRATOR = "nextjs-infra/web-tier-migrator:image-tier";
+const NEXTAUTH_SECRET = "image-tier-nextauth-secret-9d2c7e1f";
+const CHROMIUM = process.env.CHROME_PATH ?? "/usr/bin/chromium";
+/** Lines Next.js itself prints at start-up before the logger is in place. */
+const NEXT_BANNER = /^(▲ Next\.js|- (Local|Network):|✓ (Ready|Starting|Running)|\s*$)/;
+
+/** The pod's security context and scratch mounts, as the components build them (plain values). */
+const container = containerSecurityContext() as { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean; capabilities: { drop: string[] } };
+const pod = podSecurityContext() as { runAsUser: number; runAsGroup: number };
+const scratchPaths = (withNextCache: boolean) => (scratchVolumes(withNextCache).mounts as { mountPath: string }[]).map((m) => m.mountPath);
+
+/** `docker run` flags that reproduce the pod's security context and volumes. */
+function asTheClusterRunsIt(withNextCache: boolean): string[] {
+  const flags = ["--network", "host", "--user", `${pod.runAsUser}:${pod.runAsGroup}`];
+  if (container.readOnlyRootFilesystem) flags.push("--read-only");
+  for (const cap of container.capabilities.drop) flags.push("--cap-drop", cap);
+  if (!container.allowPrivilegeEscalation) flags.push("--security-opt", "no-new-privileges");
+  for (const p of scratchPaths(withNextCache)) flags.push("--tmpfs", `${p}:uid=${APP_UID},gid=${APP_UID}`);
+  return flags;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("the image tier: the app's images built and run for real", function () {
+  this.timeout(300_000);
+  let engine: Docker;
+  let host: string;
+  let scratch: string;
+  const pg = new TestPostgres();
+  let port: number;
+  const started: string[] = [];
+
+  const run = (args: string[]) => docker(host, ["run", ...args]);
+  const env = (vars: Record<string, string>) => Object.entries(vars).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  const logsOf = (name: string) => {
+    // The app logs to stdout; `docker logs` writes it there and the container's stderr to stderr.
+    return docker(host, ["logs", name]);
+  };
+
+  before(async function () {
+    this.timeout(1_800_000); // a cold build
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "image-tier-"));
+    engine = startDocker();
+    host = engine.host;
+    const common = appBuildArgs(host, scratch);
+    buildImage(host, RUNNER, APP_CONTEXT, common);
+    buildImage(host, MIGRATOR, APP_CONTEXT, [...common, ...MIGRATOR_ARGS]);
+    buildImage(host, TIER_MIGRATOR, path.join(ROOT, "test", "engine", "migrator"), ["--build-arg", `MIGRATOR=${MIGRATOR}`]);
+    port = Number(inspectImage(host, RUNNER).Config.Env.find((e) => e.startsWith("PORT="))?.split("=")[1]);
+    await pg.start();
+  });
+
+  after(async () => {
+    for (const name of started) {
+      try {
+        docker(host, ["rm", "-f", name]);
+      } catch {
+        // already gone
+      }
+    }
+    await pg.stop();
+    pg.remove();
+    engine?.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it("builds a runner that holds the standalone server only, owned by root, run as the app's user", () => {
+    const image = inspectImage(host, RUNNER);
+    assert.equal(image.Config.User, `${APP_UID}:${APP_UID}`);
+    assert.deepEqual(image.Config.Cmd, ["node", "server.js"]);
+    assert.match(image.Config.Healthcheck?.Test.join(" ") ?? "", /probe=readiness/);
+    const probe = (script: string) => run(["--rm", ...asTheClusterRunsIt(true), "--entrypoint", "node", RUNNER, "-e", script]).trim();
+    // No Prisma CLI and no build tooling in the runtime image.
+    assert.equal(probe("const fs=require('fs');console.log(['node_modules/prisma','node_modules/typescript','node_modules/@prisma/engines','node_modules/next/dist/compiled/webpack'].filter(p=>fs.existsSync(p)).join(','))"), "");
+    // Its files are not writable by the user it runs as; its scratch directories are.
+    assert.equal(probe("const fs=require('fs');const w=p=>{try{fs.accessSync(p,fs.constants.W_OK);return 'w'}catch{return '-'}};console.log(['server.js','.next','/tmp','.next/cache'].map(w).join(''))"), "--ww");
+  });
+
+  it("migrates a fresh database with the migrator image, run as the Job runs it", () => {
+    const out = run(["--rm", ...asTheClusterRunsIt(false), ...env({ DATABASE_URL: pg.url, DIRECT_URL: pg.url }), TIER_MIGRATOR]);
+    assert.match(out, /"migration":"20261126000000_init"/);
+    assert.equal(pg.sql(pg.database, `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).trim(), "20261126000000_init");
+    // A second run is a no-op: each migration applies once.
+    assert.doesNotMatch(run(["--rm", ...asTheClusterRunsIt(false), ...env({ DATABASE_URL: pg.url, DIRECT_URL: pg.url }), TIER_MIGRATOR]), /applied migration/);
+  });
+
+  it("refuses to start without DATABASE_URL: exit 1 and one JSON line naming it", () => {
+    started.push("web-no-db");
+    assert.throws(() => run(["--name", "web-no-db", ...asTheClusterRunsIt(true), ...env({ NEXTAUTH_SECRET }), RUNNER]));
+    const state = JSON.parse(docker(host, ["inspect", "--format", "{{json .State}}", "web-no-db"])) as { ExitCode: number };
+    assert.equal(state.ExitCode, 1);
+    const lines = logsOf("web-no-db").split("\n").filter((l) => l.trim() && !NEXT_BANNER.test(l));
+    const fatal = lines.map((l) => JSON.parse(l) as { level: string; missing?: string[] }).filter((l) => l.level === "fatal");
+    assert.deepEqual(fatal.map((f) => f.missing), [["DATABASE_URL"]]);
+  });
+
+  describe("the app container, on the image's own port", () => {
+    const NAME = "web-image-tier";
+    let base: string;
+
+    before(async () => {
+      base = `http://127.0.0.1:${port}`;
+      started.push(NAME);
+      run(["-d", "--name", NAME, ...asTheClusterRunsIt(true), ...env({ DATABASE_URL: pg.url, DIRECT_URL: pg.url, NEXTAUTH_URL: base, NEXTAUTH_SECRET, LOG_LEVEL: "debug", SENTRY_ENVIRONMENT: "image-tier" }), RUNNER]);
+      for (let i = 0; i < 150; i++) {
+        try {
+          if ((await fetch(`${base}/api/health`)).ok) return;
+        } catch {
+          // not listening yet
+        }
+        await sleep(200);
+      }
+      assert.fail(`the container did not answer on ${base}:\n${logsOf(NAME)}`);
+    });
+
+    it("answers its probes and reaches the database", async () => {
+      for (const probe of ["liveness", "readiness"]) assert.equal((await fetch(`${base}/api/health?probe=${probe}`)).status, 200, probe);
+      const db = await fetch(`${base}/api/health/db`);
+      assert.equal(((await db.json()) as { database: string }).database, "up");
+    });
+
+    it("writes a guest book row through the page", async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const puppeteer = require(path.join(APP_CONTEXT, "node_modules", "puppeteer-core")) as {
+        launch(o: object): Promise<{ newPage(): Promise<any>; close(): Promise<void> }>;
+      };
+      const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"] });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${base}/guestbook`, { waitUntil: "networkidle0" });
+        await page.type("#name", "Linus");
+        await page.type("#message", "From a read-only container");
+        await Promise.all([page.waitForFunction(() => document.body.innerText.includes("From a read-only container"), { timeout: 30_000 }), page.click("button[type=submit]")]);
+      } finally {
+        await browser.close();
+      }
+      assert.equal(pg.sql(pg.database, `SELECT name || ':' || message FROM "Entry"`).trim(), "Linus:From a read-only container");
+    });
+
+    it("logs only JSON lines, without secrets", () => {
+      const lines = logsOf(NAME).split("\n").filter((l) => l.trim() && !NEXT_BANNER.test(l));
+      assert.ok(lines.length >= 2, lines.join("\n"));
+      for (const l of lines) {
+        const entry = JSON.parse(l) as { level?: unknown; time?: unknown };
+        assert.equal(typeof entry.level, "string", l);
+        assert.equal(typeof entry.time, "string", l);
+      }
+      for (const secret of [pg.password, NEXTAUTH_SECRET]) assert.ok(!lines.join("\n").includes(secret));
+    });
+
+    it("turns healthy by its HEALTHCHECK", async () => {
+      let status = "";
+      for (let i = 0; i < 90 && status !== "healthy"; i++) {
+        status = docker(host, ["inspect", "--format", "{{.State.Health.Status}}", NAME]).trim();
+        if (status !== "healthy") await sleep(1000);
+      }
+      assert.equal(status, "healthy");
+    });
+
+    it("stops cleanly on SIGTERM, well within the pod's grace period", () => {
+      const start = Date.now();
+      docker(host, ["stop", "--time", "30", NAME]);
+      const seconds = (Date.now() - start) / 1000;
+      const state = JSON.parse(docker(host, ["inspect", "--format", "{{json .State}}", NAME])) as { ExitCode: number; OOMKilled: boolean };
+      // Next.js handles SIGTERM, closes the server, and exits 143 (128 + SIGTERM) on purpose;
+      // 137 would mean it ignored the signal and was killed at the deadline.
+      assert.equal(state.ExitCode, 143, `exit code ${state.ExitCode}`);
+      assert.equal(state.OOMKilled, false);
+      assert.ok(seconds < 25, `took ${seconds} s to stop`);
+    });
+  });
+
+  it("compose runs both containers as the cluster does", () => {
+    type Service = { read_only?: boolean; tmpfs?: string[]; cap_drop?: string[]; security_opt?: string[]; user?: string; build?: { target?: string } };
+    const compose = yaml.load(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as { services: Record<string, Service> };
+    for (const [name, withCache] of [["app", true], ["migrate", false]] as const) {
+      const s = compose.services[name];
+      assert.equal(s.read_only, container.readOnlyRootFilesystem, `${name}: read_only`);
+      assert.deepEqual([...(s.tmpfs ?? [])].sort(), scratchPaths(withCache).sort(), `${name}: tmpfs`);
+      assert.deepEqual(s.cap_drop, container.capabilities.drop, `${name}: cap_drop`);
+      assert.ok(s.security_opt?.includes("no-new-privileges:true"), `${name}: no-new-privileges`);
+      // The user comes from the image (USER), the same the pod's security context names.
+      assert.equal(s.user, undefined, `${name}: the image's user`);
+    }
+    assert.equal(compose.services.migrate.build?.target, "migrator");
+    assert.equal(inspectImage(host, MIGRATOR).Config.User, `${APP_UID}:${APP_UID}`);
+    assert.ok(scratchPaths(true).includes(`${APP_DIR}/.next/cache`));
+  });
+
+  it("runs the real `prisma migrate deploy` from the migrator image", function () {
+    // Needs Prisma's schema engine, fetched at build time (FETCH_PRISMA_ENGINE=true):
+    // impossible on a machine that cannot reach Prisma's download host.
+    if (process.env.NEXTJS_INFRA_PRISMA_ENGINE !== "1") this.skip();
+    const tag = "nextjs-infra/web:migrator-with-engine";
+    buildImage(host, tag, APP_CONTEXT, [...appBuildArgs(host, scratch), "--target", "migrator"]);
+    pg.sql(pg.database, `DROP TABLE IF EXISTS "Entry", "_prisma_migrations"`);
+    run(["--rm", ...asTheClusterRunsIt(false), ...env({ DATABASE_URL: pg.url, DIRECT_URL: pg.url }), tag]);
+    assert.equal(pg.sql(pg.database, `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).trim(), "20261126000000_init");
+  });
+});
