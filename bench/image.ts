@@ -1,32 +1,55 @@
 /**
- * `npm run bench:image`: what the runtime stage of app/Dockerfile copies (standalone
- * server, static assets, public) next to what a naive single-stage image would carry
- * (all of node_modules plus the build). Needs a built app (`npm --prefix app run build`).
- * Figures are printed, never asserted.
+ * `npm run bench:image`: the app's images as a real Docker engine builds them (needs
+ * Debian's docker.io and debootstrap; see test/image/docker.ts). Prints, from
+ * `docker image inspect`:
+ * - the content of the runner image (its size minus the base's) next to a naive
+ *   single-stage image's (the Dockerfile's `build` stage: dependencies, sources and build
+ *   output in one image), and their ratio — the goal is at most 8 %;
+ * - the migrator image's content;
+ * - build times: cold (no layer cache; npm's download cache still warm) and warm (one
+ *   source file changed, as in a typical release).
+ * Printed, never asserted. QUICK=1 skips the cold build.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { APP_CONTEXT, appBuildArgs, baseImage, buildImage, inspectImage, MIGRATOR_ARGS, startDocker } from "../test/image/docker";
 
-const APP = path.resolve(__dirname, "..", "app");
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-/** Bytes under a path (files only, links not followed). */
-function size(p: string): number {
-  if (!fs.existsSync(p)) return 0;
-  const st = fs.lstatSync(p);
-  if (!st.isDirectory()) return st.size;
-  return fs.readdirSync(p).reduce((sum, entry) => sum + size(path.join(p, entry)), 0);
+/** A copy of the app's build context (what .dockerignore would send), to change a file in. */
+function contextCopy(dir: string): string {
+  const copy = path.join(dir, "app");
+  const skip = new Set(["node_modules", ".next", ".lighthouseci", path.join("src", "generated")]);
+  fs.cpSync(APP_CONTEXT, copy, { recursive: true, filter: (src) => !skip.has(path.relative(APP_CONTEXT, src)) });
+  return copy;
 }
 
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bench-image-"));
+const engine = startDocker();
+try {
+  const host = engine.host;
+  const args = appBuildArgs(host, scratch);
+  const base = inspectImage(host, baseImage(host)).Size;
+  const times: [string, number][] = [];
+  if (process.env.QUICK !== "1") times.push(["cold (no layer cache)", buildImage(host, "nextjs-infra/bench:runner", APP_CONTEXT, [...args, "--no-cache"])]);
+  times.push(["unchanged (all cached)", buildImage(host, "nextjs-infra/bench:runner", APP_CONTEXT, args)]);
+  buildImage(host, "nextjs-infra/bench:naive", APP_CONTEXT, [...args, "--target", "build"]);
+  buildImage(host, "nextjs-infra/bench:migrator", APP_CONTEXT, [...args, ...MIGRATOR_ARGS]);
+  const copy = contextCopy(scratch);
+  fs.appendFileSync(path.join(copy, "src", "app", "page.tsx"), `\n// bench ${Date.now()}\n`);
+  times.push(["warm (one page changed)", buildImage(host, "nextjs-infra/bench:runner-changed", copy, args)]);
 
-if (!fs.existsSync(path.join(APP, ".next", "standalone"))) {
-  console.error("app/.next/standalone is missing: run `npm --prefix app run build` first");
-  process.exit(2);
+  const runner = inspectImage(host, "nextjs-infra/bench:runner").Size - base;
+  const naive = inspectImage(host, "nextjs-infra/bench:naive").Size - base;
+  const migrator = inspectImage(host, "nextjs-infra/bench:migrator").Size - base;
+  console.log(`base image (stand-in for the Dockerfile's NODE_IMAGE): ${mb(base)}`);
+  console.log(`runner content (image - base):                      ${mb(runner)}`);
+  console.log(`naive single-stage content (the build stage - base): ${mb(naive)}`);
+  console.log(`runner / naive:                                      ${((runner / naive) * 100).toFixed(1)} % (goal: at most 8 %)`);
+  console.log(`migrator content (image - base):                     ${mb(migrator)}`);
+  for (const [what, seconds] of times) console.log(`runner build, ${what.padEnd(26)} ${seconds.toFixed(1)} s`);
+} finally {
+  engine.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
 }
-const standalone = size(path.join(APP, ".next", "standalone"));
-// The build script copies static and public into standalone; count them once.
-const runtime = standalone;
-const naive = size(path.join(APP, "node_modules")) + size(path.join(APP, ".next"));
-console.log("runtime stage copies (standalone + static + public):", mb(runtime));
-console.log("single-stage image would carry (node_modules + .next):", mb(naive));
-console.log(`ratio: ${(naive / runtime).toFixed(1)}x smaller`);
