@@ -4,6 +4,7 @@
  * with a file backend and a passphrase, and a project directory whose Pulumi.local.yaml
  * points the real program's `local` stack at that cluster.
  */
+import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
@@ -67,6 +68,17 @@ export class Kube {
   }
 }
 
+/** What the node touches on the machine: forwarding, links, routes, Kubernetes' iptables chains. */
+function machineNetwork(): Record<string, string> {
+  const sh = (cmd: string) => spawnSync("sh", ["-c", cmd], { encoding: "utf8" }).stdout.trim();
+  return {
+    ipForward: sh("sysctl -n net.ipv4.ip_forward"),
+    links: sh("ip -o link show | awk -F': ' '{print $2}' | sort"),
+    routes: sh("ip route show | sort"),
+    kubeChains: sh("for t in filter nat mangle; do iptables -t $t -S 2>/dev/null | grep -c KUBE- ; done"),
+  };
+}
+
 /** A running engine environment; `stop()` tears it all down. */
 export interface Engine {
   tmp: string;
@@ -85,6 +97,7 @@ export function startEngine(): Engine {
   if (missing.length) throw new Error(`${missing.join(", ")} missing from ${TOOLS}/bin: run \`npm run tools\` (tools/build.sh)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
   const clusterDir = path.join(tmp, "cluster");
+  const machineBefore = machineNetwork();
   const cluster = (action: string) =>
     spawnSync("bash", [path.join(ROOT, "test", "engine", "cluster.sh"), action, clusterDir], { encoding: "utf8", env: { ...process.env, NEXTJS_INFRA_TOOLS: TOOLS } });
   const started = cluster("start");
@@ -134,6 +147,8 @@ export function startEngine(): Engine {
       cluster("stop");
       process.env = saved;
       fs.rmSync(tmp, { recursive: true, force: true });
+      // The node changed the machine's network; stopping it must have put everything back.
+      assert.deepEqual(machineNetwork(), machineBefore, "the machine's network after the tier differs from before it");
     },
   };
 }

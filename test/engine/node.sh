@@ -48,7 +48,7 @@ stop() {
     rm -f "$dir/containerd.pid"
   fi
   # What kubelet mounted, and the network namespaces and veths the runtime made for pods.
-  grep -o " $dir/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  { grep -o " $dir/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^cni-' || true); do ip netns delete "$ns" 2>/dev/null || true; done
   for link in $(ip -o link show type veth 2>/dev/null | awk -F'[ :@]+' '{print $2}' | grep '^veth' || true); do ip link delete "$link" 2>/dev/null || true; done
   for route in $(ip route show 2>/dev/null | awk '/^198\.18\./ {print $1}'); do ip route delete "$route" 2>/dev/null || true; done
@@ -56,7 +56,7 @@ stop() {
   for ipt in iptables ip6tables; do
     command -v "$ipt" >/dev/null || continue
     for table in filter nat mangle; do
-      "$ipt" -t "$table" -S 2>/dev/null | grep -E '^-A .*-j KUBE-' | sed 's/^-A/-D/' | while read -r rule; do eval "$ipt -t $table $rule" 2>/dev/null || true; done
+      { "$ipt" -t "$table" -S 2>/dev/null | grep -E '^-A .*-j KUBE-' || true; } | sed 's/^-A/-D/' | while read -r rule; do eval "$ipt -t $table $rule" 2>/dev/null || true; done
       for chain in $("$ipt" -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/ {print $2}'); do "$ipt" -t "$table" -F "$chain" 2>/dev/null || true; done
       for chain in $("$ipt" -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/ {print $2}'); do "$ipt" -t "$table" -X "$chain" 2>/dev/null || true; done
     done
