@@ -122,7 +122,11 @@ function githubEnvironments(s: Settings, secrets: AppSecrets): void {
 
 /** A stack that deploys the app. */
 async function deployApp(s: Settings): Promise<StackOutputs> {
-  const ingress = s.ingress.enabled && s.ingress.host ? { host: s.ingress.host, className: s.ingress.className, clusterIssuer: s.ingress.clusterIssuer, tls: s.ingress.tls } : undefined;
+  // A laptop cluster may have no ingress controller: local does not wait for an address.
+  const ingress =
+    s.ingress.enabled && s.ingress.host
+      ? { host: s.ingress.host, className: s.ingress.className, clusterIssuer: s.ingress.clusterIssuer, tls: s.ingress.tls, awaitAddress: s.profile !== "local" }
+      : undefined;
   const image = new AppImage(`${s.appName}-image`, await imageArgs(s));
   // One explicit Kubernetes provider for everything in the cluster (default providers are off).
   const k8s = { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] };

@@ -70,7 +70,14 @@ export interface NextjsAppArgs {
   /** Minimum pods kept through voluntary disruptions; omit for no budget. */
   readonly disruptionBudget?: { minAvailable: number };
   /** Public hostname; TLS from cert-manager when `clusterIssuer` is set. Omit for no Ingress. */
-  readonly ingress?: { host: string; className?: string; clusterIssuer?: string; tls: boolean };
+  readonly ingress?: {
+    host: string;
+    className?: string;
+    clusterIssuer?: string;
+    tls: boolean;
+    /** Wait for the controller to publish the Ingress's address. Off where a cluster may have no controller (a laptop's). @default true */
+    awaitAddress?: boolean;
+  };
   /** The ingress controller's namespace: the only traffic let in to the pods. @default "ingress-nginx" */
   readonly ingressControllerNamespace?: string;
   /** Credentials for a private registry (an image pull Secret). @default none (public images, or node credentials) */
@@ -274,7 +281,8 @@ export class NextjsApp extends pulumi.ComponentResource {
   }
 
   private createIngress(name: string, args: NextjsAppArgs, ingress: NonNullable<NextjsAppArgs["ingress"]>, metadata: k8s.types.input.meta.v1.ObjectMeta, awaitAnnotations?: Record<string, string>) {
-    const annotations = { ...awaitAnnotations, ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}) };
+    const skip: Record<string, string> = ingress.awaitAddress === false ? { [SKIP_AWAIT]: "true" } : {};
+    const annotations = { ...awaitAnnotations, ...skip, ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}) };
     return new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       applyTransform(

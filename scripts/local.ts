@@ -128,8 +128,12 @@ async function main(): Promise<number> {
   } finally {
     if (committed !== undefined) fs.writeFileSync(stackFile, committed);
   }
-  const url = String((await stack.outputs()).url?.value ?? "");
-  console.log(`\nThe app runs at ${url}\nTear it down with: npm run local -- --destroy`);
+  const outputs = await stack.outputs();
+  const url = String(outputs.url?.value ?? "");
+  const namespace = String(outputs.namespace?.value ?? "");
+  console.log(`\nThe app runs at ${url}`);
+  console.log(`No ingress controller in the cluster? kubectl --context ${context} -n ${namespace} port-forward service/web 8080:80, then http://localhost:8080`);
+  console.log("Tear it down with: npm run local -- --destroy");
   return 0;
 }
 

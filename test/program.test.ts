@@ -59,6 +59,12 @@ describe("the whole program", () => {
     assert.equal(outputs.stackProfile, "local");
     assert.equal(await valueOf(outputs.url), "http://web.localhost");
     assert.equal(await valueOf(outputs.namespace), "web-local");
+    // A laptop cluster may have no ingress controller: up must not wait for an address there …
+    const ingress = mocks.one("kubernetes:networking.k8s.io/v1:Ingress").inputs;
+    assert.equal(ingress.metadata.annotations?.["pulumi.com/skipAwait"], "true");
+    // … while every deployed profile does.
+    const dev = await program("dev");
+    assert.equal(dev.mocks.one("kubernetes:networking.k8s.io/v1:Ingress").inputs.metadata.annotations?.["pulumi.com/skipAwait"], undefined);
     assert.equal(await valueOf(outputs.imageRef), `localhost:5001/web@${fakeDigest("web-image-build")}`);
     const build = mocks.registrations.find((r) => r.name === "web-image-build")!.inputs;
     assert.deepEqual(build.tags, [`localhost:5001/web:${SHA}`, "localhost:5001/web:local"]);

@@ -20,20 +20,23 @@ import { Docker, DOCKER_DIR, startDocker } from "../image/docker";
 export const TOOLS = process.env.NEXTJS_INFRA_TOOLS ?? path.join(os.homedir(), ".cache", "nextjs-infra", "tools");
 const BINARIES = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kine", "kubelet", "kube-proxy", "kube-scheduler", "coredns", "registry", "pause"];
 
-/** Pulumi.local.yaml for the tier: the committed file's choices, on the tier's cluster, with prebuilt images. */
+/**
+ * Pulumi.local.yaml for the tier: the committed file, with what differs on this machine —
+ * the tier's cluster, images built here (the image-build provider's plugin cannot be built
+ * here), a Postgres image from Debian's packages, and the tier's migrator command.
+ */
 export function localStackConfig(images: TierImages): Record<string, unknown> {
-  return {
-    config: {
-      "nextjs-infra:kubernetes": { context: "engine" },
-      // Built here and pushed to the node's registry (localhost:5001), deployed by digest.
-      "nextjs-infra:image": { ref: images.app, migratorRef: images.tierMigrator },
-      "nextjs-infra:postgres": { image: images.postgres },
-      "nextjs-infra:ingress": { enabled: false },
-      // Prisma's schema engine cannot be downloaded here: the tier's migrator applies the
-      // same migrations with psql (test/engine/migrator).
-      "nextjs-infra:app": { migrationCommand: ["apply-prisma-migrations"] },
-    },
-  };
+  const committed = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+  const config = { ...committed.config };
+  const merge = (key: string, values: Record<string, unknown>) => (config[`nextjs-infra:${key}`] = { ...config[`nextjs-infra:${key}`], ...values });
+  merge("kubernetes", { context: "engine" });
+  // Pushed to the node's registry (localhost:5001) and deployed by digest.
+  merge("image", { ref: images.app, migratorRef: images.tierMigrator });
+  merge("postgres", { image: images.postgres });
+  // Prisma's schema engine cannot be downloaded here: the tier's migrator applies the same
+  // migrations with psql (test/engine/migrator).
+  merge("app", { migrationCommand: ["apply-prisma-migrations"] });
+  return { config };
 }
 
 /** The real program's `local` stack in a prepared project directory. */
