@@ -9,23 +9,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../mocks";
 import { applyMigrations, TestPostgres } from "./postgres";
+import { guestBookText, signGuestBook, withPage } from "./browser";
 
 const APP = path.join(ROOT, "app");
 const CHROMIUM = process.env.CHROME_PATH ?? "/usr/bin/chromium";
 const NEXTAUTH_SECRET = "e2e-nextauth-secret-4c9f0a7d1b2e";
 const PORT = Number(/^ENV\s.*\bPORT=(\d+)/m.exec(fs.readFileSync(path.join(APP, "Dockerfile"), "utf8").replace(/\\\n/g, " "))?.[1]);
-
-/** The part of puppeteer-core (an app dev dependency, outside this tsconfig) the test drives. */
-interface Page {
-  goto(url: string, opts?: { waitUntil: "networkidle0" }): Promise<unknown>;
-  type(selector: string, text: string): Promise<void>;
-  click(selector: string): Promise<void>;
-  waitForFunction(fn: () => boolean, opts?: { timeout: number }): Promise<unknown>;
-  evaluate<T>(fn: () => T): Promise<T>;
-}
-interface Puppeteer {
-  launch(opts: { executablePath: string; args: string[] }): Promise<{ newPage(): Promise<Page>; close(): Promise<void> }>;
-}
 
 /** Lines Next.js itself prints at start-up (not ours, and not JSON). */
 const NEXT_BANNER = /^(▲ Next\.js|- (Local|Network):|✓ (Ready|Starting|Running)|\s*$)/;
@@ -153,23 +142,11 @@ describe("the reference app, running", function () {
   });
 
   it("writes and reads the guest book through the page, in a real browser", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const puppeteer = require(path.join(APP, "node_modules", "puppeteer-core")) as Puppeteer;
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    const text = await withPage(async (page) => {
+      await signGuestBook(page, base, "Ada", "Hello from a pull request");
+      return guestBookText(page, base);
     });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${base}/guestbook`, { waitUntil: "networkidle0" });
-      await page.type("#name", "Ada");
-      await page.type("#message", "Hello from a pull request");
-      await Promise.all([page.waitForFunction(() => document.body.innerText.includes("Hello from a pull request"), { timeout: 20_000 }), page.click("button[type=submit]")]);
-      await page.goto(`${base}/guestbook`, { waitUntil: "networkidle0" });
-      assert.match(await page.evaluate(() => document.body.innerText), /Ada: Hello from a pull request/);
-    } finally {
-      await browser.close();
-    }
+    assert.match(text, /Ada: Hello from a pull request/);
     assert.equal(pg.sql(pg.database, `SELECT name || ':' || message FROM "Entry"`).trim(), "Ada:Hello from a pull request");
   });
 

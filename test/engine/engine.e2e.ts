@@ -16,24 +16,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ROOT } from "../mocks";
 import { FakeNeon } from "../neon/fake-neon";
+import { guestBookText, signGuestBook, withPage } from "../app/browser";
 import { program } from "../../scripts/lib/workspace";
 import { Engine, Kube, localStack, startEngine } from "./harness";
 
 const NS = "/api/v1/namespaces/web-local";
 const APPS = "/apis/apps/v1/namespaces/web-local";
 const JOBS = "/apis/batch/v1/namespaces/web-local/jobs";
-const CHROMIUM = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-
-interface Browser {
-  newPage(): Promise<{
-    goto(url: string, o?: object): Promise<unknown>;
-    type(sel: string, text: string): Promise<void>;
-    click(sel: string): Promise<void>;
-    waitForFunction(fn: () => boolean, o?: object): Promise<unknown>;
-    evaluate<T>(fn: () => T): Promise<T>;
-  }>;
-  close(): Promise<void>;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The Job the migrator with this digest reference runs (named after the digest). */
@@ -118,15 +107,8 @@ describe("the engine tier: the real program on a real node", function () {
     const db = await fetch(`${base}/api/health/db`);
     assert.equal(db.status, 200);
     assert.equal(((await db.json()) as { database: string }).database, "up");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const puppeteer = require(path.join(ROOT, "app", "node_modules", "puppeteer-core")) as { launch(o: object): Promise<Browser> };
-    const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"] });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${base}/guestbook`, { waitUntil: "networkidle0" });
-      await page.type("#name", "Grace");
-      await page.type("#message", "Signed on a real node");
-      await Promise.all([page.waitForFunction(() => document.body.innerText.includes("Signed on a real node"), { timeout: 30_000 }), page.click("button[type=submit]")]);
+    const text = await withPage(async (page) => {
+      await signGuestBook(page, base, "Grace", "Signed on a real node");
       // A new pod, same database: the entry lives in Postgres, not in the server.
       const [pod] = await readyAppPods();
       assert.equal((await kube.request("DELETE", `${NS}/pods/${pod.name}`)).status, 200);
@@ -135,11 +117,9 @@ describe("the engine tier: the real program on a real node", function () {
         if (ready.length > 0 && !ready.some((p) => p.name === pod.name)) break;
         await sleep(1000);
       }
-      await page.goto(`${base}/guestbook`, { waitUntil: "networkidle0" });
-      assert.match(await page.evaluate(() => document.body.innerText), /Grace: Signed on a real node/);
-    } finally {
-      await browser.close();
-    }
+      return guestBookText(page, base);
+    });
+    assert.match(text, /Grace: Signed on a real node/);
   });
 
   it("changes nothing on a second up", async () => {

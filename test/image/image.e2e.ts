@@ -18,6 +18,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "../mocks";
 import { TestPostgres } from "../app/postgres";
+import { signGuestBook, withPage } from "../app/browser";
 import { APP_CONTEXT, appBuildArgs, buildImage, docker, Docker, inspectImage, MIGRATOR_ARGS, startDocker } from "./docker";
 import { APP_DIR, APP_UID, containerSecurityContext, podSecurityContext, scratchVolumes } from "../../components/workload";
 
@@ -25,7 +26,6 @@ const RUNNER = "nextjs-infra/web:image-tier";
 const MIGRATOR = "nextjs-infra/web:migrator-image-tier";
 const TIER_MIGRATOR = "nextjs-infra/web-tier-migrator:image-tier";
 const NEXTAUTH_SECRET = "image-tier-nextauth-secret-9d2c7e1f";
-const CHROMIUM = process.env.CHROME_PATH ?? "/usr/bin/chromium";
 /** Lines Next.js itself prints at start-up before the logger is in place. */
 const NEXT_BANNER = /^(▲ Next\.js|- (Local|Network):|✓ (Ready|Starting|Running)|\s*$)/;
 
@@ -145,20 +145,7 @@ describe("the image tier: the app's images built and run for real", function () 
     });
 
     it("writes a guest book row through the page", async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const puppeteer = require(path.join(APP_CONTEXT, "node_modules", "puppeteer-core")) as {
-        launch(o: object): Promise<{ newPage(): Promise<any>; close(): Promise<void> }>;
-      };
-      const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"] });
-      try {
-        const page = await browser.newPage();
-        await page.goto(`${base}/guestbook`, { waitUntil: "networkidle0" });
-        await page.type("#name", "Linus");
-        await page.type("#message", "From a read-only container");
-        await Promise.all([page.waitForFunction(() => document.body.innerText.includes("From a read-only container"), { timeout: 30_000 }), page.click("button[type=submit]")]);
-      } finally {
-        await browser.close();
-      }
+      await withPage((page) => signGuestBook(page, base, "Linus", "From a read-only container"));
       assert.equal(pg.sql(pg.database, `SELECT name || ':' || message FROM "Entry"`).trim(), "Linus:From a read-only container");
     });
 
