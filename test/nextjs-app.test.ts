@@ -24,7 +24,7 @@ function args(overrides: Partial<NextjsAppArgs> = {}): NextjsAppArgs {
     resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
     databaseUrl: pulumi.secret(DB),
     directUrl: pulumi.secret(DIRECT),
-    migrationCommand: ["npx", "prisma", "migrate", "deploy"],
+    migrationCommand: ["prisma", "migrate", "deploy"],
     ingress: { host: "dev.example.com", className: "nginx", clusterIssuer: "letsencrypt-prod", tls: true },
     ...overrides,
   };
@@ -180,7 +180,7 @@ describe("NextjsApp", () => {
     const job = mocks.one(JOB).inputs;
     assert.equal(job.metadata.name, `web-migrate-${"c".repeat(12)}`);
     const [c] = job.spec.template.spec.containers;
-    assert.deepEqual(c.command, ["npx", "prisma", "migrate", "deploy"]);
+    assert.deepEqual(c.command, ["prisma", "migrate", "deploy"]);
     assert.equal(c.image, IMAGE);
     assert.equal(job.spec.template.spec.restartPolicy, "Never");
     assert.equal(job.spec.ttlSecondsAfterFinished, undefined, "a self-deleting Job would look like drift");
