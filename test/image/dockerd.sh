@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A Docker engine for the tests, on this machine only: Debian's dockerd with no bridge,
-# no iptables and no masquerading, its data, exec root and socket under <dir>. Builds and
+# no iptables, no IP forwarding and no masquerading, its data, exec root and socket under <dir>. Builds and
 # containers use the host's network (`--network host`), never a bridge network.
 #
 #   dockerd.sh start <dir>   starts it and waits; prints DOCKER_HOST
@@ -13,7 +13,7 @@ docker=/usr/bin/docker # Debian's 20.10 client: it builds with BuildKit without 
 start() {
   command -v dockerd >/dev/null || { echo "dockerd.sh: install Debian's docker.io (apt-get install docker.io)" >&2; exit 1; }
   mkdir -p "$dir"
-  dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+  dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false \
     --data-root "$dir/root" --exec-root "$dir/exec" -H "unix://$dir/docker.sock" --pidfile "$dir/dockerd.pid" \
     >"$dir/dockerd.log" 2>&1 &
   for _ in $(seq 1 60); do

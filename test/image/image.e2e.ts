@@ -62,6 +62,9 @@ describe("the image tier: the app's images built and run for real", function () 
     return docker(host, ["logs", name]);
   };
 
+  const ipForward = () => fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim();
+  const forwardingBefore = ipForward();
+
   before(async function () {
     this.timeout(1_800_000); // a cold build
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), "image-tier-"));
@@ -87,6 +90,7 @@ describe("the image tier: the app's images built and run for real", function () 
     pg.remove();
     engine?.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
+    assert.equal(ipForward(), forwardingBefore, "the Docker engine changed the machine's IP forwarding");
   });
 
   it("builds a runner that holds the standalone server only, owned by root, run as the app's user", () => {
