@@ -75,6 +75,38 @@ describe("the engine tier: the real program on a real node", function () {
     return (await get(`${NS}/configmaps/web-config`)).data[key];
   }
 
+  /** Runs one SQL statement against the stack's Postgres from a one-off pod (the tier's migrator image has psql). */
+  async function psqlInCluster(sql: string): Promise<void> {
+    const name = `psql-${Date.now()}`;
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, labels: { "app.kubernetes.io/name": "web", "app.kubernetes.io/component": "migration" } },
+      spec: {
+        restartPolicy: "Never",
+        securityContext: { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+          {
+            name: "psql",
+            image: engine.images.tierMigrator,
+            command: ["sh", "-c", 'psql "$DIRECT_URL" -v ON_ERROR_STOP=1 -c "$SQL"'],
+            env: [{ name: "SQL", value: sql }, { name: "DIRECT_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DIRECT_URL" } } }],
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          },
+        ],
+      },
+    };
+    const created = await kube.request("POST", `${NS}/pods`, pod, "application/json");
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    let phase = "";
+    for (let i = 0; i < 120 && !["Succeeded", "Failed"].includes(phase); i++) {
+      await sleep(1000);
+      phase = (await get(`${NS}/pods/${name}`)).status.phase;
+    }
+    await kube.request("DELETE", `${NS}/pods/${name}`);
+    assert.equal(phase, "Succeeded", `psql in the cluster: ${phase}`);
+  }
+
   async function serviceUrl(): Promise<string> {
     const svc = await get(`${NS}/services/web`);
     return `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}`;
@@ -167,16 +199,33 @@ describe("the engine tier: the real program on a real node", function () {
     assert.equal((await fetch(`${await serviceUrl()}/api/health/db`)).status, 200);
   });
 
-  it("recovers on the next up with a good migrator: a new Job, then the rollout", async () => {
+  it("retries the same migration with one more `up` once its cause is fixed: the failed Job is replaced", async () => {
+    const failed = await get(`${JOBS}/${jobFor(engine.images.brokenMigrator)}`);
+    // The operator fixes the database (here: creates the table the migration expects) …
+    await psqlInCluster(`CREATE TABLE "NoSuchTable" ("id" INTEGER)`);
+    // … and runs the deploy again, with nothing changed.
+    const up = await stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    const job = await get(`${JOBS}/${jobFor(engine.images.brokenMigrator)}`);
+    assert.notEqual(job.metadata.uid, failed.metadata.uid, "a new Job, not a wait on the failed one");
+    assert.equal(job.status.succeeded, 1);
+    assert.equal(await configValue("LOG_LEVEL"), "info", "then the config and the rollout");
+    const pods = await readyAppPods();
+    assert.ok(pods.length >= 1, "pods are Ready");
+    for (const pod of pods) assert.ok(Date.parse(job.status.completionTime) <= Date.parse(pod.created));
+  });
+
+  it("runs a new Job for a new migrator digest, before the rollout", async () => {
+    const before = await readyAppPods();
     await stack.setConfig("nextjs-infra:image.migratorRef", { value: engine.images.tierMigrator }, true);
+    await stack.setConfig("nextjs-infra:app.logLevel", { value: "debug" }, true);
     const up = await stack.up();
     assert.equal(up.summary.result, "succeeded");
     const job = await get(`${JOBS}/${jobFor(engine.images.tierMigrator)}`);
     assert.equal(job.status.succeeded, 1);
-    assert.equal((await kube.request("GET", `${JOBS}/${jobFor(engine.images.brokenMigrator)}`)).status, 404, "the failed Job is gone");
-    assert.equal(await configValue("LOG_LEVEL"), "info");
+    assert.equal((await kube.request("GET", `${JOBS}/${jobFor(engine.images.brokenMigrator)}`)).status, 404, "the previous digest's Job is gone");
     const pods = await readyAppPods();
-    assert.ok(pods.length >= 1, "pods are Ready");
+    assert.ok(pods.length >= 1 && pods.every((p) => !before.some((b) => b.hash === p.hash)), "rolled");
     for (const pod of pods) assert.ok(Date.parse(job.status.completionTime) <= Date.parse(pod.created));
   });
 
