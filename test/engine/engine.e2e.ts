@@ -271,7 +271,23 @@ describe("the engine tier: the real program on a real node", function () {
     assert.equal(exported.deployment.resources?.length ?? 0, 0);
   });
 
-  it("runs the Neon provider under the engine against the fake Neon API: create, refresh, protect, destroy", async () => {
+  /** What a preview by the real engine plans: each resource it touches (providers aside) and which inputs differ. */
+  async function plannedSteps(st: Stack) {
+    const steps: { name: string; op: string; changed: string[] }[] = [];
+    const preview = await st.preview({
+      onEvent: (e) => {
+        const m = e.resourcePreEvent?.metadata;
+        // The dynamic provider itself takes the stack's config, so it may update too.
+        if (!m || m.op === "same" || m.type.startsWith("pulumi:providers:")) return;
+        const [olds, news] = [m.old?.inputs ?? {}, m.new?.inputs ?? {}];
+        const changed = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        steps.push({ name: m.urn.split("::").pop()!, op: m.op, changed });
+      },
+    });
+    return { steps, preview };
+  }
+
+  it("runs the Neon provider under the engine against the fake Neon API: create, refresh, update without replacement, protect, destroy", async () => {
     const fake = new FakeNeon();
     const url = await fake.start();
     try {
@@ -283,7 +299,11 @@ describe("the engine tier: the real program on a real node", function () {
           program: async () => {
             const { AppDatabase } = await import(path.join(ROOT, "components", "database"));
             const db = new AppDatabase("db", {
-              neon: { projectId, branch: { name: "dev", adoptDefault: false, protected: false }, compute: { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 } },
+              neon: {
+                projectId,
+                branch: { name: "dev", adoptDefault: false, protected: false },
+                compute: { minCu: 0.25, maxCu: new pulumi.Config().getNumber("maxCu") ?? 1, suspendTimeoutSeconds: 300 },
+              },
             });
             return { branchId: db.branchId, databaseUrl: pulumi.secret(db.databaseUrl) };
           },
@@ -302,8 +322,24 @@ describe("the engine tier: the real program on a real node", function () {
       const passwords = [...fake.roles.values()].map((r) => String((r as { password?: string }).password ?? "")).filter(Boolean);
       assert.ok(passwords.length > 0);
       for (const pw of passwords) assert.ok(!stateAtRest("neon").includes(pw), "a role password is in plaintext in state");
+      // The branch's update, previewed by the real engine: its id stays known, so nothing that
+      // depends on it (endpoint, role, database) is planned for replacement.
+      const putBack = await plannedSteps(neon);
+      assert.deepEqual(putBack.steps.map(({ name, op }) => ({ name, op })), [{ name: "db-branch", op: "update" }], putBack.preview.stdout);
       await neon.up();
       assert.equal(fake.branches.get(branchId)?.name, "dev", "up puts the name back");
+
+      // An update previewed by the real engine: the dynamic provider's preview of an update must
+      // not turn ids, hosts or passwords unknown and so cascade into replacements.
+      await neon.setConfig("maxCu", { value: "2" });
+      const { steps, preview } = await plannedSteps(neon);
+      assert.deepEqual(preview.changeSummary, { same: preview.changeSummary.same, update: 1 }, preview.stdout);
+      assert.deepEqual(steps, [{ name: "db-endpoint", op: "update", changed: ["maxCu"] }], "only the endpoint, only maxCu, updated in place");
+      const patches = fake.log.filter((l) => l.operationId === "updateProjectEndpoint").length;
+      await neon.up();
+      assert.equal(fake.log.filter((l) => l.operationId === "updateProjectEndpoint").length, patches + 1, "one PATCH of the endpoint");
+      const after = await neon.preview();
+      assert.deepEqual(Object.keys(after.changeSummary), ["same"], "nothing left to change");
       await neon.destroy();
       assert.equal(fake.branches.has(branchId), false);
 
