@@ -369,6 +369,35 @@ describe("the engine tier: the real program on a real node", function () {
     }
   });
 
+  it("keeps the digest a stack runs: its next up reads it from its own last deployment (a reference to itself)", async () => {
+    const { deployedImageRefs } = await import(path.join(ROOT, "components", "app-image"));
+    const ref = `localhost:5001/web@sha256:${"a".repeat(64)}`;
+    const migratorRef = `localhost:5001/web-migrator@sha256:${"b".repeat(64)}`;
+    let first = true;
+    const selfRef = await LocalWorkspace.createOrSelectStack(
+      {
+        stackName: "self-reference",
+        projectName: "nextjs-infra",
+        program: async () => {
+          // As index.ts names it for the prod profile.
+          const deployed = await deployedImageRefs(`${pulumi.getOrganization()}/nextjs-infra/${pulumi.getStack()}`);
+          if (first) return { imageRef: ref, migratorRef, read: deployed.imageRef ?? "nothing" };
+          return { imageRef: deployed.imageRef, migratorRef: deployed.migratorRef, read: deployed.imageRef ?? "nothing" };
+        },
+      },
+      { workDir },
+    );
+    await selfRef.up();
+    assert.equal((await selfRef.outputs()).read.value, "nothing", "never deployed: nothing to keep");
+    first = false;
+    const again = await selfRef.up();
+    const outputs = await selfRef.outputs();
+    assert.equal(outputs.read.value, ref, "the second up read the digest the first one deployed");
+    assert.equal(outputs.migratorRef.value, migratorRef);
+    assert.deepEqual(Object.keys(again.summary.resourceChanges ?? {}).filter((k) => !["same", "read"].includes(k)), [], "keeping the digest changes nothing (the reference is a read)");
+    await selfRef.destroy();
+  });
+
   it("lets the preview deployer deploy into preview namespaces only (RBAC and admission, enforced by the API server)", async () => {
     const access = await LocalWorkspace.createOrSelectStack(
       {
