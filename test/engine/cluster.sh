@@ -12,6 +12,7 @@ set -euo pipefail
 action=${1:?usage: cluster.sh start|stop <dir>}
 dir=${2:?usage: cluster.sh start|stop <dir>}
 bin="${NEXTJS_INFRA_TOOLS:-$HOME/.cache/nextjs-infra/tools}/bin"
+source "$(dirname "$(realpath "$0")")/../processes.sh"
 
 free_port() {
   node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
@@ -19,17 +20,8 @@ free_port() {
 
 stop() {
   bash "$(dirname "$(realpath "$0")")/node.sh" stop "$dir/node" || true
-  for name in kube-controller-manager kube-apiserver kine; do
-    if [[ -f "$dir/$name.pid" ]]; then
-      local pid
-      pid=$(cat "$dir/$name.pid")
-      kill "$pid" 2>/dev/null || true
-      # The API server may linger after SIGTERM: wait, then kill.
-      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      kill -9 "$pid" 2>/dev/null || true
-      rm -f "$dir/$name.pid"
-    fi
-  done
+  # The API server may linger after SIGTERM: stop_pidfile waits, then kills.
+  for name in kube-controller-manager kube-apiserver kine; do stop_pidfile "$dir/$name.pid"; done
 }
 
 start() {

@@ -19,6 +19,7 @@ dir=${2:?usage: node.sh start|stop <dir> [kubeconfig]}
 bin="${NEXTJS_INFRA_TOOLS:-$HOME/.cache/nextjs-infra/tools}/bin"
 export POD_CIDR=198.18.0.0/24 NODE_NAME=nextjs-infra-node
 PAUSE_IMAGE=localhost/nextjs-infra/pause:1
+source "$(dirname "$(realpath "$0")")/../processes.sh"
 ctr_() { ctr --address "$dir/containerd/containerd.sock" -n k8s.io "$@"; }
 
 # The node's address: this machine's own first non-loopback IPv4 address (kubelet refuses loopback).
@@ -26,29 +27,19 @@ node_ip() {
   ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -n 1
 }
 
-wait_exit() { # wait_exit <pid>: SIGTERM, then SIGKILL after 15 s (some servers linger)
-  local pid=$1
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
-  kill -9 "$pid" 2>/dev/null || true
-}
-
 stop() {
   [[ -d "$dir" ]] || return 0
-  for name in kube-proxy kubelet coredns kube-scheduler registry; do
-    [[ -f "$dir/$name.pid" ]] && wait_exit "$(cat "$dir/$name.pid")" && rm -f "$dir/$name.pid"
-  done
+  for name in kube-proxy kubelet coredns kube-scheduler registry; do stop_pidfile "$dir/$name.pid"; done
   if [[ -f "$dir/containerd.pid" ]]; then
     # Pod sandboxes and containers first, so their network namespaces go with them.
     for task in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$task" 2>/dev/null || true; done
     sleep 1
     for task in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks delete -f "$task" 2>/dev/null || true; done
     for c in $(ctr_ containers ls -q 2>/dev/null); do ctr_ containers delete "$c" 2>/dev/null || true; done
-    wait_exit "$(cat "$dir/containerd.pid")"
-    rm -f "$dir/containerd.pid"
+    stop_pidfile "$dir/containerd.pid"
   fi
   # What kubelet mounted, and the network namespaces and veths the runtime made for pods.
-  { grep -o " $dir/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  unmount_under "$dir"
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^cni-' || true); do ip netns delete "$ns" 2>/dev/null || true; done
   for link in $(ip -o link show type veth 2>/dev/null | awk -F'[ :@]+' '{print $2}' | grep '^veth' || true); do ip link delete "$link" 2>/dev/null || true; done
   for route in $(ip route show 2>/dev/null | awk '/^198\.18\./ {print $1}'); do ip route delete "$route" 2>/dev/null || true; done

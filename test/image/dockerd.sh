@@ -9,6 +9,7 @@ set -euo pipefail
 action=${1:?usage: dockerd.sh start|stop <dir>}
 dir=${2:?usage: dockerd.sh start|stop <dir>}
 docker=/usr/bin/docker # Debian's 20.10 client: it builds with BuildKit without buildx
+source "$(dirname "$(realpath "$0")")/../processes.sh"
 
 start() {
   command -v dockerd >/dev/null || { echo "dockerd.sh: install Debian's docker.io (apt-get install docker.io)" >&2; exit 1; }
@@ -28,14 +29,8 @@ start() {
 
 stop() {
   [[ -f "$dir/dockerd.pid" ]] || return 0
-  local pid
-  pid=$(cat "$dir/dockerd.pid")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$dir/dockerd.pid"
-  { grep -o " $dir/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  return 0
+  stop_pidfile "$dir/dockerd.pid" 20
+  unmount_under "$dir"
 }
 
 case "$action" in
