@@ -71,6 +71,26 @@ describe("the engine tier: the real program on a real node", function () {
       .map((p: any) => ({ name: p.metadata.name, created: p.metadata.creationTimestamp, hash: p.metadata.labels["pod-template-hash"] }));
   }
 
+  /**
+   * Waits until the app's Deployment has finished its rollout as Kubernetes defines it (the
+   * controller has seen the current spec, every replica is updated and available, no old pod
+   * is left). `up` does not always get there first: the provider's Deployment await
+   * (pkg/await/deployment.go) does not compare `status.observedGeneration` with the generation
+   * for apps/v1, so when an event arrives before the controller has seen the new template, the
+   * previous rollout's conditions and ReplicaSet count as done.
+   */
+  async function rolledOut(): Promise<void> {
+    let last: any;
+    for (let i = 0; i < 120; i++) {
+      const d = await get(`${APPS}/deployments/web`);
+      const st = d.status ?? {};
+      last = { generation: d.metadata.generation, ...st, conditions: undefined };
+      if (st.observedGeneration >= d.metadata.generation && st.replicas === st.updatedReplicas && st.availableReplicas === st.updatedReplicas) return;
+      await sleep(1000);
+    }
+    assert.fail(`the Deployment did not finish its rollout within 2 minutes: ${JSON.stringify(last)}`);
+  }
+
   async function configValue(key: string): Promise<string> {
     return (await get(`${NS}/configmaps/web-config`)).data[key];
   }
@@ -167,6 +187,7 @@ describe("the engine tier: the real program on a real node", function () {
       await set();
       const up = await stack.up();
       assert.equal(up.summary.result, "succeeded");
+      await rolledOut();
       const after = await get(`${JOBS}/${jobFor(engine.images.tierMigrator)}`);
       assert.equal(after.metadata.uid, job.metadata.uid, `${what}: the same Job (migrations do not rerun)`);
       const pods = await readyAppPods();
@@ -210,6 +231,7 @@ describe("the engine tier: the real program on a real node", function () {
     assert.notEqual(job.metadata.uid, failed.metadata.uid, "a new Job, not a wait on the failed one");
     assert.equal(job.status.succeeded, 1);
     assert.equal(await configValue("LOG_LEVEL"), "info", "then the config and the rollout");
+    await rolledOut();
     const pods = await readyAppPods();
     assert.ok(pods.length >= 1, "pods are Ready");
     for (const pod of pods) assert.ok(Date.parse(job.status.completionTime) <= Date.parse(pod.created));
@@ -224,6 +246,7 @@ describe("the engine tier: the real program on a real node", function () {
     const job = await get(`${JOBS}/${jobFor(engine.images.tierMigrator)}`);
     assert.equal(job.status.succeeded, 1);
     assert.equal((await kube.request("GET", `${JOBS}/${jobFor(engine.images.brokenMigrator)}`)).status, 404, "the previous digest's Job is gone");
+    await rolledOut();
     const pods = await readyAppPods();
     assert.ok(pods.length >= 1 && pods.every((p) => !before.some((b) => b.hash === p.hash)), "rolled");
     for (const pod of pods) assert.ok(Date.parse(job.status.completionTime) <= Date.parse(pod.created));
