@@ -17,11 +17,12 @@ import {
   deployedImageRefs,
   GithubEnvironment,
   kubernetesProvider,
+  RepositoryProtection,
   NextjsApp,
   PREVIEW_QUOTA,
   previewExpiry,
 } from "./components";
-import { ClusterSettings, loadSettings, Settings, SettingsError } from "./stacks";
+import { ClusterSettings, loadSettings, RepositorySettings, Settings, SettingsError } from "./stacks";
 
 /** What a stack exports; a cluster stack fills only its own part. */
 interface StackOutputs {
@@ -37,6 +38,8 @@ interface StackOutputs {
   dopplerConfig?: pulumi.Output<string>;
   releases?: pulumi.Output<string[]>;
   previewDeployerToken?: pulumi.Output<string>;
+  environments?: pulumi.Output<string[]>;
+  rulesetId?: pulumi.Output<number>;
 }
 
 /**
@@ -103,23 +106,6 @@ function databaseArgs(s: Settings, namespace: pulumi.Output<string>): AppDatabas
   };
 }
 
-/** The stack's GitHub Actions environments, each with exactly the secrets its jobs read. */
-function githubEnvironments(s: Settings, secrets: AppSecrets): void {
-  if (!s.github) return;
-  const g = s.github;
-  const provider = new github.Provider("github", { owner: g.owner, token: g.token });
-  for (const env of g.environments) {
-    const envSecrets: Record<string, pulumi.Output<string>> = { ...env.secrets };
-    // The drift job reads production's Doppler config with a read-only token of its own.
-    if (env.purpose === "drift" && secrets.ciToken) envSecrets.DOPPLER_TOKEN = secrets.ciToken;
-    new GithubEnvironment(
-      env.purpose === "deploy" ? `${s.appName}-github` : `${s.appName}-github-${env.purpose}`,
-      { repository: g.repository, environment: env.name, reviewers: env.reviewers, mainOnly: env.mainOnly, secrets: envSecrets },
-      { providers: [provider] },
-    );
-  }
-}
-
 /** A stack that deploys the app. */
 async function deployApp(s: Settings): Promise<StackOutputs> {
   // A laptop cluster may have no ingress controller: local does not wait for an address.
@@ -146,7 +132,6 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
       rotation: s.secrets.rotation,
       doppler: d ? { project: d.project, environment: d.environment, config: d.config, branch: d.branch, sync: d.sync } : undefined,
       local: s.secrets.local,
-      ciToken: s.production && d !== undefined,
       skipAwait: s.kubernetes.skipAwait,
     },
     k8s,
@@ -180,7 +165,6 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     imagePullCredentials: pull,
     skipAwait: s.kubernetes.skipAwait,
   }, k8s);
-  githubEnvironments(s, secrets);
 
   const expiry = s.database.kind === "neon" && s.database.branch.ttlDays !== undefined ? previewExpiry(s.database.branch.ttlDays) : undefined;
   return {
@@ -197,6 +181,23 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
   };
 }
 
+/**
+ * The repository stack (`github`): every environment the workflows use, with exactly the
+ * secrets its contract lists, and main's protection. The only stack that holds a
+ * credential for the repository's settings.
+ */
+function deployRepository(s: RepositorySettings): StackOutputs {
+  const provider = new github.Provider("github", { owner: s.owner, token: s.token });
+  const opts = { providers: [provider] };
+  const environments = s.environments.map(({ contract, reviewers, secrets }) => {
+    const missing = contract.credentials.filter((c) => c.kind === "secret" && !c.optional && !(c.name in secrets)).map((c) => c.name);
+    if (missing.length > 0) void pulumi.log.warn(`environment ${contract.name} has no ${missing.join(", ")} yet: its jobs fail until \`ciSecrets.${contract.name}.<NAME>\` is set`);
+    return new GithubEnvironment(`${s.repository}-${contract.name}`, { repository: s.repository, environment: contract.name, reviewers, mainOnly: contract.branches === "main", secrets }, opts).environment;
+  });
+  const protection = new RepositoryProtection(s.repository, { repository: s.repository, requiredChecks: s.ruleset.requiredChecks, approvals: s.ruleset.approvals }, opts);
+  return { stackProfile: s.profile, environments: pulumi.all(environments), rulesetId: protection.rulesetId };
+}
+
 /** A `cluster-<name>` stack: cluster add-ons only. */
 function deployCluster(s: ClusterSettings): StackOutputs {
   const addons = new ClusterAddons("cluster", s, { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] });
@@ -206,7 +207,7 @@ function deployCluster(s: ClusterSettings): StackOutputs {
 /** The program: its result becomes the stack's outputs. */
 export = async (): Promise<Record<string, unknown>> => {
   const settings = loadSettings();
-  const out = settings.role === "cluster" ? deployCluster(settings) : await deployApp(settings);
+  const out = settings.role === "cluster" ? deployCluster(settings) : settings.role === "github" ? deployRepository(settings) : await deployApp(settings);
   // Only outputs that exist: a cluster stack exports no app URL.
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 };

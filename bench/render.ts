@@ -7,7 +7,7 @@ import { committedConfig, renderProgram, useMocks, valueOf } from "../test/mocks
 
 async function main(stack: string): Promise<void> {
   // The credentials the deployed profiles read (fakes: the mocks never call out).
-  const secrets: Record<string, string> = stack === "local" ? {} : { neonApiKey: "bench-neon-key", "doppler:dopplerToken": "dp.pt.bench", "github:token": "ghp-bench" };
+  const secrets: Record<string, string> = stack === "local" ? {} : { neonApiKey: "bench-neon-key", "doppler:dopplerToken": "dp.pt.bench" };
   const mocks = (await useMocks(stack, committedConfig(stack), secrets)).withServiceInvokes();
   // What prod reads of its own last deployment: the digests it runs.
   mocks.deployed = { imageRef: `ghcr.io/acme/web@sha256:${"b".repeat(64)}`, migratorRef: `ghcr.io/acme/web@sha256:${"c".repeat(64)}` };

@@ -42,8 +42,6 @@ export interface AppSecretsArgs {
   readonly doppler?: DopplerArgs;
   /** `local`: the app's own secrets (names plain, values secret). */
   readonly local?: Record<string, pulumi.Input<string>>;
-  /** Also create a read-only Doppler service token for CI (GitHub environment secret). @default false */
-  readonly ciToken?: boolean;
   /** Don't wait for custom resources to become ready (API servers without nodes). @default false */
   readonly skipAwait?: boolean;
 }
@@ -61,8 +59,6 @@ export class AppSecrets extends pulumi.ComponentResource {
   readonly checksum?: pulumi.Output<string>;
   /** Annotations the Deployment needs (operator mode: automatic reload). */
   readonly deploymentAnnotations: Record<string, string>;
-  /** Read-only Doppler service token for CI (secret), when asked for. */
-  readonly ciToken?: pulumi.Output<string>;
   /** The Doppler config the stack uses. */
   readonly dopplerConfig?: pulumi.Output<string>;
 
@@ -90,10 +86,6 @@ export class AppSecrets extends pulumi.ComponentResource {
         ([key, value]) =>
           new doppler.Secret(`${name}-${key.toLowerCase().replace(/_/g, "-")}`, { project: d.project, config, name: key, value: pulumi.secret(value) }, { parent: this }),
       );
-      if (args.ciToken) {
-        const ci = new doppler.ServiceToken(`${name}-ci-token`, { project: d.project, config, name: `${args.appName}-ci`, access: "read" }, { parent: this });
-        this.ciToken = pulumi.secret(ci.key);
-      }
       if ((d.sync ?? "snapshot") === "snapshot") {
         // Read after our writes: the config name is passed through the written secrets' ids
         // (this provider's invoke takes no `dependsOn`). Its map comes back unmarked: make
@@ -108,7 +100,7 @@ export class AppSecrets extends pulumi.ComponentResource {
         this.deploymentAnnotations = { "secrets.doppler.com/reload": "true" };
       }
     }
-    this.registerOutputs({ secretName: this.secretName, checksum: this.checksum, ciToken: this.ciToken, dopplerConfig: this.dopplerConfig });
+    this.registerOutputs({ secretName: this.secretName, checksum: this.checksum, dopplerConfig: this.dopplerConfig });
   }
 
   private writeSecret(name: string, args: AppSecretsArgs, secretName: string, data: pulumi.Output<Record<string, string>>) {

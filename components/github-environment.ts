@@ -2,12 +2,12 @@
  * GithubEnvironment: one GitHub Actions environment and exactly the secrets the workflow
  * jobs that use it read. Credentials live only in environments, never at repository level:
  * an environment restricted to `main` cannot be used by a pull request's branch, however
- * that branch edits its workflows. Secret values stay Pulumi secrets all the way into
- * GitHub (the provider encrypts them with the repository's public key).
+ * that branch edits its workflows. A reviewed environment cannot be walked around: admins
+ * may not bypass it and nobody approves their own run. Secret values stay Pulumi secrets
+ * all the way into GitHub (the provider encrypts them with the repository's public key).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
-import { isGithubReservedName } from "../stacks/schema";
 
 /** Arguments of `GithubEnvironment`. The owner comes from the GitHub provider in `opts`. */
 export interface GithubEnvironmentArgs {
@@ -15,7 +15,7 @@ export interface GithubEnvironmentArgs {
   readonly repository: string;
   /** Environment name. **Changing it replaces the environment and its secrets.** @example "production" */
   readonly environment: string;
-  /** Required reviewers by login and team slug. @default none */
+  /** Required reviewers by login and team slug; with any, admins cannot bypass them. @default none */
   readonly reviewers?: { users?: string[]; teams?: string[] };
   /** Jobs may use the environment (and its secrets) only from `main`. @default false */
   readonly mainOnly?: boolean;
@@ -23,9 +23,9 @@ export interface GithubEnvironmentArgs {
   readonly secrets?: Record<string, pulumi.Input<string>>;
 }
 
-/** Names GitHub refuses for secrets: letters, digits and underscores, not starting with a digit or GITHUB_. */
-export function checkGithubNames(names: string[]): string[] {
-  return names.filter(isGithubReservedName);
+/** Names GitHub refuses for Actions secrets and variables: letters, digits and `_`, not starting with a digit or `GITHUB_`. */
+export function isGithubReservedName(name: string): boolean {
+  return !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /^GITHUB_/i.test(name);
 }
 
 const slug = (name: string) => name.toLowerCase().replace(/_/g, "-");
@@ -36,20 +36,23 @@ export class GithubEnvironment extends pulumi.ComponentResource {
 
   constructor(name: string, args: GithubEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:github:GithubEnvironment", name, {}, opts);
-    const bad = checkGithubNames(Object.keys(args.secrets ?? {}));
+    const bad = Object.keys(args.secrets ?? {}).filter(isGithubReservedName);
     if (bad.length > 0) {
       throw new pulumi.ResourceError(`GitHub secret names in \`secrets\` must be letters, digits and _ and not start with GITHUB_; got ${bad.join(", ")}`, this);
     }
     const child = { parent: this };
     const users = (args.reviewers?.users ?? []).map((username) => github.getUserOutput({ username }, child).id.apply(Number));
     const teams = (args.reviewers?.teams ?? []).map((slug) => github.getTeamOutput({ slug, summaryOnly: true }, child).id.apply(Number));
+    const reviewed = users.length + teams.length > 0;
     const env = new github.RepositoryEnvironment(
       `${name}-environment`,
       {
         repository: args.repository,
         environment: args.environment,
-        reviewers: users.length + teams.length > 0 ? [{ users, teams }] : undefined,
-        preventSelfReview: users.length + teams.length > 0 ? true : undefined,
+        reviewers: reviewed ? [{ users, teams }] : undefined,
+        // GitHub's default lets an admin deploy without the review; a review nobody can skip is the point.
+        canAdminsBypass: false,
+        preventSelfReview: reviewed ? true : undefined,
         deploymentBranchPolicy: args.mainOnly ? { protectedBranches: false, customBranchPolicies: true } : undefined,
       },
       child,
@@ -61,7 +64,7 @@ export class GithubEnvironment extends pulumi.ComponentResource {
       new github.ActionsEnvironmentSecret(
         `${name}-secret-${slug(secretName)}`,
         { repository: args.repository, environment: env.environment, secretName, value: pulumi.secret(value) },
-        child,
+        { ...child, additionalSecretOutputs: ["value", "plaintextValue"] },
       );
     }
     this.environment = env.environment;

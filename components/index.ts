@@ -5,6 +5,7 @@ export * from "./cluster-addons";
 export * from "./database";
 export * from "./generated-secret";
 export * from "./github-environment";
+export * from "./repository-protection";
 export * from "./kubernetes-provider";
 export * from "./local-postgres";
 export * from "./migration-job";

@@ -13,7 +13,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, run, UsageError } from "./lib/cli";
 import { openStack, POLICY_PACKS, PROJECT_DIR } from "./lib/workspace";
-import { parseImageRef } from "./deploy";
+import { parseImageRef } from "./lib/stacks";
+import { withRunConfig } from "./lib/run-config";
 
 const HELP = `usage: local [--destroy] [--context <kube context>] [--image-ref <ref> [--migrator-ref <ref>]] [--skip-policy]
 
@@ -114,20 +115,11 @@ async function main(): Promise<number> {
     return 0;
   }
   // This run's choices, set for the run and taken back after: Pulumi.local.yaml stays as committed.
-  const overrides: [string, string | undefined][] = [
-    ["nextjs-infra:kubernetes.context", context],
-    ["nextjs-infra:image.ref", imageRef],
-    ["nextjs-infra:image.migratorRef", migratorRef],
-  ];
-  const stackFile = path.join(projectDir, "Pulumi.local.yaml");
-  const committed = fs.existsSync(stackFile) ? fs.readFileSync(stackFile, "utf8") : undefined;
-  try {
-    for (const [key, value] of overrides) if (value !== undefined) await stack.setConfig(key, { value }, true);
+  const overrides = { "nextjs-infra:kubernetes.context": context, "nextjs-infra:image.ref": imageRef, "nextjs-infra:image.migratorRef": migratorRef };
+  await withRunConfig(stack, projectDir, overrides, async () => {
     if (parsed.values["skip-policy"]) console.warn("warning: running without the policy pack (--skip-policy)");
     await stack.up({ onOutput: log, policyPacks: parsed.values["skip-policy"] ? undefined : POLICY_PACKS });
-  } finally {
-    if (committed !== undefined) fs.writeFileSync(stackFile, committed);
-  }
+  });
   const outputs = await stack.outputs();
   const url = String(outputs.url?.value ?? "");
   const namespace = String(outputs.namespace?.value ?? "");

@@ -96,6 +96,15 @@ function imageSettings(ctx: MergeContext, c: Config, appName: string, d: Profile
     if (profile === "prod" && migratorRef && !DIGEST_REF.test(migratorRef)) {
       issues.push({ key: `${ns}image.migratorRef`, message: `got ${JSON.stringify(migratorRef)}, expected a digest (<repository>@sha256:<64 hex digits>): the prod profile deploys only promoted digests` });
     }
+    // A promotion or rollback deploys only what the app's own builds pushed: never an image from elsewhere.
+    // A stack-level `image` (a promotion sets image.ref) replaces the project's whole object: fall back to it.
+    const own = c.image?.repository ?? projectImageRepository(ctx);
+    if (profile === "prod" && own) {
+      for (const [key, value] of [["image.ref", ref], ["image.migratorRef", migratorRef]] as const) {
+        const repo = value ? DIGEST_REF.exec(value)?.[1] : undefined;
+        if (repo !== undefined && repo !== own) issues.push({ key: `${ns}${key}`, message: `got an image of ${repo}, expected a digest of ${own} (${ns}image.repository): production runs only what the app's own builds pushed` });
+      }
+    }
     return { kind: "prebuilt", ref, pinned, migratorRef };
   }
   // The prod profile never builds: without a new digest it keeps the one it runs.
@@ -126,6 +135,17 @@ function imageSettings(ctx: MergeContext, c: Config, appName: string, d: Profile
     cache,
     tags: gitSha ? [gitSha, input.stack] : [input.stack],
   };
+}
+
+/** `image.repository` as the project level (Pulumi.yaml) sets it. */
+function projectImageRepository(ctx: MergeContext): string | undefined {
+  const raw = ctx.input.projectConfig?.[`${ctx.ns}image`];
+  try {
+    const value = raw ? (JSON.parse(raw) as { repository?: unknown }).repository : undefined;
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function normalizeSha(sha: string | undefined): string | undefined {

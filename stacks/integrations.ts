@@ -1,14 +1,12 @@
 /**
  * Settings for the services around the app: where its secrets come from (Doppler, or the
- * stack's own secret config for `local`), its GitHub Actions environments, and the
- * add-ons of a `cluster-<name>` stack. Credentials are checked here, before anything is
- * created.
+ * stack's own secret config for `local`), and the add-ons of a `cluster-<name>` stack.
+ * Credentials are checked here, before anything is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { isGithubReservedName, PROVIDER_TOKENS, RESERVED_ENV, type Config, type SecretKey } from "./schema";
-import { DEV_STACK, SHARED_GITHUB_ENVIRONMENTS } from "./names";
+import { PROVIDER_TOKENS, RESERVED_ENV, type Config, type SecretKey } from "./schema";
 import type { MergeContext } from "./app";
-import type { ClusterSettings, GithubEnvironmentSettings, GithubSettings, SecretsSettings, SettingsInput, SettingsIssue } from "./types";
+import type { ClusterSettings, SecretsSettings, SettingsInput, SettingsIssue } from "./types";
 
 /** Secret config values, already checked to be secret. */
 export interface Credentials {
@@ -57,53 +55,6 @@ export function secretsSettings(ctx: MergeContext, c: Config, cred: Credentials)
     issues.push({ key: `${ns}doppler.config`, message: `got "${config}", expected "${environment}" or a branch config "${environment}_<name>" of this stack's environment "${environment}"` });
   }
   return { rotation, doppler: { project: d.project ?? "", ...names.doppler, sync: d.sync ?? "snapshot" } };
-}
-
-/** Refuses secret names GitHub would refuse, before any resource is registered. */
-function checkCiNames(ns: string, key: SecretKey, map: Record<string, string> | undefined, issues: SettingsIssue[]): void {
-  for (const name of Object.keys(map ?? {}).filter(isGithubReservedName)) {
-    issues.push({ key: `${ns}${key}.${name}`, message: "is a name GitHub refuses for Actions secrets: letters, digits and _, not starting with a digit or GITHUB_" });
-  }
-}
-
-/**
- * The GitHub Actions environments of a long-lived stack: its own (main only; production's
- * with required reviewers), plus the shared ones it manages — `production-drift` for the
- * production stack, `preview` and `dev-plan` for the dev stack.
- */
-export function githubSettings(ctx: MergeContext, c: Config, cred: Credentials): GithubSettings | undefined {
-  const { ns, profile, issues, input, names } = ctx;
-  const g = c.github ?? {};
-  // Reviewers gate the prod profile only (a project-level list is inherited, and ignored, elsewhere).
-  const reviewers = profile === "prod" ? { users: g.reviewers?.users ?? [], teams: g.reviewers?.teams ?? [] } : { users: [], teams: [] };
-  for (const key of ["ciSecrets", "previewCiSecrets", "planCiSecrets", "driftCiSecrets"] as const) checkCiNames(ns, key, cred.maps[key], issues);
-  if (profile === "preview") {
-    if (g.enabled) issues.push({ key: `${ns}github.enabled`, message: "got true, expected false: preview stacks create nothing on GitHub" });
-    return undefined;
-  }
-  if (names.production) {
-    if (g.enabled === false) issues.push({ key: `${ns}github.enabled`, message: "got false, expected true: the production environment carries production's reviewers and its main-only rule" });
-    if (reviewers.users.length + reviewers.teams.length === 0) {
-      issues.push({ key: `${ns}github.reviewers`, message: "got none, expected at least one user or team: every production deploy waits for a reviewer" });
-    }
-  }
-  if (!(g.enabled ?? (profile === "dev" || profile === "prod"))) return undefined;
-  if (!g.repository) {
-    issues.push({ key: `${ns}github.repository`, message: "got nothing, expected owner/name of the app's repository, e.g. acme/web (or set github.enabled to false)" });
-  }
-  const [owner, repository] = (g.repository ?? "/").split("/");
-  const none = { users: [], teams: [] };
-  const environments: GithubEnvironmentSettings[] = [
-    { name: names.githubEnvironment ?? input.stack, purpose: "deploy", reviewers, mainOnly: true, secrets: secretValues(cred.maps.ciSecrets) },
-  ];
-  if (names.production) {
-    environments.push({ name: SHARED_GITHUB_ENVIRONMENTS.drift, purpose: "drift", reviewers: none, mainOnly: true, secrets: secretValues(cred.maps.driftCiSecrets) });
-  }
-  if (input.stack === DEV_STACK) {
-    environments.push({ name: SHARED_GITHUB_ENVIRONMENTS.preview, purpose: "preview", reviewers: none, mainOnly: false, secrets: secretValues(cred.maps.previewCiSecrets) });
-    environments.push({ name: SHARED_GITHUB_ENVIRONMENTS.plan, purpose: "plan", reviewers: none, mainOnly: false, secrets: secretValues(cred.maps.planCiSecrets) });
-  }
-  return { owner, repository, environments, token: providerToken(input, "github", issues) };
 }
 
 /** Settings of a `cluster-<name>` stack: which add-ons it installs. */

@@ -16,11 +16,10 @@ export interface KeyDoc {
   default: string;
   /** What it does; what changing it replaces, where it replaces something stateful. */
   notes: string;
-  /** Only this stack may set it (e.g. `dev` for the preview environment's secrets). */
-  stack?: "dev" | "production";
 }
 
-const ALL: readonly Profile[] = ["local", "dev", "preview", "prod", "cluster"];
+const ALL: readonly Profile[] = ["local", "dev", "preview", "prod", "cluster", "github"];
+const CLUSTERS: readonly Profile[] = ["local", "dev", "preview", "prod", "cluster"];
 const APP: readonly Profile[] = ["local", "dev", "preview", "prod"];
 const DEPLOYED: readonly Profile[] = ["dev", "preview", "prod"];
 const BUILDS: readonly Profile[] = ["local", "dev", "preview"];
@@ -71,12 +70,12 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "ingress.controllerNamespace": { profiles: APP, default: "`ingress-nginx`", notes: "the only namespace whose pods may reach the app (NetworkPolicy)" },
   "ingress.tls": { profiles: APP, default: "local false; others true", notes: "prod requires it" },
   "sentry.environment": { profiles: APP, default: "previews `preview`; others the stack name", notes: "only the production stack may say `production`" },
-  "kubernetes.context": { profiles: ALL, default: "the kubeconfig's current context", notes: "pins the cluster the stack's one Kubernetes provider talks to" },
+  "kubernetes.context": { profiles: CLUSTERS, default: "the kubeconfig's current context", notes: "pins the cluster the stack's one Kubernetes provider talks to" },
   "kubernetes.skipAwait": { profiles: BUILDS, default: "false", notes: "don't wait for pods (API servers without nodes); removes the migrations-first guarantee, so never in prod" },
   "neon.plan": { profiles: DEPLOYED, default: "`free`", notes: "your Neon plan: defaults are valid on it, and a setting that needs a higher plan is refused; set it project-level" },
   "neon.orgId": { profiles: ["prod"], default: "the API key's own account", notes: "the organization the production stack creates the project in (organization accounts require it)" },
   "neon.passwordRotation": { profiles: DEPLOYED, default: "none", notes: "change it to give the database role a new password (the app's pods roll)" },
-  "neon.projectId": { profiles: DEPLOYED, default: "—", notes: "required except for the production stack, which creates the project without it (and adopts it, unchanged, once it is set); **changing it replaces the branch and its data**" },
+  "neon.projectId": { profiles: DEPLOYED, default: "—", notes: "the Neon project of the stack's branch: project-level it is the previews' own; dev and prod set theirs in their stack files (a key reaches every branch of its project, so no two trust levels share one); the production stack creates its project without it (and adopts it once set); **changing it replaces the branch and its data**" },
   "neon.projectName": { profiles: ["prod"], default: "`<app>`", notes: "used only when the production stack creates the project" },
   "neon.regionId": { profiles: ["prod"], default: "`aws-us-east-2`", notes: "used only when the production stack creates the project" },
   "neon.pgVersion": { profiles: ["prod"], default: "17", notes: "used only when the production stack creates the project" },
@@ -86,20 +85,23 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "neon.maxCu": { profiles: DEPLOYED, default: "preview 0.25; dev 1; prod 4 (free plan: 2)", notes: "a Neon size; autoscaling up to 16 (free plan: 2)" },
   "neon.suspendTimeoutSeconds": { profiles: DEPLOYED, default: "scale plan: preview 60, dev 300, prod 0; others 0 (Neon's default, 5 minutes)", notes: "scale to zero after this idle time; free: only 0; launch: 0 or -1 (never)" },
   "neon.previewTtlDays": { profiles: ["preview"], default: "7", notes: "a preview branch expires no sooner than this" },
-  "neon.previewParent": { profiles: ["preview"], default: "`dev`", notes: "the branch previews copy; never the production branch" },
+  "neon.previewParent": { profiles: ["preview"], default: "the previews' project's default branch", notes: "the branch previews copy, in the previews' own project" },
   "database.name": { profiles: APP, default: "`app`", notes: "" },
   "database.role": { profiles: APP, default: "`app`", notes: "**changing it replaces the role (a new password)**" },
   "postgres.image": { profiles: ["local"], default: "`postgres:17-alpine@sha256:…`", notes: "pinned by digest" },
   "postgres.storage": { profiles: ["local"], default: "`1Gi`", notes: "" },
   "doppler.project": { profiles: DEPLOYED, default: "—", notes: "required; `Pulumi.yaml` sets it project-level" },
-  "doppler.environment": { profiles: DEPLOYED, default: "production `prd`; others `dev`", notes: "a stack other than production may not use production's" },
-  "doppler.config": { profiles: DEPLOYED, default: "production `prd`; `dev` `dev`; previews `dev_pr_<n>`; others `<env>_<stack>`", notes: "never another stack's config" },
+  "doppler.environment": { profiles: DEPLOYED, default: "production `prd`; previews `preview`; others `dev`", notes: "a stack other than production may not use production's; previews never a long-lived stack's" },
+  "doppler.config": { profiles: DEPLOYED, default: "production `prd`; `dev` `dev`; previews `preview_pr_<n>`; others `<env>_<stack>`", notes: "never another stack's config" },
   "doppler.sync": { profiles: DEPLOYED, default: "`snapshot`", notes: "`snapshot` or `operator`" },
-  "github.enabled": { profiles: LONG_LIVED, default: "true", notes: "the production stack requires it" },
-  "github.repository": { profiles: LONG_LIVED, default: "—", notes: "`owner/name`; `Pulumi.yaml` sets it project-level" },
-  "github.environment": { profiles: LONG_LIVED, default: "production `production`; others the stack name", notes: "never another stack's or a reserved one (`preview`, `dev-plan`, `production-drift`)" },
-  "github.reviewers.users": { profiles: ["prod"], default: "none", notes: "the production stack needs at least one reviewer (user or team)" },
-  "github.reviewers.teams": { profiles: ["prod"], default: "none", notes: "" },
+  "github.repository": { profiles: ["github"], default: "—", notes: "`owner/name`; `Pulumi.yaml` sets it project-level" },
+  "github.environment": { profiles: LONG_LIVED, default: "production `production`; others the stack name", notes: "the stack's GitHub environment (its read-only twin is `<name>-read`); never another stack's, `preview` or `repository-admin`; **changing it replaces the environment and its secrets**" },
+  "github.reviewers.users": { profiles: ["github"], default: "none", notes: "who approves production deploys; at least one user or team" },
+  "github.reviewers.teams": { profiles: ["github"], default: "none", notes: "" },
+  "github.admins.users": { profiles: ["github"], default: "the reviewers", notes: "who approves changes to the repository's settings (`repository-admin`)" },
+  "github.admins.teams": { profiles: ["github"], default: "the reviewers", notes: "" },
+  "github.requiredApprovals": { profiles: ["github"], default: "1", notes: "approving reviews a pull request to main needs (code owners' among them)" },
+  "github.requiredChecks": { profiles: ["github"], default: "the jobs of `.github/workflows/ci.yml`", notes: "status checks main's ruleset requires" },
   "secrets.rotation": { profiles: APP, default: "`1`", notes: "change it to rotate `NEXTAUTH_SECRET`" },
   "drift.ignore": { profiles: LONG_LIVED, default: "`[]`", notes: "`{type, name?, path?}` entries the drift job does not report" },
   "cluster.dopplerOperator.enabled": { profiles: ["cluster"], default: "true", notes: "" },
@@ -118,10 +120,7 @@ export const SECRET_KEY_DOCS: Readonly<Record<SecretKey, KeyDoc>> = {
   imagePullToken: { profiles: APP, default: "none (public images)", notes: "a pull-only token the cluster pulls private images with (an image pull Secret), with `registry.username`" },
   neonApiKey: { profiles: DEPLOYED, default: "`$NEON_API_KEY`", notes: "read by the Neon provider at run time, never stored in state" },
   appSecrets: { profiles: ["local"], default: "—", notes: "the app's own secrets; deployed stacks keep them in Doppler" },
-  ciSecrets: { profiles: LONG_LIVED, default: "—", notes: "secrets of the stack's own GitHub environment" },
-  previewCiSecrets: { profiles: ["dev"], default: "—", notes: "secrets of the `preview` environment (narrow credentials)", stack: "dev" },
-  planCiSecrets: { profiles: ["dev"], default: "—", notes: "secrets of the `dev-plan` environment (read-only credentials)", stack: "dev" },
-  driftCiSecrets: { profiles: ["prod"], default: "—", notes: "secrets of the `production-drift` environment", stack: "production" },
+  ciSecrets: { profiles: ["github"], default: "—", notes: "every environment's secrets, `ciSecrets.<environment>.<NAME>`; only the names its contract lists (docs/credentials.md)" },
 };
 
 /** The doc of a dotted path, if the path is documented as one key. */
@@ -176,7 +175,7 @@ export function settingsTable(): string {
     "|---|---|---|---|---|",
     ...Object.entries(PLAIN_KEYS).map(([k, d]) => `| \`${k}\` | ${typeOf(k)} | ${d.profiles.join(", ")} | ${d.default} | ${d.notes} |`),
     ...Object.entries(SECRET_KEY_DOCS).map(
-      ([k, d]) => `| \`${k}\` | **secret**${k.endsWith("Secrets") ? " map" : ""} | ${d.stack ? `the ${d.stack} stack` : d.profiles.join(", ")} | ${d.default} | ${d.notes} |`,
+      ([k, d]) => `| \`${k}\` | **secret**${k.endsWith("Secrets") ? " map" : ""} | ${d.profiles.join(", ")} | ${d.default} | ${d.notes} |`,
     ),
   ];
   return rows.join("\n");

@@ -11,12 +11,14 @@ import type { AppProfile } from "./profiles";
 import type { Config } from "./schema";
 import type { SettingsIssue } from "./types";
 
-/** GitHub environments the workflows use besides each stack's own. */
-export const SHARED_GITHUB_ENVIRONMENTS = { preview: "preview", plan: "dev-plan", drift: "production-drift" } as const;
+import { readEnvironment, SHARED_ENVIRONMENTS } from "./access";
+
 /** The production stack's defaults. */
 export const PRODUCTION = { stack: "prod", neonBranch: "main", dopplerEnvironment: "prd", githubEnvironment: "production", sentryEnvironment: "production" } as const;
-/** The stack whose branch, Doppler environment and GitHub environments previews build on. */
+/** The stack named `dev`: its Doppler environment is `dev`. */
 export const DEV_STACK = "dev";
+/** The previews' own Doppler environment: each preview is a branch config of it, never of dev's. */
+export const PREVIEW_DOPPLER_ENVIRONMENT = "preview";
 
 /** What a stack owns outside its state. */
 export interface ExternalNames {
@@ -26,6 +28,8 @@ export interface ExternalNames {
   namespace: string;
   host?: string;
   neonBranch: { name: string; adoptDefault: boolean; parentName?: string };
+  /** The Neon project the branch lives in. */
+  neonProjectId?: string;
   doppler: { environment: string; config: string; branch: boolean };
   /** The stack's own GitHub environment (long-lived stacks only). */
   githubEnvironment?: string;
@@ -53,7 +57,7 @@ export function externalNames(id: StackIdentity, c: Config): ExternalNames {
   const neonBranch = production
     ? { name: productionBranch, adoptDefault: true }
     : profile === "preview"
-      ? { name: `preview/pr-${pullRequest}`, adoptDefault: false, parentName: c.neon?.previewParent ?? DEV_STACK }
+      ? { name: `preview/pr-${pullRequest}`, adoptDefault: false, parentName: c.neon?.previewParent }
       : { name: stack, adoptDefault: false };
   const host =
     c.ingress?.host ??
@@ -65,6 +69,7 @@ export function externalNames(id: StackIdentity, c: Config): ExternalNames {
     namespace: namespaceName(appName, stack),
     host,
     neonBranch,
+    neonProjectId: c.neon?.projectId,
     doppler: dopplerNames(id, c, production),
     githubEnvironment: profile === "dev" || profile === "prod" ? (c.github?.environment ?? (production ? PRODUCTION.githubEnvironment : stack)) : undefined,
   };
@@ -78,7 +83,7 @@ function dopplerNames(id: StackIdentity, c: Config, production: boolean): Extern
     return { environment, config: d.config ?? environment, branch: false };
   }
   if (id.profile === "preview") {
-    const environment = d.environment ?? DEV_STACK;
+    const environment = d.environment ?? PREVIEW_DOPPLER_ENVIRONMENT;
     return { environment, config: d.config ?? `${environment}_pr_${id.pullRequest}`, branch: true };
   }
   if (id.stack === DEV_STACK) {
@@ -95,7 +100,7 @@ function dopplerNames(id: StackIdentity, c: Config, production: boolean): Extern
 /**
  * Refuses names that belong to another stack: the production names on any other stack,
  * a preview's names outside that preview, and anything a committed sibling stack owns.
- * `projectPreviewDomain` is the project-level preview domain, which previews use.
+ * `inherited` is what previews inherit from the project level (they have no stack file).
  */
 export function checkIsolation(
   ns: string,
@@ -104,8 +109,9 @@ export function checkIsolation(
   c: Config,
   siblings: readonly ExternalNames[],
   issues: SettingsIssue[],
-  projectPreviewDomain?: string,
+  inherited: { previewDomain?: string; neonProjectId?: string } = {},
 ): void {
+  const projectPreviewDomain = inherited.previewDomain;
   const owner = (what: (n: ExternalNames) => string | undefined, value: string | undefined) =>
     value === undefined ? undefined : siblings.find((s) => s.stack !== self.stack && what(s) === value)?.stack;
   const refuse = (key: string, value: string, why: string) => issues.push({ key: `${ns}${key}`, message: `got "${value}", ${why}` });
@@ -117,21 +123,30 @@ export function checkIsolation(
     if ([prodBranch, "main", "production"].includes(self.neonBranch.name)) {
       issues.push({ key: "stack name", message: `"${self.stack}" would name its Neon branch like the production (default) branch "${self.neonBranch.name}"; only the production stack uses it (rename the stack)` });
     }
-    if (self.neonBranch.parentName === prodBranch) refuse("neon.previewParent", prodBranch, "expected a non-production branch: previews never copy production data");
+    checkNeonProject(ns, self, profile, production, siblings, issues);
     const prodEnv = production?.doppler.environment ?? PRODUCTION.dopplerEnvironment;
     if (self.doppler.environment === prodEnv) refuse("doppler.environment", prodEnv, `expected an environment other than production's: only the production stack reads or writes it`);
     if (self.doppler.environment === "" && profile === "prod") {
       issues.push({ key: `${ns}doppler.environment`, message: `got nothing, expected a Doppler environment of this stack's own (e.g. stg): a prod-profile stack other than the production stack "${production?.stack ?? PRODUCTION.stack}" may not read production's secrets` });
     }
-    const reserved: string[] = [PRODUCTION.githubEnvironment, ...Object.values(SHARED_GITHUB_ENVIRONMENTS), ...(production?.githubEnvironment ? [production.githubEnvironment] : [])];
+    const reserved: string[] = [PRODUCTION.githubEnvironment, ...Object.values(SHARED_ENVIRONMENTS), ...(production?.githubEnvironment ? [production.githubEnvironment] : [])];
     if (self.githubEnvironment && reserved.includes(self.githubEnvironment)) {
-      refuse("github.environment", self.githubEnvironment, `a GitHub environment reserved for ${self.githubEnvironment === SHARED_GITHUB_ENVIRONMENTS.preview ? "pull request previews" : "production or the shared workflows"}; use the stack's own name`);
+      refuse("github.environment", self.githubEnvironment, `a GitHub environment reserved for ${self.githubEnvironment === SHARED_ENVIRONMENTS.preview ? "pull request previews" : self.githubEnvironment === SHARED_ENVIRONMENTS.admin ? "the repository stack" : "production"}; use the stack's own name`);
+    }
+    if (profile === "preview" && siblings.some((s) => s.githubEnvironment !== undefined && s.doppler.environment === self.doppler.environment)) {
+      refuse("doppler.environment", self.doppler.environment, `which a long-lived stack uses; previews keep their own environment (default "${PREVIEW_DOPPLER_ENVIRONMENT}"), so a pull request's token never reaches another stack's secrets`);
     }
     if (c.sentry?.environment === PRODUCTION.sentryEnvironment) refuse("sentry.environment", PRODUCTION.sentryEnvironment, "expected another name: only the production stack reports as production");
   } else if (profile !== "prod") {
     issues.push({ key: `${ns}productionStack`, message: `names this stack ("${self.stack}"), which runs the "${profile}" profile; the production stack must run the prod profile` });
+  } else {
+    const sharing = siblings.find((s) => s.stack !== self.stack && s.neonProjectId !== undefined && s.neonProjectId === self.neonProjectId);
+    if (sharing) issues.push({ key: `${ns}neon.projectId`, message: `got "${self.neonProjectId}", which stack "${sharing.stack}" also uses; production's Neon project holds production's branch alone (its key reaches every branch in it)` });
   }
   if (profile !== "preview") {
+    if (self.githubEnvironment !== undefined && inherited.neonProjectId !== undefined && self.neonProjectId === inherited.neonProjectId) {
+      refuse("neon.projectId", inherited.neonProjectId, "the project-level one, which previews use (they have no stack file); set this stack's own project in its stack file, or pull request code could reach its branch");
+    }
     if (/_pr_[0-9]+$/.test(self.doppler.config)) refuse("doppler.config", self.doppler.config, "a pull request preview's config; use the stack's own");
     // A stack-level `ingress` replaces the project's whole object: fall back to the project's domain.
     const previewDomain = c.ingress?.previewDomain ?? projectPreviewDomain;
@@ -146,6 +161,11 @@ export function checkIsolation(
     ["doppler.config", (n) => `${n.doppler.environment}/${n.doppler.config}`],
     ["github.environment", (n) => n.githubEnvironment],
   ];
+  // A stack's read-only twin is `<environment>-read`: no other stack's environment may take that name.
+  const twin = siblings.find(
+    (s) => s.stack !== self.stack && s.githubEnvironment && self.githubEnvironment && (readEnvironment(s.githubEnvironment) === self.githubEnvironment || readEnvironment(self.githubEnvironment) === s.githubEnvironment),
+  );
+  if (twin && self.githubEnvironment) refuse("github.environment", self.githubEnvironment, `which clashes with what stack "${twin.stack}" already uses (its environment or its read-only twin, <name>-read); every stack owns its own`);
   for (const [key, get] of shared) {
     const value = get(self);
     const other = owner(get, value);
@@ -153,5 +173,24 @@ export function checkIsolation(
     const shown = key === "doppler.config" ? self.doppler.config : value;
     if (key === "neon") issues.push({ key: "stack name", message: `"${self.stack}" gives a Neon branch "${shown}" that stack "${other}" already uses; every stack owns its own` });
     else refuse(key, shown, `which stack "${other}" already uses (${key === "appName" ? "its namespace" : key}); every stack owns its own`);
+  }
+}
+
+/**
+ * Neon keys are scoped to one project, so a project is a trust boundary: the production
+ * stack's project holds no other stack's branch, and the previews' project (pull request
+ * code holds its key) holds no long-lived stack's branch.
+ */
+function checkNeonProject(ns: string, self: ExternalNames, profile: AppProfile, production: ExternalNames | undefined, siblings: readonly ExternalNames[], issues: SettingsIssue[]): void {
+  const project = self.neonProjectId;
+  if (project === undefined || profile === "local") return;
+  const key = `${ns}neon.projectId`;
+  if (production?.neonProjectId === project) {
+    issues.push({ key, message: `got "${project}", the production stack's Neon project; give ${profile === "preview" ? "previews" : `stack "${self.stack}"`} a project of their own (a Neon key reaches every branch of its project, production's data included)` });
+    return;
+  }
+  const longLived = siblings.filter((s) => s.stack !== self.stack && s.githubEnvironment !== undefined && s.neonProjectId === project);
+  if (profile === "preview" && longLived.length > 0) {
+    issues.push({ key, message: `got "${project}", which stack "${longLived[0].stack}" uses; previews need a Neon project of their own: pull request code holds its key, which reaches every branch in the project` });
   }
 }

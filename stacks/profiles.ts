@@ -5,13 +5,18 @@
  */
 
 /** The profiles a stack can run under. */
-export const PROFILES = ["local", "dev", "prod", "preview", "cluster"] as const;
+export const PROFILES = ["local", "dev", "prod", "preview", "cluster", "github"] as const;
 export type Profile = (typeof PROFILES)[number];
-/** Profiles that deploy the app (every one but `cluster`, which installs cluster add-ons). */
-export type AppProfile = Exclude<Profile, "cluster">;
+/**
+ * Profiles that deploy the app: every one but `cluster` (cluster add-ons) and `github`
+ * (the repository's administration: environments, their secrets, main's ruleset).
+ */
+export type AppProfile = Exclude<Profile, "cluster" | "github">;
+/** Role stacks: they deploy no app, and hold what no app stack may. */
+export const ROLE_PROFILES: readonly Profile[] = ["cluster", "github"];
 
 /** Stack names whose profile is implied by the name itself. */
-const RESERVED_STACKS: Readonly<Record<string, Profile>> = { local: "local", dev: "dev", prod: "prod" };
+const RESERVED_STACKS: Readonly<Record<string, Profile>> = { local: "local", dev: "dev", prod: "prod", github: "github" };
 
 /** A pull request stack: `pr-` and a pull request number without leading zeros (GitHub's are below 10⁹). */
 export const PREVIEW_STACK = /^pr-([1-9][0-9]{0,8})$/;
@@ -20,7 +25,7 @@ export const CLUSTER_STACK = /^cluster-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** What a stack name may look like, for error messages. */
 export const VALID_STACK_FORMS =
-  "`local`, `dev`, `prod`, `pr-<pull request number>` (e.g. `pr-42`), `cluster-<name>` (cluster add-ons), " +
+  "`local`, `dev`, `prod`, `pr-<pull request number>` (e.g. `pr-42`), `cluster-<name>` (cluster add-ons), `github` (repository administration), " +
   "or any other name with `nextjs-infra:profile` set to one of " +
   PROFILES.map((p) => `\`${p}\``).join(", ");
 

@@ -58,10 +58,6 @@ export const RESERVED_ENV = [
   "DATABASE_URL", "DIRECT_URL", "NODE_OPTIONS", "HOME", "PATH",
 ];
 
-/** Names GitHub refuses for Actions secrets and variables. */
-export function isGithubReservedName(name: string): boolean {
-  return !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /^GITHUB_/i.test(name);
-}
 
 /** The in-cluster Postgres of the local profile, pinned by digest (multi-arch index). */
 export const LOCAL_POSTGRES_IMAGE = "postgres:17-alpine@sha256:742f40ea20b9ff2ff31db5458d127452988a2164df9e17441e191f3b72252193";
@@ -245,18 +241,23 @@ export const DopplerConfig = z
   })
   .partial();
 
-/** `nextjs-infra:github` — the GitHub Actions environments of a long-lived stack. */
+const githubPeople = (what: string) =>
+  z
+    .strictObject({
+      users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "GitHub user logins" }).describe("GitHub user logins")).max(6, { error: `at most 6 ${what} (GitHub's limit)` }),
+      teams: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: "team slugs of the repository's organization" }).describe("team slugs of the repository's organization")).max(6, { error: `at most 6 ${what} (GitHub's limit)` }),
+    })
+    .partial();
+
+/** `nextjs-infra:github` — a long-lived stack's environment name; the repository stack's repository, reviewers and ruleset. */
 export const GithubConfig = z
   .strictObject({
-    enabled: bool,
     repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: "owner/name of the app's repository, e.g. acme/web" }).describe("owner/name of the app's repository, e.g. acme/web"),
     environment: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "a GitHub environment name such as staging (letters, digits, . _ -)" }).describe("a GitHub environment name such as staging (letters, digits, . _ -)"),
-    reviewers: z
-      .strictObject({
-        users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "GitHub user logins" }).describe("GitHub user logins")).max(6, { error: "at most 6 reviewers (GitHub's limit)" }),
-        teams: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: "team slugs of the repository's organization" }).describe("team slugs of the repository's organization")).max(6, { error: "at most 6 reviewers (GitHub's limit)" }),
-      })
-      .partial(),
+    reviewers: githubPeople("reviewers"),
+    admins: githubPeople("reviewers"),
+    requiredApprovals: intRange(1, 6, "a whole number of approving reviews"),
+    requiredChecks: z.array(z.string().min(1, { error: "status check names" })).min(1, { error: "at least one status check" }),
   })
   .partial();
 
@@ -331,19 +332,20 @@ export const SECRET_KEYS = {
   neonApiKey: { example: "pulumi config set --secret neonApiKey <key> (or export NEON_API_KEY)" },
   /** local profile: the app's own secrets (e.g. SENTRY_DSN), instead of Doppler. */
   appSecrets: { example: "pulumi config set --secret --path appSecrets.SENTRY_DSN <value>" },
-  /** Secrets of the stack's own GitHub environment (what its deploy job reads). */
-  ciSecrets: { example: "pulumi config set --secret --path ciSecrets.PULUMI_ACCESS_TOKEN <token>" },
-  /** Secrets of the `preview` environment (narrow credentials for pull requests); dev stack only. */
-  previewCiSecrets: { example: "pulumi config set --secret --path previewCiSecrets.NEON_API_KEY <project-scoped key>" },
-  /** Secrets of the `dev-plan` environment (read-only credentials for the pull request's plan of dev); dev stack only. */
-  planCiSecrets: { example: "pulumi config set --secret --path planCiSecrets.PULUMI_ACCESS_TOKEN <read-only token>" },
-  /** Secrets of the `production-drift` environment (the scheduled drift check); production stack only. */
-  driftCiSecrets: { example: "pulumi config set --secret --path driftCiSecrets.KUBE_CONFIG <kubeconfig>" },
+  /** The repository stack: every environment's secrets, by environment and name. */
+  ciSecrets: { example: "pulumi config set --secret --path 'ciSecrets.preview.NEON_API_KEY' <project-scoped key> (on the github stack)" },
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 
 /** Secret keys that hold a map of secrets rather than one value. */
-export const SECRET_MAP_KEYS: readonly SecretKey[] = ["appSecrets", "ciSecrets", "previewCiSecrets", "planCiSecrets", "driftCiSecrets"];
+export const SECRET_MAP_KEYS: readonly SecretKey[] = ["appSecrets"];
+
+/** Keys that held CI credentials in app stacks; the repository stack holds them now. */
+export const MOVED_KEYS: Readonly<Record<string, string>> = {
+  previewCiSecrets: "ciSecrets.preview",
+  planCiSecrets: "nothing: pull requests no longer plan dev",
+  driftCiSecrets: "ciSecrets.production-read",
+};
 
 /** Provider credentials the program checks for (stack config secret, or the provider's env var). */
 export const PROVIDER_TOKENS = {

@@ -7,12 +7,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Profile, resolveProfile, VALID_STACK_FORMS } from "./profiles";
-import { Config, ConfigSchema, DNS_LABEL, OBJECT_KEYS, PROVIDER_NAMESPACES, SECRET_KEYS, SECRET_MAP_KEYS, SecretKey, SecretMap } from "./schema";
+import { Config, ConfigSchema, DNS_LABEL, MOVED_KEYS, OBJECT_KEYS, PROVIDER_NAMESPACES, PROVIDER_TOKENS, SECRET_KEYS, SECRET_MAP_KEYS, SecretKey, SecretMap } from "./schema";
 import { describeIssue, SettingsError, show } from "./errors";
 import { checkApp, mergeApp } from "./app";
-import { clusterSettings, Credentials, githubSettings, secretsSettings } from "./integrations";
+import { clusterSettings, Credentials, secretsSettings } from "./integrations";
+import { repositorySettings } from "./repository";
+import { stackFileViews } from "./views";
 import { keyDoc, presentKeys } from "./keys";
 import { checkIsolation, externalNames, ExternalNames, productionStackOf } from "./names";
+import { z } from "zod";
 import { readProjectFiles } from "./files";
 import type { SettingsInput, SettingsIssue, StackSettings } from "./types";
 
@@ -42,7 +45,7 @@ function isConfigSecret(key: string): boolean {
 export function resolveSettings(input: SettingsInput): StackSettings {
   const ns = `${input.project}:`;
   const issues: SettingsIssue[] = [];
-  const { raw, credentials } = readConfig(input, ns, issues);
+  const { raw, credentials, ciSecrets } = readConfig(input, ns, issues);
 
   const parsed = ConfigSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) issues.push(...parsed.error.issues.map((i) => describeIssue(ns, i)));
@@ -63,16 +66,25 @@ export function resolveSettings(input: SettingsInput): StackSettings {
   }
   if (!parsed.success) throw new SettingsError(input.stack, issues);
   const productionStack = productionStackOf(config);
-  checkApplicable(input, ns, resolution.profile, productionStack, raw, credentials, issues);
+  checkApplicable(input, ns, resolution.profile, raw, credentials, issues);
 
   if (resolution.profile === "cluster") {
     if (issues.length > 0) throw new SettingsError(input.stack, issues);
     return clusterSettings(input, config);
   }
+  if (resolution.profile === "github") {
+    const repo = repositorySettings(input, config, ciSecrets, issues);
+    if (issues.length > 0) throw new SettingsError(input.stack, issues);
+    return repo;
+  }
+  // App stacks manage nothing on GitHub: a repository token in their config is a credential PR code could decrypt.
+  if (input.config[PROVIDER_TOKENS.github.key] !== undefined) {
+    issues.push({ key: PROVIDER_TOKENS.github.key, message: `got a value, expected none: app stacks manage nothing on GitHub; the github stack (Pulumi.github.yaml) holds the repository's credentials` });
+  }
   const id = { stack: input.stack, profile: resolution.profile, pullRequest: resolution.pullRequest, productionStack };
   const names = externalNames(id, config);
-  const projectIngress = projectRaw(input, ns).ingress as { previewDomain?: string } | undefined;
-  checkIsolation(ns, names, resolution.profile, config, siblingNames(input, productionStack), issues, projectIngress?.previewDomain);
+  const shared = projectRaw(input, ns) as Config;
+  checkIsolation(ns, names, resolution.profile, config, siblingNames(input, productionStack), issues, { previewDomain: shared.ingress?.previewDomain, neonProjectId: shared.neon?.projectId });
   const ctx = { input, ns, profile: resolution.profile, pullRequest: resolution.pullRequest, names, issues };
   const app = mergeApp(ctx, config, credentials.values.registryPassword, credentials.values.imagePullToken);
   // A preview calls no Neon API (the read-only plan job holds no Neon key); `up` needs it.
@@ -80,21 +92,29 @@ export function resolveSettings(input: SettingsInput): StackSettings {
     issues.push({ key: `${ns}neonApiKey`, message: `got nothing, expected the Neon API key as a secret: ${SECRET_KEYS.neonApiKey.example}` });
   }
   checkApp(ns, app, config, issues);
-  const settings = { ...app, secrets: secretsSettings(ctx, config, credentials), github: githubSettings(ctx, config, credentials) };
+  const settings = { ...app, secrets: secretsSettings(ctx, config, credentials) };
   if (issues.length > 0) throw new SettingsError(input.stack, issues);
   return settings;
 }
 
+/** `ciSecrets`: environment → secret name → value. */
+const CiSecretsMap = z.record(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "GitHub environment names" }), SecretMap);
+
 /** Splits the project's namespace into plain values (parsed) and secret values (checked); refuses unknown namespaces. */
-function readConfig(input: SettingsInput, ns: string, issues: SettingsIssue[]): { raw: Record<string, unknown>; credentials: Credentials } {
+function readConfig(input: SettingsInput, ns: string, issues: SettingsIssue[]): { raw: Record<string, unknown>; credentials: Credentials; ciSecrets: Record<string, Record<string, string>> } {
   const raw: Record<string, unknown> = {};
   const credentials: Credentials = { values: {}, maps: {} };
+  let ciSecrets: Record<string, Record<string, string>> = {};
   for (const [fullKey, value] of Object.entries(input.config)) {
     if (!fullKey.startsWith(ns)) {
       checkNamespace(fullKey, ns, issues);
       continue;
     }
     const key = fullKey.slice(ns.length);
+    if (key in MOVED_KEYS) {
+      issues.push({ key: fullKey, message: `is no longer read: app stacks hold only their own credentials; set it on the github stack as ${MOVED_KEYS[key]}` });
+      continue;
+    }
     if (!(key in SECRET_KEYS)) {
       raw[key] = parsePlain(fullKey, key, value, issues);
       continue;
@@ -102,6 +122,9 @@ function readConfig(input: SettingsInput, ns: string, issues: SettingsIssue[]): 
     const secretKey = key as SecretKey;
     if (!input.secretKeys.has(fullKey)) {
       issues.push({ key: fullKey, message: `got a plaintext value, expected a secret: ${SECRET_KEYS[secretKey].example}` });
+    } else if (secretKey === "ciSecrets") {
+      ciSecrets = parseSecretMap(fullKey, value, issues, CiSecretsMap) ?? {};
+      credentials.maps.ciSecrets = {};
     } else if (SECRET_MAP_KEYS.includes(secretKey)) {
       const map = parseSecretMap(fullKey, value, issues);
       if (map) credentials.maps[secretKey] = map;
@@ -109,7 +132,7 @@ function readConfig(input: SettingsInput, ns: string, issues: SettingsIssue[]): 
       credentials.values[secretKey] = value;
     }
   }
-  return { raw, credentials };
+  return { raw, credentials, ciSecrets };
 }
 
 /** A key in a namespace nobody reads is a typo (`nextjs-infr:app`): say so instead of ignoring it. */
@@ -134,15 +157,15 @@ function parsePlain(fullKey: string, key: string, value: string, issues: Setting
   }
 }
 
-/** A secret map (`appSecrets`, …): names are checked, values never echoed. */
-function parseSecretMap(fullKey: string, value: string, issues: SettingsIssue[]): Record<string, string> | undefined {
+/** A secret map (`appSecrets`, `ciSecrets`): names are checked, values never echoed. */
+function parseSecretMap<T = Record<string, string>>(fullKey: string, value: string, issues: SettingsIssue[], schema: z.ZodType<T> = SecretMap as unknown as z.ZodType<T>): T | undefined {
   let data: unknown;
   try {
     data = JSON.parse(value);
   } catch {
     data = value;
   }
-  const parsed = SecretMap.safeParse(data, { reportInput: true });
+  const parsed = schema.safeParse(data, { reportInput: true });
   if (parsed.success) return parsed.data;
   issues.push(...parsed.error.issues.map((i) => describeIssue(`${fullKey}.`, i, true)));
   return undefined;
@@ -175,7 +198,7 @@ function projectRaw(input: SettingsInput, ns: string): Record<string, unknown> {
  * (a preview-only Neon key on prod, a local Postgres key on dev). A key that comes from
  * the project level unchanged is inherited by every stack, so it is allowed.
  */
-function checkApplicable(input: SettingsInput, ns: string, profile: Profile, productionStack: string, raw: Record<string, unknown>, cred: Credentials, issues: SettingsIssue[]): void {
+function checkApplicable(input: SettingsInput, ns: string, profile: Profile, raw: Record<string, unknown>, cred: Credentials, issues: SettingsIssue[]): void {
   const project = projectRaw(input, ns);
   const same = (path: string) => JSON.stringify(valueAt(raw, path)) === JSON.stringify(valueAt(project, path));
   for (const path of presentKeys(raw)) {
@@ -187,10 +210,7 @@ function checkApplicable(input: SettingsInput, ns: string, profile: Profile, pro
   for (const key of secretKeys) {
     const doc = keyDoc(key);
     if (!doc) continue;
-    const owner = doc.stack === "dev" ? "dev" : doc.stack === "production" ? productionStack : undefined;
-    if (owner !== undefined && input.stack !== owner) {
-      issues.push({ key: `${ns}${key}`, message: `got a value, expected none: only the ${doc.stack} stack ("${owner}") sets it` });
-    } else if (!doc.profiles.includes(profile)) {
+    if (!doc.profiles.includes(profile)) {
       const local = key === "appSecrets" ? "; deployed stacks keep the app's secrets in Doppler" : "";
       issues.push({ key: `${ns}${key}`, message: `got a value, expected none: only the ${doc.profiles.join(", ")} profile${doc.profiles.length > 1 ? "s read" : " reads"} it${local}` });
     }
@@ -202,19 +222,6 @@ function checkApplicable(input: SettingsInput, ns: string, profile: Profile, pro
  * stack's. A sibling whose own config is invalid is skipped: its own run reports it.
  */
 function siblingNames(input: SettingsInput, productionStack: string): ExternalNames[] {
-  const out: ExternalNames[] = [];
-  const ns = `${input.project}:`;
-  for (const [stack, config] of Object.entries(input.siblings ?? {})) {
-    if (stack === input.stack) continue;
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) {
-      const key = k.slice(ns.length);
-      if (k.startsWith(ns) && !(key in SECRET_KEYS)) raw[key] = parsePlain(k, key, v, []);
-    }
-    const parsed = ConfigSchema.safeParse(raw);
-    const profile = resolveProfile(stack, typeof raw.profile === "string" ? raw.profile : undefined);
-    if (!parsed.success || !profile.ok || profile.profile === "cluster") continue;
-    out.push(externalNames({ stack, profile: profile.profile, pullRequest: profile.pullRequest, productionStack: productionStackOf(parsed.data) ?? productionStack }, parsed.data));
-  }
-  return out;
+  const others = Object.fromEntries(Object.entries(input.siblings ?? {}).filter(([stack]) => stack !== input.stack));
+  return stackFileViews(input.project, others, productionStack).flatMap((v) => (v.names ? [v.names] : []));
 }

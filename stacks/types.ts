@@ -7,6 +7,7 @@ import type { AppProfile, ProfileDefaults } from "./profiles";
 import type { RegistryKind } from "../components/registry";
 import type { ExternalNames } from "./names";
 import type { NeonPlan } from "./neon-plans";
+import type { EnvironmentContract } from "./access";
 
 /** An image built from source by this stack. */
 export interface BuildImageSettings {
@@ -83,28 +84,6 @@ export interface SecretsSettings {
   local?: Record<string, pulumi.Output<string>>;
 }
 
-/** One GitHub Actions environment a stack manages. */
-export interface GithubEnvironmentSettings {
-  name: string;
-  /** What it is for (the workflows' jobs that use it). */
-  purpose: "deploy" | "preview" | "plan" | "drift";
-  reviewers: { users: string[]; teams: string[] };
-  /** Jobs may use it only from `main`. */
-  mainOnly: boolean;
-  /** Environment secrets (names plain, values secret). */
-  secrets: Record<string, pulumi.Output<string>>;
-}
-
-/** The GitHub Actions environments of a long-lived stack. */
-export interface GithubSettings {
-  owner: string;
-  repository: string;
-  /** The stack's own environment first, then the shared ones it manages. */
-  environments: GithubEnvironmentSettings[];
-  /** `github:token`; undefined means the provider reads GITHUB_TOKEN. */
-  token?: pulumi.Output<string>;
-}
-
 /** The validated settings of a stack that deploys the app. */
 export interface Settings {
   role: "app";
@@ -143,7 +122,6 @@ export interface Settings {
   drift: { ignore: { type: string; name?: string; path?: string }[] };
   database: NeonDatabaseSettings | LocalDatabaseSettings;
   secrets: SecretsSettings;
-  github?: GithubSettings;
 }
 
 /** A Helm-installed cluster add-on. */
@@ -166,8 +144,32 @@ export interface ClusterSettings {
   previewAccess: { enabled: boolean };
 }
 
+/** One GitHub Actions environment the repository stack manages: its contract, reviewers and secrets. */
+export interface RepositoryEnvironmentSettings {
+  contract: EnvironmentContract;
+  /** Required reviewers (reviewed environments only). */
+  reviewers: { users: string[]; teams: string[] };
+  /** Environment secrets (names plain, values secret), each one the contract lists. */
+  secrets: Record<string, pulumi.Output<string>>;
+}
+
+/** The validated settings of the repository stack (`github`). */
+export interface RepositorySettings {
+  role: "github";
+  project: string;
+  stack: string;
+  profile: "github";
+  owner: string;
+  repository: string;
+  environments: RepositoryEnvironmentSettings[];
+  /** Main's ruleset: the status checks it requires and how many approvals a pull request needs. */
+  ruleset: { requiredChecks: string[]; approvals: number };
+  /** `github:token`; undefined means the provider reads GITHUB_TOKEN (a GitHub App installation token in CI). */
+  token?: pulumi.Output<string>;
+}
+
 /** What `loadSettings` returns. */
-export type StackSettings = Settings | ClusterSettings;
+export type StackSettings = Settings | ClusterSettings | RepositorySettings;
 
 /** Raw inputs: what Pulumi hands the program, made explicit so tests can pass their own. */
 export interface SettingsInput {
@@ -186,6 +188,8 @@ export interface SettingsInput {
   projectConfig?: Readonly<Record<string, string>>;
   /** A preview (`pulumi preview`): nothing is created, so credentials only `up` uses are not required. */
   dryRun?: boolean;
+  /** Where the project's files are (the CI workflow the repository stack reads). @default the working directory */
+  workDir?: string;
   /** The other stacks committed next to this one (`Pulumi.<stack>.yaml`), full keys, raw values, project config included. */
   siblings?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }

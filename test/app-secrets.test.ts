@@ -107,13 +107,6 @@ describe("AppSecrets", () => {
     assert.match(await valueOf(s.checksum!), /^[a-f0-9]{64}$/);
   });
 
-  it("creates a read-only CI token only when asked", async () => {
-    const s = await render(args({ ciToken: true }));
-    const token = mocks.one("doppler:index/serviceToken:ServiceToken").inputs;
-    assert.deepEqual([token.name, token.access], ["web-ci", "read"]);
-    assert.equal(await secretOf(s.ciToken!), true);
-  });
-
   it("needs exactly one of doppler and local", () => {
     assert.throws(() => new mod.AppSecrets("x", args({ doppler: undefined })), /exactly one of `doppler` and `local`/);
     assert.throws(() => new mod.AppSecrets("y", args({ local: {} })), /exactly one of `doppler` and `local`/);

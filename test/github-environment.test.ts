@@ -18,6 +18,7 @@ describe("GithubEnvironment", () => {
     const e = mocks.one("github:index/repositoryEnvironment:RepositoryEnvironment").inputs;
     assert.deepEqual(e.reviewers, [{ users: [1007], teams: [2008] }]);
     assert.equal(e.preventSelfReview, true);
+    assert.equal(e.canAdminsBypass, false, "admins cannot skip production's reviewers");
     assert.deepEqual(e.deploymentBranchPolicy, { protectedBranches: false, customBranchPolicies: true });
     const policy = mocks.one("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").inputs;
     assert.deepEqual([policy.environment, policy.branchPattern], ["production", "main"]);
@@ -29,6 +30,7 @@ describe("GithubEnvironment", () => {
     const e = mocks.one("github:index/repositoryEnvironment:RepositoryEnvironment").inputs;
     assert.equal(e.reviewers, undefined);
     assert.equal(e.deploymentBranchPolicy, undefined);
+    assert.equal(e.canAdminsBypass, false);
     assert.equal(mocks.ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").length, 0);
   });
 
@@ -42,7 +44,7 @@ describe("GithubEnvironment", () => {
   });
 
   it("refuses names GitHub would refuse", () => {
-    assert.deepEqual(mod.checkGithubNames(["OK_NAME", "GITHUB_TOKEN", "bad-name", "1X"]), ["GITHUB_TOKEN", "bad-name", "1X"]);
+    assert.deepEqual(["OK_NAME", "GITHUB_TOKEN", "bad-name", "1X"].filter(mod.isGithubReservedName), ["GITHUB_TOKEN", "bad-name", "1X"]);
     assert.throws(() => new mod.GithubEnvironment("bad", { repository: "web", environment: "dev", secrets: { "APP-URL": "x" } }), /got APP-URL/);
   });
 });

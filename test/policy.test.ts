@@ -145,9 +145,12 @@ describe("policy pack", () => {
 
   it("production-environment-reviewed: production needs reviewers and main only", async () => {
     const ENV = "github:index/repositoryEnvironment:RepositoryEnvironment";
-    const reviewed = { environment: "production", reviewers: [{ users: [], teams: [7] }], deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } };
+    const reviewed = { environment: "production", reviewers: [{ users: [], teams: [7] }], deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true }, canAdminsBypass: false };
     assert.deepEqual(await violations("production-environment-reviewed", ENV, reviewed), []);
-    assert.equal((await violations("production-environment-reviewed", ENV, { environment: "production", reviewers: [{ users: [], teams: [] }] })).length, 2);
+    assert.deepEqual(await violations("production-environment-reviewed", ENV, { ...reviewed, environment: "repository-admin" }), []);
+    assert.equal((await violations("production-environment-reviewed", ENV, { environment: "production", reviewers: [{ users: [], teams: [] }] })).length, 3);
+    assert.match((await violations("production-environment-reviewed", ENV, { ...reviewed, canAdminsBypass: true })).join(), /admins bypass/);
+    assert.match((await violations("production-environment-reviewed", ENV, { ...reviewed, environment: "repository-admin", reviewers: [] })).join(), /no required reviewers/);
     assert.deepEqual(await violations("production-environment-reviewed", ENV, { environment: "preview" }), [], "only production's");
   });
 
@@ -210,13 +213,14 @@ describe("policy pack", () => {
   });
 
   describe("the whole program passes the whole pack", () => {
-    const SECRETS = { neonApiKey: "k", "doppler:dopplerToken": "d", "github:token": "g" };
-    for (const stack of ["local", "dev", "prod", "pr-42"]) {
+    const SECRETS = { neonApiKey: "k", "doppler:dopplerToken": "d" };
+    const CI = { "github:token": "g", ciSecrets: JSON.stringify({ production: { KUBE_CONFIG: "k" }, preview: { NEON_API_KEY: "n" } }) };
+    for (const stack of ["local", "dev", "prod", "pr-42", "github"]) {
       it(stack, async () => {
-        const mocks = (await useMocks(stack, committedConfig(stack), stack === "local" ? {} : SECRETS)).withServiceInvokes();
+        const mocks = (await useMocks(stack, committedConfig(stack), stack === "local" ? {} : stack === "github" ? CI : SECRETS)).withServiceInvokes();
         mocks.deployed = { imageRef: `ghcr.io/acme/web@sha256:${"c".repeat(64)}` };
         const outputs = await renderProgram();
-        await valueOf(outputs.namespace);
+        await valueOf(outputs.namespace ?? outputs.environments);
         await mocks.settle();
         const resources = mocks.registrations.map((r: Registration) => resource(r.type, r.inputs, { protect: r.options.protect, additionalSecretOutputs: r.options.additionalSecretOutputs }));
         const found: string[] = [];
@@ -229,7 +233,8 @@ describe("policy pack", () => {
           for (const m of await stackViolations(p.name, resources)) found.push(`${p.name}: ${m}`);
         }
         assert.deepEqual(found, []);
-        assert.ok(resources.some((r) => r.type === DEPLOYMENT), "the render produced workloads to check");
+        const subject = stack === "github" ? "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret" : DEPLOYMENT;
+        assert.ok(resources.some((r) => r.type === subject), `the render produced ${subject} to check`);
       });
     }
   });

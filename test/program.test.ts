@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { committedConfig, FAKE, fakeDigest, isSecretValue, plainStrings, RecordingMocks, renderProgram, useMocks, valueOf } from "./mocks";
 
-const SECRETS = { neonApiKey: "neon-key-Zq8-very-secret", "doppler:dopplerToken": "dp.pt.Zq8-doppler", "github:token": "ghp-Zq8-github" };
+const SECRETS = { neonApiKey: "neon-key-Zq8-very-secret", "doppler:dopplerToken": "dp.pt.Zq8-doppler" };
 const SECRET_VALUES = ["Zq8-", FAKE.neonPassword, FAKE.localPassword, FAKE.dopplerToken, FAKE.sentryDsn];
 const NEON = (kind: string) => `pulumi-nodejs:dynamic/neon:${kind}`;
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -92,9 +92,9 @@ describe("the whole program", () => {
 
   it("renders dev: a Neon branch of its own, pooled URL for the app, direct for migrations", async () => {
     const { mocks, outputs } = await program("dev");
-    assert.equal(mocks.ofType(NEON("Project")).length, 0, "the project id comes from Pulumi.yaml");
+    assert.equal(mocks.ofType(NEON("Project")).length, 0, "the project id comes from Pulumi.dev.yaml");
     const branch = mocks.one(NEON("Branch")).inputs;
-    assert.equal(branch.projectId, "cool-pond-12345678");
+    assert.equal(branch.projectId, "misty-river-13572468", "dev's own project: neither previews' key nor production's reaches it");
     assert.equal(branch.name, "dev");
     assert.equal(branch.adoptDefault, false);
     assert.equal(branch.expiresAt, undefined);
@@ -179,7 +179,8 @@ describe("the whole program", () => {
     assert.equal(mocks.one("kubernetes:core/v1:ConfigMap").inputs.data.SENTRY_ENVIRONMENT, "preview");
     const branch = mocks.one(NEON("Branch")).inputs;
     assert.equal(branch.name, "preview/pr-42");
-    assert.equal(branch.parentName, "dev");
+    assert.equal(branch.projectId, "quiet-meadow-24681357", "the previews' own project (project-level)");
+    assert.equal(branch.parentName, undefined, "from that project's default branch: no long-lived stack's data");
     const days = (Date.parse(branch.expiresAt) - Date.now()) / 86_400_000;
     assert.ok(days >= 7 && days < 8, `a preview branch always expires, never sooner than its week (got ${branch.expiresAt})`);
     assert.equal(outputs.databaseExpiresAt, branch.expiresAt, "the sweep reads the expiry from the stack's outputs");
@@ -204,7 +205,7 @@ describe("the whole program", () => {
     });
   }
 
-  it("wires Doppler and the GitHub environment for dev", async () => {
+  it("wires Doppler for dev, and nothing on GitHub", async () => {
     const { mocks, outputs } = await program("dev");
     assert.equal(await valueOf(outputs.dopplerConfig), "dev");
     assert.equal(mocks.ofType("doppler:index/branchConfig:BranchConfig").length, 0);
@@ -212,37 +213,58 @@ describe("the whole program", () => {
     assert.deepEqual(written, ["NEXTAUTH_SECRET"], "Doppler holds what Pulumi generates; the database URLs stay in the cluster's Secret");
     const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec.containers[0];
     assert.deepEqual(pod.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name), ["web-config", "web-env", "web-database"]);
-    const envs = mocks.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => r.inputs).sort((a, b) => ["dev", "preview", "dev-plan"].indexOf(a.environment) - ["dev", "preview", "dev-plan"].indexOf(b.environment));
-    assert.deepEqual(envs.map((e) => [e.repository, e.environment, e.reviewers, Boolean(e.deploymentBranchPolicy)]), [
-      ["web", "dev", undefined, true],
-      ["web", "preview", undefined, false],
-      ["web", "dev-plan", undefined, false],
-    ], "dev's own environment is main-only; the pull request environments are not");
-    assert.equal(mocks.ofType("github:index/actionsSecret:ActionsSecret").length, 0, "no repository-level secret");
-    assert.equal(mocks.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").length, 0);
+    assert.equal(mocks.registrations.filter((r) => r.type.startsWith("github:") || r.type === "pulumi:providers:github").length, 0, "app stacks manage nothing on GitHub");
     assert.equal(mocks.ofType("doppler:index/serviceToken:ServiceToken").length, 0, "no token nobody reads");
-    assert.equal(mocks.one("pulumi:providers:github").inputs.owner, "acme");
   });
 
-  it("gives production its reviewers and main-only policy, and drift a main-only environment without reviewers", async () => {
+  it("gives prod its Doppler config and production's Sentry environment, and nothing on GitHub", async () => {
     const { mocks } = await program("prod");
-    const [prod, drift] = mocks.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => r.inputs).sort((a, b) => a.environment.length - b.environment.length);
-    assert.equal(prod.environment, "production");
-    assert.deepEqual(prod.reviewers, [{ users: [], teams: [2008] }]);
-    assert.equal(drift.environment, "production-drift");
-    assert.equal(drift.reviewers, undefined, "scheduled runs are not blocked on approval");
-    const policies = mocks.ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").map((r) => [r.name, r.inputs.branchPattern]).sort();
-    assert.deepEqual(policies, [["web-github-drift-main-only", "main"], ["web-github-main-only", "main"]]);
-    const driftSecrets = mocks.ofType("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret").filter((r) => r.name.startsWith("web-github-drift-"));
-    assert.deepEqual(driftSecrets.map((r) => r.inputs.secretName), ["DOPPLER_TOKEN"]);
-    assert.deepEqual(mocks.one("doppler:index/serviceToken:ServiceToken").inputs.access, "read", "drift reads production's config with a read-only token");
     assert.equal(mocks.ofType("doppler:index/secret:Secret")[0].inputs.config, "prd");
     assert.equal(mocks.one("kubernetes:core/v1:ConfigMap").inputs.data.SENTRY_ENVIRONMENT, "production");
+    assert.equal(mocks.registrations.filter((r) => r.type.startsWith("github:")).length, 0);
+  });
+
+  it("renders the repository stack: every environment of the committed stacks, their secrets, main's ruleset", async () => {
+    const ci = { production: { KUBE_CONFIG: "kube-Zq8-prod" }, preview: { NEON_API_KEY: "neon-Zq8-previews" }, "repository-admin": { ADMIN_APP_PRIVATE_KEY: "pem-Zq8" } };
+    const mocks = (await useMocks("github", committedConfig("github"), { "github:token": "ghs-Zq8-app", ciSecrets: JSON.stringify(ci) })).withServiceInvokes();
+    const outputs = await renderProgram();
+    assert.deepEqual(await valueOf(outputs.environments), ["dev", "dev-read", "production", "production-read", "preview", "repository-admin"]);
+    await mocks.settle();
+    const envs: Record<string, any> = Object.fromEntries(mocks.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => [r.inputs.environment, r.inputs]));
+    const reviewed = Object.entries(envs).filter(([, e]) => e.reviewers !== undefined).map(([n]) => n);
+    assert.deepEqual(reviewed.sort(), ["production", "repository-admin"]);
+    assert.deepEqual(envs.production.reviewers, [{ users: [], teams: [2008] }]);
+    assert.ok(Object.values(envs).every((e) => e.canAdminsBypass === false), "no environment lets admins skip its review");
+    const mainOnly = mocks.ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").map((r) => r.inputs.environment).sort();
+    assert.deepEqual(mainOnly, ["dev", "dev-read", "production", "production-read", "repository-admin"], "every environment but preview is main only");
+    const secrets = mocks.ofType("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret");
+    assert.deepEqual(secrets.map((r) => `${r.inputs.environment}/${r.inputs.secretName}`).sort(), ["preview/NEON_API_KEY", "production/KUBE_CONFIG", "repository-admin/ADMIN_APP_PRIVATE_KEY"]);
+    assert.ok(secrets.every((r) => isSecretValue(r.raw.value)));
+    assert.equal(mocks.ofType("github:index/actionsSecret:ActionsSecret").length, 0, "no repository-level secret");
+    const rules = mocks.one("github:index/repositoryRuleset:RepositoryRuleset").inputs;
+    assert.deepEqual(rules.conditions.refName.includes, ["~DEFAULT_BRANCH"]);
+    assert.deepEqual(rules.bypassActors, [], "nobody bypasses main's ruleset");
+    assert.equal(rules.rules.pullRequest.requireCodeOwnerReview, true);
+    assert.equal(rules.rules.nonFastForward && rules.rules.deletion, true);
+    assert.deepEqual(rules.rules.requiredStatusChecks.requiredChecks.map((c: any) => c.context), ["npm test (types, lint, secret scan, policies, workflow lint, unit tests)", "app build and Lighthouse"], "the jobs of ci.yml");
+    assert.equal(mocks.one("github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions").inputs.canApprovePullRequestReviews, false);
+    assert.equal(mocks.one("pulumi:providers:github").inputs.owner, "acme");
+    assert.deepEqual(mocks.registrations.flatMap((r) => plainStrings(r.raw)).filter((v) => v.includes("Zq8")), [], "no credential in plaintext");
+  });
+
+  it("refuses a credential the environment's contract does not list, naming the key and what it wants", async () => {
+    await useMocks("github", committedConfig("github"), { "github:token": "g", ciSecrets: JSON.stringify({ preview: { REGISTRY_TOKEN: "x" }, "dev-plan": { PULUMI_ACCESS_TOKEN: "x" } }) });
+    await assert.rejects(renderProgram(), (e) => {
+      const message = (e as Error).message;
+      assert.match(message, /ciSecrets\.preview\.REGISTRY_TOKEN: is not a credential of environment preview: expected one of PULUMI_CONFIG_PASSPHRASE, KUBE_CONFIG, NEON_API_KEY, DOPPLER_TOKEN/);
+      assert.match(message, /ciSecrets\.dev-plan: is not an environment the workflows use/);
+      return true;
+    });
   });
 
   it("gives pr-42 a Doppler branch config and nothing on GitHub", async () => {
     const { mocks } = await program("pr-42");
-    assert.deepEqual(mocks.one("doppler:index/branchConfig:BranchConfig").inputs, { project: "web", environment: "dev", name: "dev_pr_42" });
+    assert.deepEqual(mocks.one("doppler:index/branchConfig:BranchConfig").inputs, { project: "web", environment: "preview", name: "preview_pr_42" });
     assert.equal(mocks.registrations.filter((r) => r.type.startsWith("github:") || r.type === "pulumi:providers:github").length, 0);
   });
 
@@ -304,8 +326,9 @@ describe("the whole program", () => {
 
   it("fails on bad config before registering a single resource", async () => {
     const mocks = await useMocks("dev", { ...committedConfig("dev"), "nextjs-infra:app": { port: 80 } }, SECRETS);
-    await assert.rejects(renderProgram(), (e: Error) => {
-      assert.match(e.message, /nextjs-infra:app\.port: got 80, expected a TCP port from 1024 to 65535/);
+    await assert.rejects(renderProgram(), (e) => {
+      const message = (e as Error).message;
+      assert.match(message, /nextjs-infra:app\.port: got 80, expected a TCP port from 1024 to 65535/);
       return true;
     });
     await mocks.settle();

@@ -15,8 +15,10 @@ import { GithubClient, PullRequestState, repositoryFrom } from "../scripts/lib/g
 import { boundMarkdown } from "../scripts/lib/markdown";
 import { sweep, SweepDeps } from "../scripts/sweep";
 import { checkStack, describeOutcome, EXIT, worst } from "../scripts/drift";
-import { formatPlan } from "../scripts/plan";
-import { parseImageRef } from "../scripts/deploy";
+import { formatPlan, planFingerprint } from "../scripts/plan";
+import { deployStack } from "../scripts/deploy";
+import { withRunConfig } from "../scripts/lib/run-config";
+import { parseImageRef } from "../scripts/lib/stacks";
 import { ConcurrentUpdateError, Stack } from "@pulumi/pulumi/automation";
 import * as automationErrors from "@pulumi/pulumi/automation/errors";
 
@@ -246,6 +248,66 @@ describe("scripts: plan and promotion", () => {
     const many = Array.from({ length: 100 }, (_, i) => pre("create", "kubernetes:core/v1:ConfigMap", `c${i}`, {}, {}, {}, "inputs"));
     const big = formatPlan("dev", collectDrift(many, "preview"));
     assert.match(big, /… and 60 more \(see the run log\)\./);
+  });
+
+  it("fingerprints a plan by what changes and to what, not by who runs it", () => {
+    const change = (image: string, providerToken = "t1") => [
+      pre("update", "kubernetes:apps/v1:Deployment", "web", { "spec.image": { diffKind: "update", inputDiff: true } }, { spec: { image: "a" } }, { spec: { image } }, "inputs"),
+      pre("update", "pulumi:providers:doppler", "default", { token: { diffKind: "update", inputDiff: true } }, { token: "x" }, { token: providerToken }, "inputs"),
+    ];
+    const fp = (events: EngineEvent[], images = {}) => planFingerprint(collectDrift(events, "preview"), images);
+    assert.match(fp(change("b")), /^[a-f0-9]{32}$/);
+    assert.equal(fp(change("b")), fp(change("b", "t2")), "the provider's own credentials differ between the plan job and the deploy job");
+    assert.notEqual(fp(change("b")), fp(change("c")), "a different new value is a different plan");
+    assert.notEqual(fp(change("b")), fp([change("b")[0]].concat(pre("create", "kubernetes:batch/v1:Job", "m", {}, {}, {}, "inputs"))), "one more resource is a different plan");
+    assert.notEqual(fp(change("b"), { imageRef: "x@sha256:1" }), fp(change("b"), { imageRef: "x@sha256:2" }));
+  });
+
+  it("applies the approved plan or nothing, and waits for another update to finish", async () => {
+    const events = (image: string) => [pre("update", "kubernetes:apps/v1:Deployment", "web", { "spec.image": { diffKind: "update", inputDiff: true } }, {}, { spec: { image } }, "inputs")];
+    const approved = planFingerprint(collectDrift(events("b"), "preview"), { imageRef: "r" });
+    const fake = (plans: string[], locks = 0) => {
+      const calls: string[] = [];
+      let held = locks;
+      const stack = {
+        preview: (o: { onEvent: (e: EngineEvent) => void }) => {
+          calls.push("preview");
+          events(plans.shift() ?? "b").forEach(o.onEvent);
+          return Promise.resolve({});
+        },
+        up: () => {
+          calls.push("up");
+          if (held-- > 0) return Promise.reject(createCommandError({ stdout: "", stderr: "error: [409] Conflict: Another update is currently in progress.", code: 255, err: undefined }));
+          return Promise.resolve({});
+        },
+      } as unknown as Stack;
+      return { stack, calls };
+    };
+    const quiet = { print: () => undefined, sleep: () => Promise.resolve() };
+    const same = fake(["b"]);
+    await deployStack(same.stack, { ...quiet, imageRef: "r", expectPlan: approved });
+    assert.deepEqual(same.calls, ["preview", "up"]);
+    const changed = fake(["c"]);
+    await assert.rejects(deployStack(changed.stack, { ...quiet, imageRef: "r", expectPlan: approved }), /the plan changed since it was shown for approval \(approved [a-f0-9]{32}, now [a-f0-9]{32}\): nothing was deployed/);
+    assert.deepEqual(changed.calls, ["preview"], "nothing is applied");
+    const locked = fake(["b", "b", "b"], 2);
+    await deployStack(locked.stack, { ...quiet, imageRef: "r", expectPlan: approved, waitLockMs: 60_000 });
+    assert.deepEqual(locked.calls, ["preview", "up", "preview", "up", "preview", "up"], "each retry checks the plan again");
+    const impatient = fake(["b"], 1);
+    await assert.rejects(deployStack(impatient.stack, { ...quiet, expectPlan: undefined, waitLockMs: 0 }), ConcurrentUpdateError);
+  });
+
+  it("sets a run's config and leaves the committed stack file as it was", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runcfg-"));
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(file, "config:\n  a: b\n");
+    const stack = { name: "acme/nextjs-infra/prod", setConfig: (k: string, v: { value: string }) => Promise.resolve(fs.appendFileSync(file, `  ${k}: ${v.value}\n`)) };
+    const seen = await withRunConfig(stack, dir, { "nextjs-infra:image.ref": "x@sha256:1", "nextjs-infra:image.migratorRef": undefined }, () => Promise.resolve(fs.readFileSync(file, "utf8")));
+    assert.match(seen, /image\.ref: x@sha256:1/, "the run sees its value");
+    assert.equal(fs.readFileSync(file, "utf8"), "config:\n  a: b\n", "the file is back as committed");
+    await assert.rejects(withRunConfig(stack, dir, { k: "v" }, () => Promise.reject(new Error("boom"))), /boom/);
+    assert.equal(fs.readFileSync(file, "utf8"), "config:\n  a: b\n", "even when the run fails");
+    fs.rmSync(dir, { recursive: true });
   });
 
   it("promotes digests only", () => {

@@ -7,7 +7,7 @@ import * as path from "path";
 import { z } from "zod";
 import { ConfigSchema, SECRET_KEYS } from "../stacks/schema";
 import { PLAIN_KEYS, SECRET_KEY_DOCS, typeOf } from "../stacks/keys";
-import { withTable } from "../scripts/docs-settings";
+import { sections, withTables } from "../scripts/docs";
 
 const KEY = "neon-api-key-s3cr3t-pa55";
 
@@ -38,7 +38,8 @@ const base = {
   doppler: { project: "web" },
   github: { repository: "acme/web", reviewers: { teams: ["platform"] } },
 };
-const PROJECT_LEVEL: Record<string, string> = Object.fromEntries(Object.entries(base).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
+// The Neon project is set per stack here: a project-level one is the previews' own, which long-lived stacks may not inherit.
+const PROJECT_LEVEL: Record<string, string> = Object.fromEntries(Object.entries(base).filter(([k]) => k !== "neon").map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
 
 /** Settings of a stack exactly as the program loads them from the committed files (project config and sibling stacks included). */
 function committed(stack: string, extra: Record<string, string> = {}): Settings {
@@ -142,7 +143,7 @@ describe("settings: profiles", () => {
 
     const preview = resolve("pr-42", scale(base)).database;
     assert.ok(preview.kind === "neon");
-    assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: "dev", protected: false, ttlDays: 7 });
+    assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: undefined, protected: false, ttlDays: 7 });
     assert.deepEqual(preview.compute, { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 });
 
     const prod = resolve("prod", { ...base, neon: { plan: "scale" } }).database;
@@ -201,7 +202,7 @@ describe("settings: profiles", () => {
     assert.equal(s.sentry.environment, "staging");
     assert.deepEqual(s.names.neonBranch, { name: "staging", adoptDefault: false });
     assert.deepEqual(s.secrets.doppler, { project: "web", environment: "stg", config: "stg", branch: false, sync: "snapshot" });
-    assert.deepEqual(s.github?.environments.map((e) => [e.name, e.mainOnly]), [["staging", true]]);
+    assert.equal(s.names.githubEnvironment, "staging");
     const qa = resolve("qa", { ...base, profile: "dev" });
     assert.deepEqual(qa.secrets.doppler, { project: "web", environment: "dev", config: "dev_qa", branch: true, sync: "snapshot" }, "a branch config of dev, created with the stack");
   });
@@ -267,7 +268,8 @@ describe("settings: profiles", () => {
     const local = committed("local");
     assert.equal(local.image.kind === "build" && local.image.cache, undefined, "Pulumi.local.yaml turns the registry cache off");
     const preview = committed("pr-7");
-    assert.equal(preview.names.neonBranch.parentName, "dev");
+    assert.equal(preview.names.neonBranch.parentName, undefined);
+    assert.equal(preview.names.neonProjectId, "quiet-meadow-24681357");
     assert.equal(preview.ingress.host, "pr-7.preview.example.com");
   });
 });
@@ -329,7 +331,7 @@ describe("settings: bad input fails before anything is created, naming the key",
     const err = failure(() => resolve("local", { appName: "Bad!", app: { port: 22, logLevel: "loud" } }, {}));
     assert.deepEqual(err.issues.map((i) => i.key).sort(), [`${PROJECT}:app.logLevel`, `${PROJECT}:app.port`, `${PROJECT}:appName`]);
     const late = failure(() => resolve("dev", { image: base.image, ingress: base.ingress }, {}));
-    assert.deepEqual(late.issues.map((i) => i.key), [`${PROJECT}:neon.projectId`, `${PROJECT}:neonApiKey`, `${PROJECT}:doppler.project`, `${PROJECT}:github.repository`]);
+    assert.deepEqual(late.issues.map((i) => i.key), [`${PROJECT}:neon.projectId`, `${PROJECT}:neonApiKey`, `${PROJECT}:doppler.project`]);
   });
 
   it("never echoes a secret value", () => {
@@ -351,7 +353,7 @@ describe("settings: secrets, GitHub and cluster stacks", () => {
   it("points each profile at its Doppler config", () => {
     assert.deepEqual(resolve("dev", base).secrets.doppler, { project: "web", environment: "dev", config: "dev", branch: false, sync: "snapshot" });
     assert.deepEqual(resolve("prod", base).secrets.doppler, { project: "web", environment: "prd", config: "prd", branch: false, sync: "snapshot" });
-    assert.deepEqual(resolve("pr-42", base).secrets.doppler, { project: "web", environment: "dev", config: "dev_pr_42", branch: true, sync: "snapshot" });
+    assert.deepEqual(resolve("pr-42", base).secrets.doppler, { project: "web", environment: "preview", config: "preview_pr_42", branch: true, sync: "snapshot" }, "previews' own Doppler environment: their token never reaches dev's config");
     assert.equal(resolve("local").secrets.doppler, undefined);
     assert.equal(resolve("prod", { ...base, doppler: { project: "web", sync: "operator" } }).secrets.doppler?.sync, "operator");
   });
@@ -363,31 +365,15 @@ describe("settings: secrets, GitHub and cluster stacks", () => {
     assert.equal(resolve("local", { secrets: { rotation: "2026-11" } }).secrets.rotation, "2026-11");
   });
 
-  it("gives dev and prod a GitHub environment, previews none", () => {
-    const dev = resolve("dev", base).github;
-    const none = { users: [], teams: [] };
-    assert.deepEqual(dev && { ...dev, token: undefined }, {
-      owner: "acme",
-      repository: "web",
-      token: undefined,
-      environments: [
-        { name: "dev", purpose: "deploy", reviewers: none, mainOnly: true, secrets: {} },
-        { name: "preview", purpose: "preview", reviewers: none, mainOnly: false, secrets: {} },
-        { name: "dev-plan", purpose: "plan", reviewers: none, mainOnly: false, secrets: {} },
-      ],
-    });
-    const prod = resolve("prod", { ...base, github: { repository: "acme/web", reviewers: { teams: ["platform"] } } }).github;
-    assert.deepEqual(
-      prod?.environments.map((e) => [e.name, e.purpose, e.mainOnly, e.reviewers.teams]),
-      [["production", "deploy", true, ["platform"]], ["production-drift", "drift", true, []]],
-    );
-    assert.equal(resolve("pr-42", base).github, undefined);
-    assert.equal(resolve("local").github, undefined);
-  });
-
-  it("takes the GitHub token from config as a secret", async () => {
-    const s = resolve("dev", base, { neonApiKey: KEY, "github:token": "ghp_x" }, { GITHUB_TOKEN: "" });
-    assert.equal(await secretOf(s.github!.token!), true);
+  it("app stacks hold no GitHub credential: the repository stack does", () => {
+    const err = failure(() => resolve("dev", base, { neonApiKey: KEY, "github:token": "ghp_x" }));
+    assert.match(err.issues.find((i) => i.key === "github:token")?.message ?? "", /app stacks manage nothing on GitHub/);
+    for (const [key, moved] of [["previewCiSecrets", /ciSecrets\.preview/], ["planCiSecrets", /no longer plan dev/], ["driftCiSecrets", /ciSecrets\.production-read/]] as const) {
+      const e = failure(() => resolve("dev", base, { neonApiKey: KEY, [key]: "{}" }));
+      assert.match(e.issues.find((i) => i.key === `${PROJECT}:${key}`)?.message ?? "", moved);
+    }
+    const ci = failure(() => resolve("prod", base, { neonApiKey: KEY, ciSecrets: JSON.stringify({ production: { KUBE_CONFIG: "x" } }) }));
+    assert.match(ci.issues.find((i) => i.key === `${PROJECT}:ciSecrets`)?.message ?? "", /only the github profile reads it/);
   });
 
   const bad: { what: string; stack: string; config: Record<string, unknown>; secrets?: Record<string, string>; plaintext?: Record<string, string>; env?: Record<string, string>; key: string; says: RegExp }[] = [
@@ -395,13 +381,10 @@ describe("settings: secrets, GitHub and cluster stacks", () => {
     { what: "a missing Doppler token", stack: "dev", config: base, env: { DOPPLER_TOKEN: "" }, key: "doppler:dopplerToken", says: /pulumi config set --secret doppler:dopplerToken/ },
     { what: "a Doppler token in plaintext", stack: "dev", config: base, plaintext: { "doppler:dopplerToken": "dp.pt.x" }, key: "doppler:dopplerToken", says: /got a plaintext value/ },
     { what: "an unknown sync mode", stack: "dev", config: { ...base, doppler: { project: "web", sync: "push" } }, key: `${PROJECT}:doppler.sync`, says: /snapshot .* or operator/ },
-    { what: "a malformed owner/name", stack: "dev", config: { ...base, github: { repository: "acme" } }, key: `${PROJECT}:github.repository`, says: /got "acme", expected owner\/name/ },
-    { what: "reviewers on a non-production environment", stack: "dev", config: { ...base, github: { repository: "acme/web", reviewers: { users: ["octocat"] } } }, key: `${PROJECT}:github.reviewers.users`, says: /only the prod profile reads it/ },
-    { what: "a missing GitHub token", stack: "prod", config: base, env: { GITHUB_TOKEN: "" }, key: "github:token", says: /GITHUB_TOKEN/ },
-    { what: "a GitHub environment on a preview", stack: "pr-3", config: { ...base, github: { enabled: true, repository: "acme/web" } }, key: `${PROJECT}:github.enabled`, says: /only the dev, prod profiles read it, and stack "pr-3" runs "preview"/ },
+    { what: "reviewers on an app stack", stack: "dev", config: { ...base, github: { repository: "acme/web", reviewers: { users: ["octocat"] } } }, key: `${PROJECT}:github.reviewers.users`, says: /only the github profile reads it/ },
+    { what: "a GitHub environment name on a preview", stack: "pr-3", config: { ...base, github: { environment: "pr-3", repository: "acme/web" } }, key: `${PROJECT}:github.environment`, says: /only the dev, prod profiles read it, and stack "pr-3" runs "preview"/ },
     { what: "app secrets on a Doppler stack", stack: "dev", config: base, secrets: { neonApiKey: KEY, appSecrets: "{}" }, key: `${PROJECT}:appSecrets`, says: /only the local profile/ },
     { what: "a badly named local secret", stack: "local", config: {}, secrets: { appSecrets: JSON.stringify({ "sentry-dsn": "x" }) }, key: `${PROJECT}:appSecrets.sentry-dsn`, says: /UPPER_SNAKE_CASE/ },
-    { what: "preview repository secrets outside dev", stack: "prod", config: base, secrets: { neonApiKey: KEY, previewCiSecrets: "{}" }, key: `${PROJECT}:previewCiSecrets`, says: /only the dev stack \("dev"\) sets it/ },
     { what: "app keys set on a cluster stack itself", stack: "cluster-eu1", config: { image: { repository: "ghcr.io/acme/other" } }, secrets: {}, key: `${PROJECT}:image.repository`, says: /only the local, dev, preview profiles read it, and stack "cluster-eu1" runs "cluster"/ },
     { what: "the cluster profile on another name", stack: "addons", config: { profile: "cluster" }, key: `${PROJECT}:profile`, says: /cluster-<name>/ },
   ];
@@ -437,8 +420,8 @@ describe("settings: stacks cannot reach each other's resources", () => {
     const full = { ...projectConfig, ...raw(config), [`${PROJECT}:neonApiKey`]: KEY };
     return () => resolveSettings({ project: PROJECT, stack, config: full, secretKeys: new Set([`${PROJECT}:neonApiKey`]), env: { DOPPLER_TOKEN: "x", GITHUB_TOKEN: "x" }, projectConfig, siblings });
   }
-  const staging = { profile: "prod", ingress: { host: "staging.example.com" }, doppler: { project: "web", environment: "stg" }, github: { repository: "acme/web" } };
-  const qa = { profile: "dev", ingress: { host: "qa.example.com" } };
+  const staging = { profile: "prod", ingress: { host: "staging.example.com" }, doppler: { project: "web", environment: "stg" }, neon: { projectId: "still-lake-11223344" } };
+  const qa = { profile: "dev", ingress: { host: "qa.example.com" }, neon: { projectId: "misty-river-13572468" } };
 
   it("gives two stacks of the same profile names that never collide", () => {
     const names = (s: Settings) => [s.namespace, s.ingress.host, `neon:${s.names.neonBranch.name}`, `doppler:${s.names.doppler.environment}/${s.names.doppler.config}`, `github:${s.names.githubEnvironment}`];
@@ -464,7 +447,13 @@ describe("settings: stacks cannot reach each other's resources", () => {
     { what: "another stack's host", stack: "staging", config: { ...staging, ingress: { host: "www.example.com" } }, key: `${PROJECT}:ingress.host`, says: /got "www\.example\.com", which stack "prod" already uses/ },
     { what: "a preview's host", stack: "qa", config: { ...qa, ingress: { host: "pr-12.preview.example.com" } }, key: `${PROJECT}:ingress.host`, says: /a pull request preview's host/ },
     { what: "the default branch as a non-production branch", stack: "main", config: { ...qa, ingress: { host: "main.example.com" } }, key: "stack name", says: /like the production \(default\) branch "main"/ },
-    { what: "previews copying production data", stack: "pr-5", config: { neon: { projectId: "cool-pond-12345678", previewParent: "main" } }, key: `${PROJECT}:neon.previewParent`, says: /previews never copy production data/ },
+    { what: "previews in production's Neon project", stack: "pr-5", config: { neon: { projectId: "cool-pond-12345678" } }, key: `${PROJECT}:neon.projectId`, says: /the production stack's Neon project; give previews a project of their own/ },
+    { what: "previews in dev's Neon project", stack: "pr-5", config: { neon: { projectId: "misty-river-13572468" } }, key: `${PROJECT}:neon.projectId`, says: /which stack "dev" uses; previews need a Neon project of their own/ },
+    { what: "a staging stack in production's Neon project", stack: "staging", config: { ...staging, neon: { projectId: "cool-pond-12345678" } }, key: `${PROJECT}:neon.projectId`, says: /production stack's Neon project/ },
+    { what: "a long-lived stack inheriting the previews' Neon project", stack: "qa", config: { ...qa, neon: { projectId: "quiet-meadow-24681357" } }, key: `${PROJECT}:neon.projectId`, says: /which previews use/ },
+    { what: "previews in a long-lived stack's Doppler environment", stack: "pr-5", config: { doppler: { project: "web", environment: "dev" } }, key: `${PROJECT}:doppler.environment`, says: /previews keep their own environment/ },
+    { what: "a GitHub environment named like another stack's read-only twin", stack: "qa", config: { ...qa, github: { environment: "dev-read" } }, key: `${PROJECT}:github.environment`, says: /what stack "dev" already uses \(its environment or its read-only twin/ },
+    { what: "the repository stack's environment as a stack's own", stack: "qa", config: { ...qa, github: { environment: "repository-admin" } }, key: `${PROJECT}:github.environment`, says: /reserved for the repository stack/ },
     { what: "production's GitHub environment on another stack", stack: "staging", config: { ...staging, github: { repository: "acme/web", environment: "production" } }, key: `${PROJECT}:github.environment`, says: /reserved for production/ },
     { what: "the preview environment as a stack's own", stack: "qa", config: { ...qa, github: { repository: "acme/web", environment: "preview" } }, key: `${PROJECT}:github.environment`, says: /reserved for pull request previews/ },
     { what: "another stack's GitHub environment", stack: "qa", config: { ...qa, github: { repository: "acme/web", environment: "dev" } }, key: `${PROJECT}:github.environment`, says: /stack "dev" already uses/ },
@@ -508,13 +497,13 @@ describe("settings: every class of bad value is refused before anything is creat
       key: `${PROJECT}:app.env.${name}`,
       says: /Kubernetes Secret/,
     })),
-    { what: "a CI secret name GitHub reserves", stack: "dev", config: base, secrets: { neonApiKey: KEY, ciSecrets: JSON.stringify({ GITHUB_TOKEN: "x" }) }, key: `${PROJECT}:ciSecrets.GITHUB_TOKEN`, says: /a name GitHub refuses/ },
     { what: "the Neon API over plain http to another host", stack: "dev", config: { ...base, neonApiUrl: "http://neon.example.com/api/v2" }, key: `${PROJECT}:neonApiUrl`, says: /plain http only on loopback/ },
     { what: "a preview-only Neon key on prod", stack: "prod", config: { ...base, neon: { projectId: "p-1234", previewTtlDays: 3 } }, key: `${PROJECT}:neon.previewTtlDays`, says: /only the preview profile reads it, and stack "prod" runs "prod"/ },
+    { what: "a production digest from another repository", stack: "prod", config: { ...base, image: { repository: "ghcr.io/acme/web", ref: `ghcr.io/mallory/web@sha256:${"d".repeat(64)}` } }, key: `${PROJECT}:image.ref`, says: /got an image of ghcr\.io\/mallory\/web, expected a digest of ghcr\.io\/acme\/web .*production runs only what the app's own builds pushed/ },
+    { what: "a promoted digest from another repository, the repository set project-level only", stack: "prod", config: { ...base, image: { ref: `ghcr.io/mallory/web@sha256:${"d".repeat(64)}` } }, key: `${PROJECT}:image.ref`, says: /expected a digest of ghcr\.io\/acme\/web/ },
+    { what: "a production migrator from another repository", stack: "prod", config: { ...base, image: { repository: "ghcr.io/acme/web", ref: `ghcr.io/acme/web@sha256:${"d".repeat(64)}`, migratorRef: `docker.io/evil/m@sha256:${"e".repeat(64)}` } }, key: `${PROJECT}:image.migratorRef`, says: /got an image of docker\.io\/evil\/m/ },
     { what: "a local-only Postgres key on dev", stack: "dev", config: { ...base, postgres: { storage: "5Gi" } }, key: `${PROJECT}:postgres.storage`, says: /only the local profile reads it/ },
     { what: "a typo in the config namespace", config: { "nextjs-infr:app": "{}" }, key: "nextjs-infr:app", says: /which nothing reads.*did you mean nextjs-infra:app\?/ },
-    { what: "production without reviewers", stack: "prod", config: { ...base, github: { repository: "acme/web", reviewers: { users: [], teams: [] } } }, key: `${PROJECT}:github.reviewers`, says: /at least one user or team/ },
-    { what: "production without its GitHub environment", stack: "prod", config: { ...base, github: { enabled: false, repository: "acme/web", reviewers: { teams: ["platform"] } } }, key: `${PROJECT}:github.enabled`, says: /production's reviewers/ },
     { what: "production without TLS", stack: "prod", config: { ...base, ingress: { host: "www.example.com", tls: false } }, key: `${PROJECT}:ingress.tls`, says: /over TLS/ },
     { what: "production without await", stack: "prod", config: { ...base, kubernetes: { skipAwait: true } }, key: `${PROJECT}:kubernetes.skipAwait`, says: /only the local, dev, preview profiles read it/ },
     { what: "production on a laptop host", stack: "prod", config: { ...base, ingress: { host: "web.localhost" } }, key: `${PROJECT}:ingress.host`, says: /not a laptop's \*\.localhost/ },
@@ -541,7 +530,7 @@ describe("settings: every class of bad value is refused before anything is creat
 describe("settings: previews need only what a preview uses", () => {
   it("plans a Neon stack without a Neon key (a preview calls no Neon API), but `up` refuses", () => {
     const config = Object.fromEntries(Object.entries(base).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
-    const input = { project: PROJECT, stack: "dev", config, secretKeys: new Set<string>(), env: { DOPPLER_TOKEN: "x", GITHUB_TOKEN: "x" }, projectConfig: config };
+    const input = { project: PROJECT, stack: "dev", config, secretKeys: new Set<string>(), env: { DOPPLER_TOKEN: "x", GITHUB_TOKEN: "x" }, projectConfig: PROJECT_LEVEL };
     assert.equal(resolveSettings({ ...input, dryRun: true }).role, "app");
     const err = failure(() => resolveSettings({ ...input, dryRun: false }));
     assert.deepEqual(err.issues.map((i) => i.key), [`${PROJECT}:neonApiKey`]);
@@ -561,9 +550,9 @@ describe("settings: the documented table", () => {
     for (const k of Object.keys(PLAIN_KEYS)) assert.notEqual(typeOf(k), "?", k);
   });
 
-  it("is what README.md shows (regenerate with npm run docs:settings)", () => {
+  it("is what README.md shows (regenerate with npm run docs)", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    assert.equal(withTable(readme), readme, "README.md's settings table is stale: run `npm run docs:settings`");
+    assert.equal(withTables(readme, { settings: sections().settings }), readme, "README.md's settings table is stale: run `npm run docs`");
     assert.ok(readme.includes("| `neon.previewTtlDays` | integer 1–29 | preview |"), "the table carries type, range and profiles");
   });
 });

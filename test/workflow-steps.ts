@@ -11,7 +11,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "./mocks";
 
-export type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; id?: string; name?: string; if?: string };
+export type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; id?: string; name?: string; if?: string; "continue-on-error"?: boolean };
 export type Job = {
   if?: string;
   needs?: string | string[];
@@ -20,11 +20,12 @@ export type Job = {
   concurrency?: { group: string; "cancel-in-progress": boolean | string };
   strategy?: { matrix?: Record<string, unknown> & { include?: Record<string, string>[] } };
   steps: Step[];
+  uses?: string;
   env?: Record<string, string>;
   outputs?: Record<string, string>;
   defaults?: { run?: { "working-directory"?: string } };
 };
-export type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string> | string; env?: Record<string, string>; jobs: Record<string, Job> };
+export type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string> | string; env?: Record<string, string>; concurrency?: { group: string; "cancel-in-progress": boolean | string }; jobs: Record<string, Job> };
 
 export const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 export const readWorkflow = (file: string) => fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
@@ -139,6 +140,7 @@ export async function runGithubScript(
     setOutput: (k: string, v: unknown) => (result.outputs[k] = String(v)),
     setFailed: (m: string) => (result.failed = m),
     notice: (m: string) => result.notices.push(m),
+    warning: (m: string) => result.notices.push(`warning: ${m}`),
     info: () => undefined,
     summary,
   };

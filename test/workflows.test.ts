@@ -1,8 +1,9 @@
 /**
- * The GitHub Actions workflows: linted by actionlint, held to the credential model (no
- * repository-level secret; production only from main), and every step that computes
- * something is executed here — run scripts under bash, github-script steps against a
- * recording fake of the GitHub API.
+ * The GitHub Actions workflows: linted by actionlint, held to the hygiene a security
+ * review asks for (least privilege, pinned actions, no persisted token, secrets only where
+ * a step needs them), and every step that computes something is executed here — run
+ * scripts under bash, github-script steps against a recording fake of the GitHub API.
+ * What each job can reach is test/credentials.test.ts's subject.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
@@ -11,47 +12,21 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "./mocks";
-import { Job, readWorkflow, runGithubScript, runStep, Step, stepOf, workflow, WORKFLOWS } from "./workflow-steps";
-import { resolveSettings } from "../stacks";
+import { readWorkflow, runGithubScript, runStep, Step, stepOf, workflow, WORKFLOWS } from "./workflow-steps";
+import { environmentsOf } from "../scripts/lib/credential-map";
 
 const files = fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
-const setupAction = yaml.load(fs.readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")) as { runs: { steps: Step[] } };
+const ACTIONS = path.join(ROOT, ".github", "actions");
+const actionFiles = fs.readdirSync(ACTIONS).map((d) => path.join(ACTIONS, d, "action.yml"));
+const action = (name: string) => yaml.load(fs.readFileSync(path.join(ACTIONS, name, "action.yml"), "utf8")) as { runs: { steps: Step[] } };
 const allJobs = () => files.flatMap((f) => Object.entries(workflow(f).jobs).map(([name, job]) => ({ file: f, name, job })));
-
-/** Secrets a job reads (`secrets.NAME` anywhere in its env, steps' env and inputs). */
-function secretsOf(job: Job): string[] {
-  const text = JSON.stringify([job.env, job.steps.map((s) => [s.env, s.with])]);
-  return [...new Set([...text.matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1]))].sort();
-}
-
-/** The environments a job runs in (a matrix job: one per entry). */
-function environmentsOf(job: Job): string[] {
-  const env = typeof job.environment === "string" ? job.environment : job.environment?.name;
-  if (!env) return [];
-  const m = /^\$\{\{\s*matrix\.(\w+)\s*\}\}$/.exec(env);
-  return m ? (job.strategy?.matrix?.include ?? []).map((i) => i[m[1]]) : [env];
-}
-
-/** The README's credential table: one row per workflow job (and matrix entry). */
-function credentialTable(): { job: string; environment: string; secrets: string[] }[] {
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = /<!-- credentials:start -->([\s\S]*?)<!-- credentials:end -->/.exec(readme)?.[1];
-  assert.ok(section, "README.md has the credentials table between its markers");
-  return section
-    .split("\n")
-    .filter((l) => l.startsWith("| `"))
-    .map((l) => l.split("|").map((c) => c.trim()))
-    .map((c) => ({ job: c[1].replace(/`/g, ""), environment: c[2].replace(/`/g, "").split(" ")[0], secrets: c[3] === "—" ? [] : c[3].replace(/`/g, "").split(/,\s*/).sort() }));
-}
-
-/** Environments only a `main` run may use: they hold credentials that can change dev or prod. */
-const MAIN_ONLY = ["dev", "production", "production-drift"];
-/** Environments a pull request's branch may use: narrow (preview) or read-only (dev-plan) credentials. */
-const PULL_REQUEST = ["preview", "dev-plan"];
+const allSteps = () => [...allJobs().flatMap(({ file, name, job }) => (job.steps ?? []).map((step) => ({ where: `${file} ${name}`, step }))), ...actionFiles.flatMap((f) => (yaml.load(fs.readFileSync(f, "utf8")) as { runs: { steps: Step[] } }).runs.steps.map((step) => ({ where: path.relative(ROOT, f), step })))];
+const repo = { owner: "acme", repo: "web" };
+const sha = (c: string) => c.repeat(40);
 
 describe("workflows", () => {
-  it("are exactly ci, deploy, preview, drift and sweep", () => {
-    assert.deepEqual(files.sort(), ["ci.yml", "deploy.yml", "drift.yml", "preview.yml", "sweep.yml"]);
+  it("are exactly ci, deploy, drift, preview, repository and sweep", () => {
+    assert.deepEqual(files.sort(), ["ci.yml", "deploy.yml", "drift.yml", "preview.yml", "repository.yml", "sweep.yml"]);
   });
 
   it("pass actionlint (a current build, which knows every context used)", () => {
@@ -66,13 +41,20 @@ describe("workflows", () => {
     fs.rmSync(tmp, { recursive: true });
   });
 
-  it("trigger on what each is for; deploys only after ci on main", () => {
+  it("trigger on what each is for; nothing trusts another workflow's result or a fork's code", () => {
     assert.deepEqual(Object.keys(workflow("ci.yml").on).sort(), ["pull_request", "push"]);
-    assert.deepEqual(workflow("deploy.yml").on.workflow_run, { workflows: ["ci"], types: ["completed"], branches: ["main"] });
-    assert.ok(!("push" in workflow("deploy.yml").on), "a push alone never deploys");
+    assert.deepEqual(Object.keys(workflow("deploy.yml").on).sort(), ["workflow_call", "workflow_dispatch"]);
+    const call = workflow("ci.yml").jobs.deploy;
+    assert.equal(call.uses, "./.github/workflows/deploy.yml");
+    assert.deepEqual(call.needs, ["test", "app"], "deploys only after the tests pass, in the same run");
+    assert.equal(call.if, "github.event_name == 'push' && github.ref == 'refs/heads/main'");
     assert.deepEqual((workflow("preview.yml").on.pull_request as { types: string[] }).types, ["opened", "synchronize", "reopened", "closed"]);
     assert.ok(workflow("drift.yml").on.schedule && "workflow_dispatch" in workflow("drift.yml").on);
     assert.ok(workflow("sweep.yml").on.schedule);
+    assert.deepEqual((workflow("repository.yml").on.push as { branches: string[] }).branches, ["main"]);
+    for (const f of files) {
+      for (const t of ["workflow_run", "pull_request_target"]) assert.ok(!(t in workflow(f).on), `${f} triggers on ${t}`);
+    }
   });
 
   it("grant least privilege: read-only by default, writes only per job", () => {
@@ -82,6 +64,7 @@ describe("workflows", () => {
       for (const [name, job] of Object.entries(w.jobs)) {
         assert.ok(job.permissions && typeof job.permissions === "object", `${f} ${name}: job-level permissions`);
         assert.ok(!Object.values(job.permissions).includes("write-all"));
+        if ((job.permissions).contents === "write") assert.fail(`${f} ${name} writes contents`);
       }
     }
     const deploy = workflow("deploy.yml").jobs;
@@ -90,192 +73,237 @@ describe("workflows", () => {
   });
 
   it("pin every third-party action by full commit SHA, with its version in a comment", () => {
-    const texts = [...files.map(readWorkflow), fs.readFileSync(path.join(ROOT, ".github", "actions", "setup", "action.yml"), "utf8")];
+    const texts = [...files.map(readWorkflow), ...actionFiles.map((f) => fs.readFileSync(f, "utf8"))];
     const lines = texts.flatMap((t) => t.split("\n")).filter((l) => /^\s*(-\s*)?uses:/.test(l) && !l.includes("./"));
     assert.ok(lines.length >= 10, "actions are used");
     for (const l of lines) assert.match(l, /uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/, l);
   });
 
-  describe("the credential model", () => {
-    it("never reads a repository-level secret: every job with a secret declares its environment", () => {
-      for (const { file, name, job } of allJobs()) {
-        const secrets = secretsOf(job);
-        if (secrets.length) assert.ok(environmentsOf(job).length > 0, `${file} ${name} reads ${secrets.join(", ")} outside an environment`);
-      }
-    });
-
-    it("lets pull request runs use only the preview and dev-plan environments", () => {
-      for (const { file, name, job } of allJobs().filter((j) => "pull_request" in workflow(j.file).on)) {
-        for (const env of environmentsOf(job)) assert.ok(PULL_REQUEST.includes(env), `${file} ${name} uses ${env} from a pull request`);
-      }
-    });
-
-    it("runs everything that touches prod (deploy and drift) only in main-only environments, from main-only triggers", () => {
-      const prodJobs = allJobs().filter((j) => environmentsOf(j.job).some((e) => e === "production" || e === "production-drift"));
-      assert.deepEqual(prodJobs.map((j) => `${j.file} ${j.name}`).sort(), ["deploy.yml prod", "drift.yml drift"]);
-      for (const { file } of prodJobs) {
-        const triggers = Object.keys(workflow(file).on).sort();
-        assert.ok(triggers.every((t) => ["schedule", "workflow_dispatch", "workflow_run"].includes(t)), `${file} triggers ${triggers.join(", ")}`);
-      }
-      // The program makes those environments main-only on GitHub, and the pull request ones not.
-      const env = (stack: string) => {
-        const config = { "nextjs-infra:ingress": JSON.stringify({ host: `${stack}.example.com` }), "nextjs-infra:neon": JSON.stringify({ projectId: "p-1234" }), "nextjs-infra:doppler": JSON.stringify({ project: "web" }), "nextjs-infra:github": JSON.stringify({ repository: "acme/web", ...(stack === "prod" ? { reviewers: { teams: ["t"] } } : {}) }), "nextjs-infra:neonApiKey": "k", ...(stack === "dev" ? { "nextjs-infra:image": JSON.stringify({ repository: "ghcr.io/acme/web" }) } : {}) };
-        const s = resolveSettings({ project: "nextjs-infra", stack, config, secretKeys: new Set(["nextjs-infra:neonApiKey"]), env: { DOPPLER_TOKEN: "x", GITHUB_TOKEN: "x" } });
-        return s.role === "app" ? (s.github?.environments ?? []) : [];
-      };
-      const managed = Object.fromEntries([...env("dev"), ...env("prod")].map((e) => [e.name, e.mainOnly]));
-      assert.deepEqual(managed, { dev: true, preview: false, "dev-plan": false, production: true, "production-drift": true });
-      for (const e of MAIN_ONLY) assert.equal((managed as Record<string, boolean>)[e], true, e);
-    });
-
-    it("matches the README's table: job, environment and secrets", () => {
-      const actual = allJobs().flatMap(({ file, name, job }) => {
-        const envs = environmentsOf(job);
-        if (envs.length === 0) return [{ job: `${file.replace(".yml", "")} ${name}`, environment: "—", secrets: secretsOf(job) }];
-        return envs.map((e) => ({ job: `${file.replace(".yml", "")} ${name}${envs.length > 1 ? ` (${e})` : ""}`, environment: e, secrets: secretsOf(job) }));
-      });
-      const documented = credentialTable();
-      const key = (r: { job: string }) => r.job;
-      assert.deepEqual([...documented].sort((a, b) => key(a).localeCompare(key(b))), [...actual].filter((r) => r.environment !== "—" || r.secrets.length).sort((a, b) => key(a).localeCompare(key(b))));
-    });
-
-    it("never lets a pull request write what a main build reads: previews push to their own repository only", () => {
-      const up = workflow("preview.yml").jobs.up;
-      assert.equal((up.permissions as Record<string, string>).packages, "write");
-      assert.equal(environmentsOf(up)[0], "preview");
-      // What the job pushes (image and cache) is decided by the program: see test/program.test.ts ("renders pr-42").
-      const login = stepOf(up, "docker/login-action");
-      assert.equal(login.with?.password, "${{ github.token }}", "the workflow token, whose package write reaches the preview repository only");
-    });
+  it("keep no token in .git/config: every checkout sets persist-credentials: false", () => {
+    const checkouts = allSteps().filter(({ step }) => step.uses?.startsWith("actions/checkout@"));
+    assert.ok(checkouts.length >= 8);
+    for (const { where, step } of checkouts) assert.equal(step.with?.["persist-credentials"], false, where);
   });
 
-  it("never cancel an `up` in progress; drift has its own groups and never queues behind or cancels a deploy", () => {
+  it("hand a secret only to the step that needs it: no job-wide env holds one, and third-party actions get only their own", () => {
+    for (const { file, name, job } of allJobs()) assert.ok(!JSON.stringify(job.env ?? {}).includes("secrets."), `${file} ${name}: a job-wide env hands a secret to every step`);
+    // Actions from outside the repository, and the one secret input each may take.
+    const allowed: Record<string, string[]> = { "docker/login-action": ["REGISTRY_TOKEN"], "actions/create-github-app-token": ["ADMIN_APP_PRIVATE_KEY"], "./.github/actions/setup": ["KUBE_CONFIG"] };
+    for (const { where, step } of allSteps()) {
+      const given = [...JSON.stringify([step.with ?? {}, step.env ?? {}]).matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1]);
+      if (given.length === 0) continue;
+      const uses = step.uses?.split("@")[0];
+      if (uses === undefined) continue; // a run step of our own
+      assert.deepEqual(given.filter((s) => !(allowed[uses] ?? []).includes(s)), [], `${where}: ${uses} gets ${given.join(", ")}`);
+    }
+  });
+
+  it("never cancel an `up` in progress; approval holds no lock; drift has its own groups", () => {
     const deploy = workflow("deploy.yml").jobs;
     assert.deepEqual(deploy.dev.concurrency, { group: "pulumi-dev", "cancel-in-progress": false });
-    assert.deepEqual(deploy.prod.concurrency, { group: "pulumi-prod", "cancel-in-progress": false });
+    assert.equal(deploy.prod.concurrency, undefined, "a job waiting for approval holds no group: a rollback is never cancelled, nothing queues behind a person");
+    assert.equal(workflow("ci.yml").concurrency?.group, "ci-${{ github.event_name == 'pull_request' && github.ref || github.run_id }}", "runs on main never wait on one another");
     const drift = workflow("drift.yml").jobs.drift.concurrency;
     assert.deepEqual(drift, { group: "drift-${{ matrix.stack }}", "cancel-in-progress": false });
-    for (const stack of ["dev", "prod"]) assert.notEqual(drift?.group.replace("${{ matrix.stack }}", stack), `pulumi-${stack}`);
-    for (const job of Object.values(workflow("preview.yml").jobs)) if (job.concurrency) assert.equal(job.concurrency["cancel-in-progress"], false);
+    const withGroups = Object.entries(workflow("preview.yml").jobs).filter(([, j]) => j.concurrency);
+    assert.deepEqual(withGroups.map(([n]) => n).sort(), ["comment", "destroy", "up"], "every preview job that writes runs one at a time per pull request");
+    for (const [, job] of withGroups) {
+      assert.equal(job.concurrency!["cancel-in-progress"], false);
+      assert.match(job.concurrency!.group, /-pr-\$\{\{ github\.event\.pull_request\.number \}\}$/);
+    }
   });
 
   it("make the state backend explicit in every workflow that runs Pulumi", () => {
-    for (const f of ["deploy.yml", "drift.yml", "preview.yml", "sweep.yml"]) {
+    for (const f of ["deploy.yml", "drift.yml", "preview.yml", "repository.yml", "sweep.yml"]) {
       assert.equal(workflow(f).env?.PULUMI_BACKEND_URL, "${{ vars.PULUMI_BACKEND_URL || 'https://api.pulumi.com' }}", f);
       assert.ok(workflow(f).env && "PULUMI_SECRETS_PROVIDER" in workflow(f).env!, f);
     }
   });
 
-  it("pass untrusted values through env, never into run scripts directly", () => {
-    for (const f of files) {
-      for (const job of Object.values(workflow(f).jobs)) {
-        for (const s of job.steps) {
-          assert.ok(!/\$\{\{/.test(s.run ?? ""), `${f}: ${s.run ?? ""}`);
-          const script = s.with?.script;
-          if (typeof script === "string") assert.ok(!script.includes("${{"), `${f}: github-script interpolates`);
-        }
-      }
+  it("install the one pinned Pulumi CLI, the version the engine tier builds", () => {
+    const install = action("setup").runs.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+    assert.equal(install.with?.["pulumi-version-file"], ".pulumi-version");
+    const version = fs.readFileSync(path.join(ROOT, ".pulumi-version"), "utf8").trim();
+    assert.match(version, /^\d+\.\d+\.\d+$/);
+    assert.match(fs.readFileSync(path.join(ROOT, "tools", "pulumi", "go.mod"), "utf8"), new RegExp(`github\\.com/pulumi/pulumi/pkg/v3 v${version.replace(/\./g, "\\.")}\\n`));
+    assert.match(fs.readFileSync(path.join(ROOT, "tools", "build.sh"), "utf8"), /PULUMI_VERSION=v\$\(tr -d "\[:space:\]" < \.\.\/\.pulumi-version\)/);
+  });
+
+  it("get Pulumi Cloud tokens by OIDC, each job for its environment's team", () => {
+    const auth = action("setup").runs.steps.find((s) => s.uses?.startsWith("pulumi/auth-actions@"))!;
+    assert.equal(auth.with?.["requested-token-type"], "urn:pulumi:token-type:access_token:team");
+    for (const { file, name, job } of allJobs()) {
+      const setup = job.steps?.find((s) => s.uses === "./.github/actions/setup");
+      if (!setup) continue;
+      const envs = environmentsOf(job);
+      assert.equal(envs.length > 0, true, `${file} ${name} runs Pulumi outside an environment`);
+      const team = String(setup.with?.["pulumi-team"]);
+      const expected = typeof job.environment === "string" && job.environment.includes("matrix.") ? "${{ vars.PULUMI_TEAM_PREFIX }}${{ matrix.environment }}" : `\${{ vars.PULUMI_TEAM_PREFIX }}${envs[0]}`;
+      assert.equal(team, expected, `${file} ${name}: the team is the environment's`);
+      assert.equal((job.permissions as Record<string, string>)["id-token"], "write", `${file} ${name} needs id-token: write for OIDC`);
     }
+  });
+
+  it("pass untrusted values through env, never into run scripts directly", () => {
+    for (const { where, step } of allSteps()) {
+      assert.ok(!/\$\{\{/.test(step.run ?? ""), `${where}: ${step.run ?? ""}`);
+      const script = step.with?.script;
+      if (typeof script === "string") assert.ok(!script.includes("${{"), `${where}: github-script interpolates`);
+    }
+  });
+
+  it("lint clean under zizmor's own configuration, with a reason for every rule turned off", () => {
+    const config = fs.readFileSync(path.join(ROOT, ".github", "zizmor.yml"), "utf8");
+    const rules = Object.keys((yaml.load(config) as { rules: Record<string, unknown> }).rules);
+    for (const rule of rules) assert.match(config, new RegExp(`#[^\\n]*\\n(\\s*#[^\\n]*\\n)*\\s*${rule}:`), `${rule} is turned off without a comment saying why`);
+    const suppressed = allSteps().filter(({ step }) => /zizmor: ignore/.test(step.run ?? ""));
+    for (const { where } of suppressed) assert.ok(where.includes("setup"), where);
+  });
+
+  it("let Dependabot move every pinned action and lockfile, a week after each release", () => {
+    const config = yaml.load(fs.readFileSync(path.join(ROOT, ".github", "dependabot.yml"), "utf8")) as { updates: { "package-ecosystem": string; directories: string[]; cooldown?: { "default-days": number } }[] };
+    const dirs = (eco: string) => config.updates.filter((u) => u["package-ecosystem"] === eco).flatMap((u) => u.directories);
+    assert.deepEqual(dirs("github-actions").sort(), ["/", ...fs.readdirSync(ACTIONS).map((d) => `/.github/actions/${d}`)].sort());
+    const lockfiles = ["/", "/app"].filter((d) => fs.existsSync(path.join(ROOT, d, "package-lock.json")));
+    assert.deepEqual(dirs("npm").sort(), lockfiles.sort());
+    for (const u of config.updates) assert.ok((u.cooldown?.["default-days"] ?? 0) >= 7, u["package-ecosystem"]);
   });
 
   describe("deploy", () => {
     const jobs = workflow("deploy.yml").jobs;
     const gate = stepOf(jobs.gate, "gate");
-    const repo = { owner: "acme", repo: "web" };
-    const run = (over: Record<string, unknown>) => ({ conclusion: "success", event: "push", head_branch: "main", head_sha: "a".repeat(40), head_repository: { full_name: "acme/web" }, ...over });
     const digest = `ghcr.io/acme/web@sha256:${"d".repeat(64)}`;
-    const gated = (context: Record<string, unknown>, env: Record<string, string> = {}, ciRuns = 1) =>
-      runGithubScript(gate, { context: { repo, ...context }, env: { IMAGE_REF: "", ...env }, answers: { "actions.listWorkflowRuns": { total_count: ciRuns, workflow_runs: [] } } });
+    const gated = (context: Record<string, unknown>, env: Record<string, string> = {}, tip = sha("a")) =>
+      runGithubScript(gate, { context: { repo, payload: {}, ...context }, env: { IMAGE_REF: "", ...env }, answers: { "repos.getBranch": { commit: { sha: tip } } } });
 
-    it("deploys a commit only when ci passed on a push to main of this repository", async () => {
-      assert.deepEqual((await gated({ eventName: "workflow_run", payload: { workflow_run: run({}) } })).outputs, { deploy: "main", sha: "a".repeat(40) });
-      for (const bad of [{ conclusion: "failure" }, { event: "pull_request" }, { head_repository: { full_name: "mallory/web" } }, { head_branch: "feature" }]) {
-        const r = await gated({ eventName: "workflow_run", payload: { workflow_run: run(bad) } });
-        assert.equal(r.outputs.deploy, "none", JSON.stringify(bad));
-        assert.equal(r.outputs.sha, undefined);
-      }
-      const dispatched = await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: "b".repeat(40), payload: {} });
-      assert.equal(dispatched.outputs.deploy, "main");
-      assert.deepEqual(dispatched.calls[0].args, { ...repo, workflow_id: "ci.yml", head_sha: "b".repeat(40), event: "push", status: "success", per_page: 1 });
-      const untested = await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: "b".repeat(40), payload: {} }, {}, 0);
-      assert.match(untested.failed ?? "", /ci has not passed/);
-      const offMain = await gated({ eventName: "workflow_dispatch", ref: "refs/heads/feature", sha: "b".repeat(40), payload: {} });
+    it("deploys main's tip only: a re-run of an old run, or a run main has moved past, deploys nothing", async () => {
+      const push = { eventName: "push", ref: "refs/heads/main", sha: sha("a") };
+      assert.deepEqual((await gated(push)).outputs, { deploy: "main", sha: sha("a") });
+      const old = await gated({ ...push, sha: sha("b") });
+      assert.deepEqual(old.outputs, { deploy: "none" });
+      assert.match(old.notices[0], /main is at aaaaaaa, whose own run deploys it/);
+      const byHand = await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: sha("a") });
+      assert.equal(byHand.outputs.deploy, "main");
+      const offMain = await gated({ eventName: "workflow_dispatch", ref: "refs/heads/feature", sha: sha("a") });
       assert.match(offMain.failed ?? "", /from main only/);
-    });
-
-    it("rolls production back to a digest given by hand, through the same job, and refuses anything else", async () => {
-      const r = await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: "c".repeat(40), payload: {} }, { IMAGE_REF: digest });
-      assert.deepEqual(r.outputs, { deploy: "rollback", sha: "c".repeat(40), "image-ref": digest });
-      for (const bad of ["ghcr.io/acme/web:latest", `ghcr.io/acme/web@sha256:${"d".repeat(63)}`, `x; rm -rf /@sha256:${"d".repeat(64)}`]) {
-        assert.match((await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", payload: {} }, { IMAGE_REF: bad })).failed ?? "", /image-ref wants/);
-      }
       assert.match(String(jobs.dev.if), /needs\.gate\.outputs\.deploy == 'main'/);
-      assert.match(String(jobs.prod.if), /needs\.gate\.outputs\.deploy == 'rollback'/);
-      assert.equal(jobs.prod.env?.IMAGE_REF, "${{ needs.gate.outputs.image-ref || needs.dev.outputs.image-ref }}");
     });
 
-    it("promotes by digest without building, and records each promotion as a GitHub Deployment", async () => {
+    it("checks main's tip again right before dev and right after production's approval", async () => {
+      const tip = stepOf({ steps: action("main-tip").runs.steps }, "tip");
+      const at = (current: string, candidate: string) => runGithubScript(tip, { context: { repo }, env: { SHA: candidate }, answers: { "repos.getBranch": { commit: { sha: current } } } });
+      assert.equal((await at(sha("a"), sha("a"))).outputs.current, "true");
+      const moved = await at(sha("c"), sha("a"));
+      assert.equal(moved.outputs.current, "false");
+      assert.match(moved.notices[0], /main has moved on to ccccccc/);
+      for (const name of ["dev", "prod"]) {
+        const job = jobs[name];
+        const step = job.steps.find((s) => s.uses === "./.github/actions/main-tip")!;
+        assert.equal(step.with?.sha, "${{ needs.gate.outputs.sha }}", name);
+        const later = job.steps.slice(job.steps.indexOf(step) + 1).filter((s) => !s.name?.startsWith("Record"));
+        assert.ok(later.length > 0 && later.every((s) => /steps\.tip\.outputs\.current [!=]= '(true|false)'/.test(String(s.if))), `${name}: every step after the tip check depends on it`);
+      }
+      assert.equal(jobs.prod.steps.find((s) => s.id === "tip")?.if, "needs.gate.outputs.deploy == 'main'", "a rollback is deliberate: no tip check");
+    });
+
+    it("rolls production back to a digest given by hand, through the same plan and approval, and refuses anything else", async () => {
+      const r = await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: sha("c") }, { IMAGE_REF: digest });
+      assert.deepEqual(r.outputs, { deploy: "rollback", sha: sha("c"), "image-ref": digest });
+      for (const bad of ["ghcr.io/acme/web:latest", `ghcr.io/acme/web@sha256:${"d".repeat(63)}`, `x; rm -rf /@sha256:${"d".repeat(64)}`]) {
+        assert.match((await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: sha("c") }, { IMAGE_REF: bad })).failed ?? "", /image-ref wants/);
+      }
+      assert.match(String(jobs["prod-plan"].if), /needs\.gate\.outputs\.deploy == 'rollback'/);
+      const refs = stepOf(jobs["prod-plan"], "refs");
+      const run = (env: Record<string, string>) => runStep(refs, { env }).outputs;
+      assert.deepEqual(run({ KIND: "rollback", GATE_REF: digest, DEV_REF: "", DEV_MIGRATOR: "" }), { "image-ref": digest }, "a rollback keeps prod's migrator");
+      const devMigrator = `ghcr.io/acme/web@sha256:${"e".repeat(64)}`;
+      assert.deepEqual(run({ KIND: "main", GATE_REF: "", DEV_REF: digest, DEV_MIGRATOR: devMigrator }), { "image-ref": digest, "migrator-ref": devMigrator }, "a promotion takes dev's digests");
+    });
+
+    it("shows production's plan before the approval, and applies that plan or nothing", () => {
+      assert.equal(environmentsOf(jobs["prod-plan"])[0], "production-read", "planned with read-only credentials");
       assert.equal((jobs.prod.environment as { name: string }).name, "production");
-      assert.ok(!jobs.prod.steps.some((s) => s.uses?.startsWith("docker/")), "prod neither builds nor logs in to push");
+      assert.ok((jobs.prod.needs as string[]).includes("prod-plan"));
+      const argv = (step: Step, env: Record<string, string>) => runStep(step, { env, fakes: { npm: 'printf "%s\\n" "$@"' } }).stdout.trim().split("\n");
+      const migrator = `ghcr.io/acme/web@sha256:${"e".repeat(64)}`;
+      assert.deepEqual(argv(stepOf(jobs["prod-plan"], "plan"), { IMAGE_REF: digest, MIGRATOR_REF: migrator }), ["run", "--silent", "plan", "--", "--stack", "prod", "--image-ref", digest, "--migrator-ref", migrator]);
       const deploy = stepOf(jobs.prod, "deploy");
-      const argv = (env: Record<string, string>) => runStep(deploy, { env, fakes: { npm: 'printf "%s\\n" "$@"' } }).stdout.trim().split("\n");
-      assert.deepEqual(argv({ IMAGE_REF: digest, MIGRATOR_REF: `${digest}0`.slice(0, -1) }), ["run", "--silent", "deploy", "--", "--stack", "prod", "--image-ref", digest, "--migrator-ref", digest]);
-      assert.deepEqual(argv({ IMAGE_REF: digest, MIGRATOR_REF: "" }), ["run", "--silent", "deploy", "--", "--stack", "prod", "--image-ref", digest], "a rollback keeps prod's migrator");
+      assert.equal(deploy.env?.PLAN, "${{ needs.prod-plan.outputs.fingerprint }}");
+      assert.deepEqual(argv(deploy, { IMAGE_REF: digest, MIGRATOR_REF: "", PLAN: "f".repeat(32) }), ["run", "--silent", "deploy", "--", "--stack", "prod", "--image-ref", digest, "--expect-plan", "f".repeat(32), "--wait-lock", "30"]);
+      assert.ok(!jobs.prod.steps.some((s) => s.uses?.startsWith("docker/")), "prod neither builds nor logs in to push");
+    });
+
+    it("records each promotion as a GitHub Deployment", async () => {
       const record = jobs.prod.steps.find((s) => s.name?.startsWith("Record the promotion"))!;
-      const r = await runGithubScript(record, {
-        context: { repo },
-        env: { IMAGE_REF: digest, URL: "https://www.example.com", SHA: "e".repeat(40) },
-        answers: { "repos.createDeployment": { id: 77 } },
-      });
+      assert.equal(record.if, "steps.deploy.outcome == 'success'");
+      const r = await runGithubScript(record, { context: { repo }, env: { IMAGE_REF: digest, URL: "https://www.example.com", SHA: sha("e") }, answers: { "repos.createDeployment": { id: 77 } } });
       assert.deepEqual(r.calls.map((c) => c.method), ["repos.createDeployment", "repos.createDeploymentStatus"]);
       assert.deepEqual(r.calls[0].args.payload, { imageRef: digest });
-      assert.equal(r.calls[0].args.environment, "production");
-      assert.equal(r.calls[0].args.task, "promote");
+      assert.deepEqual([r.calls[0].args.environment, r.calls[0].args.task], ["production", "promote"]);
       assert.deepEqual([r.calls[1].args.deployment_id, r.calls[1].args.environment_url], [77, "https://www.example.com"]);
-      assert.equal((jobs.prod.permissions as Record<string, string>).deployments, "write");
+    });
+
+    it("turns the scheduled checks back on when GitHub turned them off for inactivity, and says so", async () => {
+      const step = jobs.schedules.steps[0];
+      const states: Record<string, string> = { "drift.yml": "disabled_inactivity", "sweep.yml": "active" };
+      const r = await runGithubScript(step, { context: { repo }, answers: { "actions.getWorkflow": (a: unknown) => ({ state: states[(a as { workflow_id: string }).workflow_id] }) } });
+      assert.deepEqual(r.calls.filter((c) => c.method === "actions.enableWorkflow").map((c) => c.args.workflow_id), ["drift.yml"]);
+      assert.match(r.notices.join(), /drift\.yml had been turned off by GitHub after 60 days without activity; turned back on/);
+      assert.match(r.summary, /drift\.yml/);
+      const off = await runGithubScript(step, { context: { repo }, answers: { "actions.getWorkflow": { state: "disabled_manually" } } });
+      assert.equal(off.calls.filter((c) => c.method === "actions.enableWorkflow").length, 0, "a workflow a person turned off stays off");
+      assert.equal(off.notices.length, 2);
+      assert.equal((jobs.schedules.permissions as Record<string, string>).actions, "write");
     });
   });
 
   describe("drift", () => {
     const job = workflow("drift.yml").jobs.drift;
+    const report = path.join(os.tmpdir(), `drift-${process.pid}.md`);
+    const script = job.steps.find((s) => s.uses?.startsWith("actions/github-script"))!;
+    const open = [{ number: 5, title: "Drift detected in prod" }, { number: 6, title: "Drift check failing for prod" }];
+    const outcome = (value: string, issues: typeof open = []) =>
+      runGithubScript(script, {
+        context: { repo },
+        env: { OUTCOME: value, REPORT: report, STACK: "prod", RUN_URL: "https://run/1" },
+        answers: { "issues.listForRepo": issues, "actions.listWorkflowRuns": { workflow_runs: [{ updated_at: "2026-11-28T06:20:00Z" }] } },
+      });
 
-    it("checks dev and prod, prod from the main-only drift environment", () => {
-      assert.deepEqual(job.strategy?.matrix?.include, [{ stack: "dev", environment: "dev" }, { stack: "prod", environment: "production-drift" }]);
+    it("checks dev and prod from their read-only environments", () => {
+      assert.deepEqual(job.strategy?.matrix?.include, [{ stack: "dev", environment: "dev-read" }, { stack: "prod", environment: "production-read" }]);
     });
 
-    it("fails the job only on an error: drift, none and skipped are outcomes, not failures", () => {
+    it("judges by the outcome the script wrote, never by an exit code", () => {
       const detect = stepOf(job, "drift");
-      for (const [code, status] of [[0, 0], [1, 0], [2, 1], [3, 0]]) {
-        const r = runStep(detect, { env: { STACK: "prod" }, fakes: { npm: `[ "$*" = "run --silent drift -- --stack prod --markdown $RUNNER_TEMP/drift.md" ] || exit 9; exit ${code}` } });
-        assert.equal(r.outputs.code, String(code));
-        assert.equal(r.status === 0 ? 0 : 1, status, `exit ${code}: ${r.stderr}`);
-      }
+      assert.equal(detect["continue-on-error"], true, "the next step decides");
+      assert.equal(script.env?.OUTCOME, "${{ steps.drift.outputs.outcome }}");
+      assert.ok(!script.if, "it runs whatever the check did");
+      assert.equal(detect.run, 'npm run --silent drift -- --stack "$STACK" --markdown "$RUNNER_TEMP/drift.md"');
     });
 
-    it("keeps one issue per stack for drift and a separate one for a failing check; skipped changes nothing", async () => {
-      const report = path.join(os.tmpdir(), `drift-${process.pid}.md`);
+    it("keeps one issue per stack for drift and a separate one for a failing check; a check that concluded nothing is a failure", async () => {
       fs.writeFileSync(report, "## Drift in `prod`");
-      const script = job.steps.find((s) => s.uses?.startsWith("actions/github-script"))!;
-      const open = [{ number: 5, title: "Drift detected in prod" }, { number: 6, title: "Drift check failing for prod" }];
-      const outcome = (code: string, issues: typeof open = []) =>
-        runGithubScript(script, {
-          context: { repo: { owner: "acme", repo: "web" } },
-          env: { CODE: code, REPORT: report, STACK: "prod", GITHUB_RUN_URL: "https://run/1" },
-          answers: { "issues.listForRepo": issues, "actions.listWorkflowRuns": { workflow_runs: [{ updated_at: "2026-11-28T06:20:00Z" }] } },
-        });
-      const drift = await outcome("1");
+      const drift = await outcome("drift");
       const created = drift.calls.find((c) => c.method === "issues.create")!;
       assert.equal(created.args.title, "Drift detected in prod");
       assert.match(String(created.args.body), /## Drift in `prod`[\s\S]*\[Run\]\(https:\/\/run\/1\) · last successful drift run: 2026-11-28T06:20:00Z/);
-      const error = await outcome("2", open);
+      assert.equal(drift.failed, undefined);
+      const error = await outcome("error", open);
       assert.deepEqual(error.calls.filter((c) => c.method === "issues.update").map((c) => c.args.issue_number), [6], "an error updates the failing-check issue, not the drift issue");
-      assert.match(String(error.calls.find((c) => c.method === "issues.update")!.args.body), /this says nothing about drift/);
-      const clean = await outcome("0", open);
+      assert.match(error.failed ?? "", /the drift check of prod failed/);
+      const clean = await outcome("none", open);
       assert.deepEqual(clean.calls.filter((c) => c.method === "issues.update").map((c) => [c.args.issue_number, c.args.state]), [[5, "closed"], [6, "closed"]]);
-      const skipped = await outcome("3", open);
+      const skipped = await outcome("skipped", open);
       assert.deepEqual(skipped.calls.filter((c) => c.method.startsWith("issues.") && c.method !== "issues.listForRepo"), []);
       assert.match(skipped.notices[0], /skipped: an update holds the stack's lock/);
       fs.rmSync(report);
+      // A crash at import, an OOM kill (137), a missing command (127): no outcome written.
+      for (const nothing of ["", "1", "drifted"]) {
+        const r = await outcome(nothing, open);
+        assert.match(r.failed ?? "", /failed \(outcome: /, JSON.stringify(nothing));
+        assert.deepEqual(r.calls.filter((c) => c.method === "issues.update").map((c) => c.args.issue_number), [6], "never filed as drift");
+        assert.match(String(r.calls.find((c) => c.method === "issues.update")!.args.body), /wrote no report/);
+      }
     });
   });
 
@@ -283,18 +311,23 @@ describe("workflows", () => {
     const jobs = workflow("preview.yml").jobs;
     const sameRepo = /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/;
 
-    it("run only for same-repository branches, never for Dependabot; say why otherwise", () => {
-      for (const name of ["up", "plan", "comment", "destroy"]) {
+    it("run only for same-repository branches, never for code Dependabot proposed; say why otherwise", () => {
+      for (const name of ["up", "comment", "destroy"]) {
         assert.match(String(jobs[name].if), sameRepo, name);
-        assert.match(String(jobs[name].if), /github\.actor != 'dependabot\[bot\]'/, name);
+        assert.match(String(jobs[name].if), /github\.event\.pull_request\.user\.login != 'dependabot\[bot\]'/, name);
       }
-      assert.ok(!files.some((f) => readWorkflow(f).includes("pull_request_target")));
+      for (const job of Object.values(jobs)) assert.ok(!String(job.if).includes("github.actor"), "whoever pushed last does not decide: the pull request's author does");
       const why = stepOf(jobs["no-preview"], "Say why there is no preview");
-      const fork = runStep(why, { env: { HEAD_REPO: "mallory/web", BASE_REPO: "acme/web", ACTOR: "mallory" } });
+      const fork = runStep(why, { env: { HEAD_REPO: "mallory/web", BASE_REPO: "acme/web", AUTHOR: "mallory" } });
       assert.match(fork.summary, /Pull requests from forks \(mallory\/web\) get no preview/);
       assert.match(fork.stdout, /::notice title=No preview::/);
-      const bot = runStep(why, { env: { HEAD_REPO: "acme/web", BASE_REPO: "acme/web", ACTOR: "dependabot[bot]" } });
-      assert.match(bot.summary, /Dependabot's runs get no Actions secrets/);
+      const bot = runStep(why, { env: { HEAD_REPO: "acme/web", BASE_REPO: "acme/web", AUTHOR: "dependabot[bot]" } });
+      assert.match(bot.summary, /Dependabot's pull requests get no preview/);
+    });
+
+    it("plan nothing with another stack's credentials: the only environment is preview", () => {
+      assert.deepEqual(Object.keys(jobs).sort(), ["comment", "destroy", "no-preview", "up"]);
+      for (const job of Object.values(jobs)) for (const env of environmentsOf(job)) assert.equal(env, "preview");
     });
 
     it("refresh before up and release a cancelled run's lock", () => {
@@ -304,25 +337,37 @@ describe("workflows", () => {
       assert.equal(cancel?.run, 'npm run --silent preview-stack -- cancel --pr "$PR"');
     });
 
-    it("comment the URL and the plan of dev in one comment, updated in place", async () => {
+    it("comment the URL in one comment, updated in place, never by a run for an older commit", async () => {
       const step = stepOf(jobs.comment, "actions/github-script");
-      const context = { repo: { owner: "acme", repo: "web" }, issue: { number: 42 }, runId: 9, serverUrl: "https://github.com", payload: { pull_request: { head: { sha: "f".repeat(40) } } } };
-      const env = { URL: "https://pr-42.preview.example.com", UP: "success", PLAN: "**Plan of `dev`**: 1 to update.", PLAN_RESULT: "success" };
-      const first = await runGithubScript(step, { context, env, answers: { "issues.listComments": [] } });
+      const head = sha("f");
+      const context = { repo, issue: { number: 42 }, runId: 9, serverUrl: "https://github.com", payload: { pull_request: { head: { sha: head } } } };
+      const env = { URL: "https://pr-42.preview.example.com", UP: "success" };
+      const pr = { "pulls.get": { head: { sha: head } } };
+      const first = await runGithubScript(step, { context, env, answers: { ...pr, "issues.listComments": [] } });
       const created = first.calls.find((c) => c.method === "issues.createComment")!;
-      assert.match(String(created.args.body), /^<!-- nextjs-infra-preview -->\n\*\*Preview\*\* `pr-42`: https:\/\/pr-42\.preview\.example\.com\n\n\*\*Plan of `dev`\*\*: 1 to update\.\n\nUpdated for fffffff\.$/);
-      const again = await runGithubScript(step, { context, env: { ...env, UP: "failure" }, answers: { "issues.listComments": [{ id: 3, body: String(created.args.body) }] } });
+      assert.match(String(created.args.body), /^<!-- nextjs-infra-preview -->\n\*\*Preview\*\* `pr-42`: https:\/\/pr-42\.preview\.example\.com\n\nUpdated for fffffff\./);
+      const again = await runGithubScript(step, { context, env: { ...env, UP: "failure" }, answers: { ...pr, "issues.listComments": [{ id: 3, body: String(created.args.body) }] } });
       const updated = again.calls.find((c) => c.method === "issues.updateComment")!;
       assert.equal(updated.args.comment_id, 3);
       assert.match(String(updated.args.body), /`pr-42`: failure \(\[run\]\(https:\/\/github\.com\/acme\/web\/actions\/runs\/9\)\)/);
-      assert.equal(again.calls.filter((c) => c.method === "issues.createComment").length, 0);
+      const stale = await runGithubScript(step, { context, env, answers: { "pulls.get": { head: { sha: sha("0") } }, "issues.listComments": [{ id: 3, body: "x" }] } });
+      assert.deepEqual(stale.calls.map((c) => c.method), ["pulls.get"], "a run for an older commit writes nothing");
+      assert.match(stale.notices[0], /whose run comments/);
     });
+  });
 
-    it("plan dev from the read-only dev-plan environment", () => {
-      assert.deepEqual(environmentsOf(jobs.plan), ["dev-plan"]);
-      assert.equal(stepOf(jobs.plan, "plan").run, "npm run --silent plan -- --stack dev");
-      assert.deepEqual(jobs.comment.needs, ["up", "plan"]);
-    });
+  it("applies the repository stack from main only, in the reviewed environment, with a one-hour App token", () => {
+    const job = workflow("repository.yml").jobs.apply;
+    assert.deepEqual(environmentsOf(job), ["repository-admin"]);
+    assert.equal(job.if, "github.ref == 'refs/heads/main'");
+    const app = stepOf(job, "app");
+    assert.match(String(app.uses), /^actions\/create-github-app-token@/);
+    assert.equal(app.with?.["private-key"], "${{ secrets.ADMIN_APP_PRIVATE_KEY }}");
+    const deploy = job.steps[job.steps.length - 1];
+    assert.equal(deploy.env?.GITHUB_TOKEN, "${{ steps.app.outputs.token }}");
+    assert.equal(deploy.run, "npm run --silent deploy -- --stack github");
+    const paths = (workflow("repository.yml").on.push as { paths: string[] }).paths;
+    for (const p of ["Pulumi*.yaml", "stacks/**", ".github/workflows/**"]) assert.ok(paths.includes(p), p);
   });
 
   it("sweeps from the preview environment, with dry-run reachable by hand", () => {
@@ -360,7 +405,7 @@ describe("workflows", () => {
   });
 
   it("write the kubeconfig where only the job can read it, and point KUBECONFIG at it", () => {
-    const step = setupAction.runs.steps.find((s) => s.name === "Kubeconfig")!;
+    const step = action("setup").runs.steps.find((s) => s.name === "Kubeconfig")!;
     const r = runStep(step, { env: { KUBE_CONFIG: "apiVersion: v1\nkind: Config\n" } });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.env.KUBECONFIG, /kubeconfig$/);

@@ -9,7 +9,8 @@ cd "$(dirname "$self")"
 out="${NEXTJS_INFRA_TOOLS:-$HOME/.cache/nextjs-infra/tools}"
 mkdir -p "$out/bin"
 
-PULUMI_VERSION=v3.274.1
+# The CLI version CI installs too (.pulumi-version): one pin for both.
+PULUMI_VERSION=v$(tr -d "[:space:]" < ../.pulumi-version)
 # The provider module is served only at this pseudo-version (pulumi-kubernetes of Jan 2026,
 # sdk v4.24); it is stamped with the npm SDK's version so the engine pairs them.
 K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260115033456-f47bc2d6f199

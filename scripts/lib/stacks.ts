@@ -1,4 +1,6 @@
 /** Stack names of pull request previews, and what they tell. */
+import { DIGEST_REF } from "../../stacks/schema";
+import { UsageError } from "./cli";
 
 /** `pr-<n>` for a pull request number; throws on anything but a positive integer. */
 export function previewStackName(pr: number): string {
@@ -23,5 +25,12 @@ export function parsePullRequest(value: string | undefined): number {
 /** Stack names the drift job may check: letters, digits, '-', optionally org/project/ qualified. */
 export function parseStackName(value: string): string {
   if (!/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/.test(value)) throw new Error(`--stack wants a stack name such as dev or acme/nextjs-infra/prod; got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Checks an `--image-ref` value: a digest reference, nothing that could move. */
+export function parseImageRef(value: string | undefined, flag = "--image-ref"): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!DIGEST_REF.test(value)) throw new UsageError(`${flag} wants <repository>@sha256:<64 hex digits> (a digest, never a tag); got ${JSON.stringify(value)}`);
   return value;
 }
