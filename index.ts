@@ -37,7 +37,7 @@ interface StackOutputs {
   databaseExpiresAt?: string;
   dopplerConfig?: pulumi.Output<string>;
   releases?: pulumi.Output<string[]>;
-  previewDeployerToken?: pulumi.Output<string>;
+  previewAuthentication?: pulumi.Output<string>;
   environments?: pulumi.Output<string[]>;
   rulesetId?: pulumi.Output<number>;
 }
@@ -118,7 +118,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
   const k8s = { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] };
   const ns = new AppNamespace(
     s.appName,
-    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined, bindPreviewDeployer: s.profile === "preview" },
+    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined, previewAccess: s.previewAccess },
     k8s,
   );
   const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name), k8s);
@@ -164,6 +164,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     ingressControllerNamespace: s.ingress.controllerNamespace,
     imagePullCredentials: pull,
     skipAwait: s.kubernetes.skipAwait,
+    guardrailsDeletedWith: s.previewAccess ? ns.namespace : undefined,
   }, k8s);
 
   const expiry = s.database.kind === "neon" && s.database.branch.ttlDays !== undefined ? previewExpiry(s.database.branch.ttlDays) : undefined;
@@ -189,10 +190,10 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
 function deployRepository(s: RepositorySettings): StackOutputs {
   const provider = new github.Provider("github", { owner: s.owner, token: s.token });
   const opts = { providers: [provider] };
-  const environments = s.environments.map(({ contract, reviewers, secrets }) => {
+  const environments = s.environments.map(({ contract, reviewers, secrets, variables }) => {
     const missing = contract.credentials.filter((c) => c.kind === "secret" && !c.optional && !(c.name in secrets)).map((c) => c.name);
     if (missing.length > 0) void pulumi.log.warn(`environment ${contract.name} has no ${missing.join(", ")} yet: its jobs fail until \`ciSecrets.${contract.name}.<NAME>\` is set`);
-    return new GithubEnvironment(`${s.repository}-${contract.name}`, { repository: s.repository, environment: contract.name, reviewers, mainOnly: contract.branches === "main", secrets }, opts).environment;
+    return new GithubEnvironment(`${s.repository}-${contract.name}`, { repository: s.repository, environment: contract.name, reviewers, mainOnly: contract.branches === "main", secrets, variables }, opts).environment;
   });
   const protection = new RepositoryProtection(s.repository, { repository: s.repository, requiredChecks: s.ruleset.requiredChecks, approvals: s.ruleset.approvals }, opts);
   return { stackProfile: s.profile, environments: pulumi.all(environments), rulesetId: protection.rulesetId };
@@ -201,7 +202,7 @@ function deployRepository(s: RepositorySettings): StackOutputs {
 /** A `cluster-<name>` stack: cluster add-ons only. */
 function deployCluster(s: ClusterSettings): StackOutputs {
   const addons = new ClusterAddons("cluster", s, { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] });
-  return { stackProfile: s.profile, releases: addons.releases, previewDeployerToken: addons.previewDeployerToken };
+  return { stackProfile: s.profile, releases: addons.releases, previewAuthentication: addons.previewAuthentication };
 }
 
 /** The program: its result becomes the stack's outputs. */

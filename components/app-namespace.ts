@@ -11,14 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { applyTransform, Transform } from "./transform";
-import { PREVIEW_DEPLOYER } from "./preview-access";
-
-/** What a preview namespace may use at most. */
-export interface NamespaceQuota {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
-  pods: number;
-}
+import { NamespaceQuota, PREVIEW_ACCESS, PROFILE_LABEL, RESTRICTED_POD_SECURITY } from "./preview-access";
 
 /** Arguments of `AppNamespace`. */
 export interface AppNamespaceArgs {
@@ -33,11 +26,13 @@ export interface AppNamespaceArgs {
   /** A quota and container defaults for the whole namespace. @default none */
   readonly quota?: NamespaceQuota;
   /**
-   * Bind the cluster's preview deployer (see `PreviewAccess`) in this namespace, first of
-   * all, so a pull request job with only that identity can deploy here and nowhere else.
-   * @default false
+   * A preview: bind the namespace role to these users (the pull request's own identity and
+   * the sweeper's, see `PreviewAccess`) first of all, so a job with only that identity can
+   * deploy here and nowhere else; and leave the guardrails to go with the namespace (the
+   * cluster refuses their deletion by a preview identity).
+   * @default none
    */
-  readonly bindPreviewDeployer?: boolean;
+  readonly previewAccess?: { users: string[] };
   /** Per-child escape hatches. */
   readonly transform?: {
     namespace?: Transform<k8s.core.v1.NamespaceArgs>;
@@ -46,23 +41,6 @@ export interface AppNamespaceArgs {
     limitRange?: Transform<k8s.core.v1.LimitRangeArgs>;
   };
 }
-
-/** Namespace label naming the stack's profile. */
-export const PROFILE_LABEL = "nextjs-infra/profile";
-
-/** The Pod Security Standards version enforced: pinned, so a cluster upgrade never changes what is admitted unannounced. */
-export const POD_SECURITY_VERSION = "v1.34";
-
-/** Labels that make the API server enforce the `restricted` Pod Security Standard. */
-export const RESTRICTED_POD_SECURITY: Readonly<Record<string, string>> = {
-  "pod-security.kubernetes.io/enforce": "restricted",
-  "pod-security.kubernetes.io/enforce-version": POD_SECURITY_VERSION,
-  "pod-security.kubernetes.io/warn": "restricted",
-  "pod-security.kubernetes.io/warn-version": POD_SECURITY_VERSION,
-};
-
-/** The preview quota: a few small pods, never more. */
-export const PREVIEW_QUOTA: NamespaceQuota = { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "3", memory: "4Gi" }, pods: 12 };
 
 /** The stack's namespace and its guardrails. */
 export class AppNamespace extends pulumi.ComponentResource {
@@ -80,19 +58,21 @@ export class AppNamespace extends pulumi.ComponentResource {
       { parent: this, protect: args.protect },
     );
     const namespace = this.namespace.metadata.name;
-    const binding = args.bindPreviewDeployer
+    // A preview's identity may not delete its guardrails: they go with the namespace.
+    const withNamespace = args.previewAccess ? { deletedWith: this.namespace } : {};
+    const binding = args.previewAccess
       ? new k8s.rbac.v1.RoleBinding(
           `${name}-preview-deployer`,
           {
             metadata: { name: "preview-deployer", namespace },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: PREVIEW_DEPLOYER.namespaceRole },
-            subjects: [{ kind: "ServiceAccount", name: PREVIEW_DEPLOYER.serviceAccount, namespace: PREVIEW_DEPLOYER.namespace }],
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: PREVIEW_ACCESS.namespaceRole },
+            subjects: args.previewAccess.users.map((user) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user })),
           },
-          { parent: this, dependsOn: [this.namespace] },
+          { parent: this, dependsOn: [this.namespace], ...withNamespace },
         )
       : undefined;
-    // Everything in the namespace comes after the binding that lets the preview deployer create it.
-    const child = { parent: this, dependsOn: binding ? [this.namespace, binding] : [this.namespace] };
+    // Everything in the namespace comes after the binding that lets the preview's identity create it.
+    const child = { parent: this, dependsOn: binding ? [this.namespace, binding] : [this.namespace], ...withNamespace };
     const guards: pulumi.Resource[] = [
       ...(binding ? [binding] : []),
       new k8s.networking.v1.NetworkPolicy(

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PreviewAccess } from "./preview-access";
+import { PreviewAccess, PreviewAccessArgs } from "./preview-access";
 
 /** One Helm-installed add-on. */
 export interface AddonArgs {
@@ -23,8 +23,8 @@ export interface ClusterAddonsArgs {
   readonly certManager: AddonArgs;
   /** ingress-nginx, when the cluster has no ingress controller. */
   readonly ingressNginx: AddonArgs;
-  /** The narrow identity pull request jobs deploy previews with (`PreviewAccess`). @default enabled */
-  readonly previewAccess?: { enabled: boolean };
+  /** The preview contract (`PreviewAccess`): roles for pull requests' OIDC identities and their admission policies. @default none */
+  readonly previewAccess?: PreviewAccessArgs;
 }
 
 /** The charts, where they come from, and the values we set. */
@@ -38,8 +38,8 @@ export const ADDON_CHARTS = {
 export class ClusterAddons extends pulumi.ComponentResource {
   /** Names of the releases installed. */
   readonly releases: pulumi.Output<string[]>;
-  /** The preview deployer's token (secret), when preview access is installed. */
-  readonly previewDeployerToken?: pulumi.Output<string>;
+  /** The API server's JWT authenticator for preview jobs (YAML), when the preview contract is installed. */
+  readonly previewAuthentication?: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:cluster:ClusterAddons", name, {}, opts);
@@ -64,7 +64,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       installed.push(release.name);
     }
     this.releases = pulumi.all(installed);
-    if (args.previewAccess?.enabled ?? true) this.previewDeployerToken = new PreviewAccess(`${name}-preview-access`, {}, { parent: this }).token;
-    this.registerOutputs({ releases: this.releases, previewDeployerToken: this.previewDeployerToken });
+    if (args.previewAccess) this.previewAuthentication = new PreviewAccess(`${name}-preview-access`, args.previewAccess, { parent: this }).authentication;
+    this.registerOutputs({ releases: this.releases, previewAuthentication: this.previewAuthentication });
   }
 }

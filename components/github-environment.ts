@@ -21,6 +21,8 @@ export interface GithubEnvironmentArgs {
   readonly mainOnly?: boolean;
   /** Environment secrets, by name (values must be secrets). @default {} */
   readonly secrets?: Record<string, pulumi.Input<string>>;
+  /** Plain environment variables, by name (addresses, certificates: never a credential). @default {} */
+  readonly variables?: Record<string, pulumi.Input<string>>;
 }
 
 /** Names GitHub refuses for Actions secrets and variables: letters, digits and `_`, not starting with a digit or `GITHUB_`. */
@@ -36,7 +38,7 @@ export class GithubEnvironment extends pulumi.ComponentResource {
 
   constructor(name: string, args: GithubEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:github:GithubEnvironment", name, {}, opts);
-    const bad = Object.keys(args.secrets ?? {}).filter(isGithubReservedName);
+    const bad = [...Object.keys(args.secrets ?? {}), ...Object.keys(args.variables ?? {})].filter(isGithubReservedName);
     if (bad.length > 0) {
       throw new pulumi.ResourceError(`GitHub secret names in \`secrets\` must be letters, digits and _ and not start with GITHUB_; got ${bad.join(", ")}`, this);
     }
@@ -66,6 +68,9 @@ export class GithubEnvironment extends pulumi.ComponentResource {
         { repository: args.repository, environment: env.environment, secretName, value: pulumi.secret(value) },
         { ...child, additionalSecretOutputs: ["value", "plaintextValue"] },
       );
+    }
+    for (const [variableName, value] of Object.entries(args.variables ?? {})) {
+      new github.ActionsEnvironmentVariable(`${name}-variable-${slug(variableName)}`, { repository: args.repository, environment: env.environment, variableName, value }, child);
     }
     this.environment = env.environment;
     this.registerOutputs({ environment: this.environment });

@@ -85,6 +85,12 @@ export interface NextjsAppArgs {
   /** Don't wait for pods (API servers without nodes only; it removes the migrations-first guarantee). @default false */
   readonly skipAwait?: boolean;
   /**
+   * What the app's network policies go with instead of being deleted one by one: a preview's
+   * namespace (the cluster refuses a preview identity's deletion of a guardrail).
+   * @default none: each is deleted on its own
+   */
+  readonly guardrailsDeletedWith?: pulumi.Resource;
+  /**
    * Per-child escape hatches, applied to each child's args before it is created.
    * @example { deployment: (a) => { (a.spec as any).template.spec.tolerations = [{ key: "spot", operator: "Exists" }]; } }
    */
@@ -332,7 +338,10 @@ export class NextjsApp extends pulumi.ComponentResource {
 
   private createNetworkPolicies(name: string, args: NextjsAppArgs, namespace: pulumi.Output<string>, port: number) {
     const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-      new k8s.networking.v1.NetworkPolicy(`${name}-${suffix}`, applyTransform({ metadata: { name: `${args.appName}-${suffix}`, namespace }, spec }, args.transform?.networkPolicy), { parent: this });
+      new k8s.networking.v1.NetworkPolicy(`${name}-${suffix}`, applyTransform({ metadata: { name: `${args.appName}-${suffix}`, namespace }, spec }, args.transform?.networkPolicy), {
+        parent: this,
+        deletedWith: args.guardrailsDeletedWith,
+      });
     policy("allow-ingress", ingressFromController(selectorOf(args), args.ingressControllerNamespace ?? "ingress-nginx", port));
     policy("allow-egress", appEgress(args.appName));
   }

@@ -4,7 +4,7 @@
  * themselves.
  */
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { PROFILE_LABEL } from "../components/app-namespace";
+import { PROFILE_LABEL } from "../components/preview-access";
 
 export { PROFILE_LABEL };
 

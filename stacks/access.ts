@@ -55,6 +55,8 @@ export interface EnvironmentContract {
   /** The stack whose Pulumi access the environment holds (`pr-*` for previews). */
   stack: string;
   credentials: Credential[];
+  /** Plain environment variables its jobs read (not credentials: addresses, certificates). */
+  variables?: Record<string, string>;
 }
 
 /** What the contract needs to know of one long-lived app stack. */
@@ -160,10 +162,10 @@ function previewCredentials(m: AccessModel): Credential[] {
     { name: "PULUMI", kind: "oidc", is: "a Pulumi Cloud team token for the pr-* stacks only, exchanged from the environment's OIDC token", grants: [pulumiGrant(PREVIEWS, "write")] },
     { name: "PULUMI_CONFIG_PASSPHRASE", kind: "secret", optional: true, is: "the passphrase of the pr-* stacks (self-managed backends)", grants: [pulumiGrant(PREVIEWS, "read")] },
     {
-      name: "KUBE_CONFIG",
-      kind: "secret",
-      is: `the preview deployer's kubeconfig: it may deploy only into namespaces ${p.namespacePrefix}*`,
-      grants: [{ service: "kubernetes", resource: `namespaces ${p.namespacePrefix}*`, access: "write", owners: [PREVIEWS] }],
+      name: "KUBERNETES",
+      kind: "oidc",
+      is: `the job's own GitHub OIDC token: the cluster's JWT authenticator makes it pull request <n>'s identity, which may act only in namespace ${p.namespacePrefix}<n> (the sweep's on main may only delete preview namespaces)`,
+      grants: [{ service: "kubernetes", resource: `namespace ${p.namespacePrefix}<its own pull request>`, access: "write", owners: [PREVIEWS] }],
     },
     {
       name: "NEON_API_KEY",
@@ -212,7 +214,15 @@ export function environmentContracts(m: AccessModel): EnvironmentContract[] {
     out.push({ name: readEnvironment(env), purpose: `plans and drift checks of ${s.stack}: nothing in it can write`, branches: "main", reviewed: false, stack: s.stack, credentials: stackCredentials(m, s, "read") });
   }
   if (m.preview.enabled) {
-    out.push({ name: SHARED_ENVIRONMENTS.preview, purpose: "a stack per pull request, and the nightly sweep", branches: "any", reviewed: false, stack: PREVIEWS, credentials: previewCredentials(m) });
+    out.push({
+      name: SHARED_ENVIRONMENTS.preview,
+      purpose: "a stack per pull request, and the nightly sweep",
+      branches: "any",
+      reviewed: false,
+      stack: PREVIEWS,
+      credentials: previewCredentials(m),
+      variables: { KUBE_SERVER: "the API server's URL", KUBE_CA: "the API server's CA certificate (PEM)" },
+    });
   }
   out.push({ name: SHARED_ENVIRONMENTS.admin, purpose: "the repository stack: environments, their secrets, main's ruleset", branches: "main", reviewed: true, stack: REPOSITORY, credentials: adminCredentials(m) });
   return out;

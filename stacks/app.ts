@@ -9,6 +9,7 @@ import { DEV_STACK, ExternalNames, PRODUCTION } from "./names";
 import { defaultHistoryRetention, PLAN_LIMITS, PlanLimits, planFor, suspendAllowed } from "./neon-plans";
 import { DNS_LABEL_MAX } from "../components/naming";
 import { registryOf } from "../components/registry";
+import { previewUsername, sweeperUsername } from "../components/preview-access";
 import type { NeonDatabaseSettings, Settings, SettingsInput, SettingsIssue } from "./types";
 
 /** What the merge needs besides the config. */
@@ -78,7 +79,18 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
     kubernetes: { skipAwait: c.kubernetes?.skipAwait ?? false, context: c.kubernetes?.context },
     drift: { ignore: c.drift?.ignore ?? [] },
     database: databaseSettings(ctx, c, d),
+    previewAccess: profile === "preview" ? previewIdentity(ctx, c) : undefined,
   };
+}
+
+/** The Kubernetes users a preview namespace binds: its pull request's own OIDC identity and the nightly sweeper's. */
+function previewIdentity(ctx: MergeContext, c: Config): { users: string[] } {
+  const repository = c.github?.repository;
+  if (!repository) {
+    ctx.issues.push({ key: `${ctx.ns}github.repository`, message: "got nothing, expected owner/name of the app's repository (project-level): a preview's Kubernetes identity is its pull request's token from that repository" });
+    return { users: [] };
+  }
+  return { users: [previewUsername(repository, ctx.pullRequest ?? 0), sweeperUsername(repository)] };
 }
 
 /** Full reference of a build cache scope. */

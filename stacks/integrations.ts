@@ -57,9 +57,20 @@ export function secretsSettings(ctx: MergeContext, c: Config, cred: Credentials)
   return { rotation, doppler: { project: d.project ?? "", ...names.doppler, sync: d.sync ?? "snapshot" } };
 }
 
-/** Settings of a `cluster-<name>` stack: which add-ons it installs. */
-export function clusterSettings(input: SettingsInput, c: Config): ClusterSettings {
+/** Settings of a `cluster-<name>` stack: which add-ons it installs, and the preview contract (from the project's app name, repository and preview domain). */
+export function clusterSettings(input: SettingsInput, c: Config, issues: SettingsIssue[]): ClusterSettings {
+  const ns = `${input.project}:`;
   const addon = (a?: { enabled?: boolean; version?: string }, enabled = false) => ({ enabled: a?.enabled ?? enabled, version: a?.version });
+  const pa = c.cluster?.previewAccess ?? {};
+  let previewAccess: ClusterSettings["previewAccess"];
+  if (pa.enabled ?? true) {
+    const repository = c.github?.repository;
+    const previewDomain = c.ingress?.previewDomain;
+    if (!repository) issues.push({ key: `${ns}github.repository`, message: "got nothing, expected owner/name of the app's repository (project-level): only its pull requests' tokens are previews (or set cluster.previewAccess.enabled to false)" });
+    if (!previewDomain) issues.push({ key: `${ns}ingress.previewDomain`, message: "got nothing, expected the previews' domain (project-level): previews may serve only pr-<n>.<domain> (or set cluster.previewAccess.enabled to false)" });
+    const { enabled: _enabled, ...rest } = pa;
+    previewAccess = { repository: repository ?? "", previewDomain: previewDomain ?? "", namespacePrefix: `${c.appName ?? "web"}-pr-`, ...rest };
+  }
   return {
     role: "cluster",
     project: input.project,
@@ -69,6 +80,6 @@ export function clusterSettings(input: SettingsInput, c: Config): ClusterSetting
     dopplerOperator: addon(c.cluster?.dopplerOperator, true),
     certManager: addon(c.cluster?.certManager),
     ingressNginx: addon(c.cluster?.ingressNginx),
-    previewAccess: { enabled: c.cluster?.previewAccess?.enabled ?? true },
+    previewAccess,
   };
 }

@@ -53,6 +53,16 @@ export function checkCiSecrets(ns: string, contracts: EnvironmentContract[], sec
   }
 }
 
+/** `github.variables.<environment>.<NAME>`: each a variable the environment's contract lists. */
+export function checkVariables(ns: string, contracts: EnvironmentContract[], variables: Record<string, Record<string, string>>, issues: SettingsIssue[]): void {
+  for (const [env, map] of Object.entries(variables)) {
+    const allowed = Object.keys(contracts.find((c) => c.name === env)?.variables ?? {});
+    for (const name of Object.keys(map).filter((n) => !allowed.includes(n))) {
+      issues.push({ key: `${ns}github.variables.${env}.${name}`, message: `is not a variable environment ${env} uses: expected ${allowed.length ? `one of ${allowed.join(", ")}` : "none"}` });
+    }
+  }
+}
+
 /** Settings of the `github` stack. `ciSecrets` comes already parsed (environment → name → value). */
 export function repositorySettings(input: SettingsInput, c: Config, ciSecrets: Record<string, Record<string, string>>, issues: SettingsIssue[]): RepositorySettings {
   const ns = `${input.project}:`;
@@ -67,6 +77,7 @@ export function repositorySettings(input: SettingsInput, c: Config, ciSecrets: R
   const model = accessModel(input.project, input.projectConfig ?? {}, { ...input.siblings, [input.stack]: input.config });
   const contracts = environmentContracts({ ...model, repository: g.repository ?? model.repository });
   checkCiSecrets(ns, contracts, ciSecrets, issues);
+  checkVariables(ns, contracts, g.variables ?? {}, issues);
   let checks = g.requiredChecks;
   if (checks === undefined) {
     const file = path.join(input.workDir ?? process.cwd(), CI_WORKFLOW);
@@ -84,6 +95,7 @@ export function repositorySettings(input: SettingsInput, c: Config, ciSecrets: R
       contract,
       reviewers: contract.reviewed ? (contract.name === "repository-admin" ? admins : reviewers) : { users: [], teams: [] },
       secrets: Object.fromEntries(Object.entries(ciSecrets[contract.name] ?? {}).map(([k, v]) => [k, pulumi.secret(v)])),
+      variables: g.variables?.[contract.name] ?? {},
     })),
     ruleset: { requiredChecks: checks ?? [], approvals: g.requiredApprovals ?? 1 },
     token: providerToken(input, "github", issues),

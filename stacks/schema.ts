@@ -258,6 +258,7 @@ export const GithubConfig = z
     admins: githubPeople("reviewers"),
     requiredApprovals: intRange(1, 6, "a whole number of approving reviews"),
     requiredChecks: z.array(z.string().min(1, { error: "status check names" })).min(1, { error: "at least one status check" }),
+    variables: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "GitHub environment names" }), z.record(z.string().regex(ENV_NAME, { error: "names in UPPER_SNAKE_CASE" }), z.string({ error: "string values" }))),
   })
   .partial();
 
@@ -279,7 +280,26 @@ export const DriftConfig = z
 
 /** `nextjs-infra:cluster` — add-ons a `cluster-<name>` stack installs. */
 const addon = z.strictObject({ enabled: bool, version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: "a chart version such as 1.6.1" }).describe("a chart version such as 1.6.1") }).partial();
-export const ClusterConfig = z.strictObject({ dopplerOperator: addon, certManager: addon, ingressNginx: addon, previewAccess: z.strictObject({ enabled: bool }).partial() }).partial();
+const CIDR = /^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/;
+const cidrs = z.array(z.string().regex(CIDR, { error: "CIDR ranges such as 203.0.113.0/24 or 2001:db8::/32" }).describe("CIDR ranges such as 203.0.113.0/24 or 2001:db8::/32"));
+const namespaceNames = z.array(label(63)).min(1, { error: "at least one namespace name" });
+export const ClusterConfig = z
+  .strictObject({
+    dopplerOperator: addon,
+    certManager: addon,
+    ingressNginx: addon,
+    previewAccess: z
+      .strictObject({
+        enabled: bool,
+        issuer: z.url({ protocol: /^https$/, error: "an https OIDC issuer URL, e.g. https://token.actions.githubusercontent.com" }),
+        audience: z.string().regex(/^[\w.:/-]{1,128}$/, { error: "an audience string such as nextjs-infra-preview" }).describe("an audience string such as nextjs-infra-preview"),
+        dnsNamespaces: namespaceNames,
+        ingressNamespaces: namespaceNames,
+        blockedCidrs: cidrs,
+      })
+      .partial(),
+  })
+  .partial();
 
 /** An http(s) URL; plain http only to this machine (a proxy or test double on loopback). */
 const apiUrl = z

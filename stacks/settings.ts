@@ -69,8 +69,9 @@ export function resolveSettings(input: SettingsInput): StackSettings {
   checkApplicable(input, ns, resolution.profile, raw, credentials, issues);
 
   if (resolution.profile === "cluster") {
+    const cluster = clusterSettings(input, config, issues);
     if (issues.length > 0) throw new SettingsError(input.stack, issues);
-    return clusterSettings(input, config);
+    return cluster;
   }
   if (resolution.profile === "github") {
     const repo = repositorySettings(input, config, ciSecrets, issues);

@@ -122,6 +122,8 @@ export interface Settings {
   drift: { ignore: { type: string; name?: string; path?: string }[] };
   database: NeonDatabaseSettings | LocalDatabaseSettings;
   secrets: SecretsSettings;
+  /** Previews: the Kubernetes users bound in the namespace (the pull request's identity and the sweeper's). */
+  previewAccess?: { users: string[] };
 }
 
 /** A Helm-installed cluster add-on. */
@@ -141,7 +143,17 @@ export interface ClusterSettings {
   dopplerOperator: AddonSettings;
   certManager: AddonSettings;
   ingressNginx: AddonSettings;
-  previewAccess: { enabled: boolean };
+  /** The preview contract on the cluster (`PreviewAccess`); undefined when turned off. */
+  previewAccess?: {
+    repository: string;
+    namespacePrefix: string;
+    previewDomain: string;
+    issuer?: string;
+    audience?: string;
+    dnsNamespaces?: string[];
+    ingressNamespaces?: string[];
+    blockedCidrs?: string[];
+  };
 }
 
 /** One GitHub Actions environment the repository stack manages: its contract, reviewers and secrets. */
@@ -151,6 +163,8 @@ export interface RepositoryEnvironmentSettings {
   reviewers: { users: string[]; teams: string[] };
   /** Environment secrets (names plain, values secret), each one the contract lists. */
   secrets: Record<string, pulumi.Output<string>>;
+  /** Plain environment variables, each one the contract lists. */
+  variables: Record<string, string>;
 }
 
 /** The validated settings of the repository stack (`github`). */

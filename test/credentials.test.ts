@@ -97,6 +97,11 @@ describe("the credential map", () => {
       assert.deepEqual(unused, [], `${c.name} holds credentials no job reads`);
     }
     assert.ok(Object.keys(workflows).length >= 6);
+    // Plain variables too: each one an environment holds is read by one of its jobs.
+    for (const c of contracts.filter((x) => x.variables)) {
+      const jobs = map.filter((j) => j.environment === c.name).map((j) => JSON.stringify(workflows[`${j.workflow}.yml`].jobs[j.job.replace(/ \(.*\)$/, "")]));
+      for (const v of Object.keys(c.variables!)) assert.ok(jobs.some((t) => t.includes(`vars.${v}`)), `${c.name} holds ${v}, which no job reads`);
+    }
   });
 
   it("runs main-only environments from main-only triggers, and the reviewed ones only where a person must approve", () => {

@@ -25,7 +25,7 @@ export interface Registration {
   raw: any;
   provider?: string;
   /** Resource options as the engine received them. */
-  options: { protect: boolean; retainOnDelete: boolean; dependencies: string[]; additionalSecretOutputs: string[] };
+  options: { protect: boolean; retainOnDelete: boolean; dependencies: string[]; additionalSecretOutputs: string[]; deletedWith: string };
 }
 
 /** The parts of a RegisterResourceRequest the recorder reads. */
@@ -36,6 +36,7 @@ interface RegisterRequest {
   getRetainondelete(): boolean;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
+  getDeletedwith(): string;
 }
 
 type InvokeHandler = (inputs: any) => Record<string, unknown>;
@@ -133,7 +134,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
     const inputs = unwrap(args.inputs);
-    const options = this.options.get(`${args.type}::${args.name}`) ?? { protect: false, retainOnDelete: false, dependencies: [], additionalSecretOutputs: [] };
+    const options = this.options.get(`${args.type}::${args.name}`) ?? { protect: false, retainOnDelete: false, dependencies: [], additionalSecretOutputs: [], deletedWith: "" };
     this.registrations.push({ type: args.type, name: args.name, inputs, raw: args.inputs, provider: args.provider, options });
     const state: Record<string, unknown> = { ...args.inputs };
     const computed = PROVIDER_OUTPUTS[args.type]?.(args.name) ?? {};
@@ -210,6 +211,7 @@ export async function useMocks(
       retainOnDelete: req.getRetainondelete(),
       dependencies: req.getDependenciesList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      deletedWith: req.getDeletedwith(),
     });
     return register(req, cb);
   };

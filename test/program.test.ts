@@ -226,7 +226,8 @@ describe("the whole program", () => {
 
   it("renders the repository stack: every environment of the committed stacks, their secrets, main's ruleset", async () => {
     const ci = { production: { KUBE_CONFIG: "kube-Zq8-prod" }, preview: { NEON_API_KEY: "neon-Zq8-previews" }, "repository-admin": { ADMIN_APP_PRIVATE_KEY: "pem-Zq8" } };
-    const mocks = (await useMocks("github", committedConfig("github"), { "github:token": "ghs-Zq8-app", ciSecrets: JSON.stringify(ci) })).withServiceInvokes();
+    const github = { ...(committedConfig("github")["nextjs-infra:github"] as object), variables: { preview: { KUBE_SERVER: "https://k8s.example.com", KUBE_CA: "-----BEGIN CERTIFICATE-----" } } };
+    const mocks = (await useMocks("github", { ...committedConfig("github"), "nextjs-infra:github": github }, { "github:token": "ghs-Zq8-app", ciSecrets: JSON.stringify(ci) })).withServiceInvokes();
     const outputs = await renderProgram();
     assert.deepEqual(await valueOf(outputs.environments), ["dev", "dev-read", "production", "production-read", "preview", "repository-admin"]);
     await mocks.settle();
@@ -241,6 +242,8 @@ describe("the whole program", () => {
     assert.deepEqual(secrets.map((r) => `${r.inputs.environment}/${r.inputs.secretName}`).sort(), ["preview/NEON_API_KEY", "production/KUBE_CONFIG", "repository-admin/ADMIN_APP_PRIVATE_KEY"]);
     assert.ok(secrets.every((r) => isSecretValue(r.raw.value)));
     assert.equal(mocks.ofType("github:index/actionsSecret:ActionsSecret").length, 0, "no repository-level secret");
+    const variables = mocks.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").map((r) => `${r.inputs.environment}/${r.inputs.variableName}`).sort();
+    assert.deepEqual(variables, ["preview/KUBE_CA", "preview/KUBE_SERVER"], "the previews' cluster address: not a credential");
     const rules = mocks.one("github:index/repositoryRuleset:RepositoryRuleset").inputs;
     assert.deepEqual(rules.conditions.refName.includes, ["~DEFAULT_BRANCH"]);
     assert.deepEqual(rules.bypassActors, [], "nobody bypasses main's ruleset");
@@ -256,7 +259,7 @@ describe("the whole program", () => {
     await useMocks("github", committedConfig("github"), { "github:token": "g", ciSecrets: JSON.stringify({ preview: { REGISTRY_TOKEN: "x" }, "dev-plan": { PULUMI_ACCESS_TOKEN: "x" } }) });
     await assert.rejects(renderProgram(), (e) => {
       const message = (e as Error).message;
-      assert.match(message, /ciSecrets\.preview\.REGISTRY_TOKEN: is not a credential of environment preview: expected one of PULUMI_CONFIG_PASSPHRASE, KUBE_CONFIG, NEON_API_KEY, DOPPLER_TOKEN/);
+      assert.match(message, /ciSecrets\.preview\.REGISTRY_TOKEN: is not a credential of environment preview: expected one of PULUMI_CONFIG_PASSPHRASE, NEON_API_KEY, DOPPLER_TOKEN/);
       assert.match(message, /ciSecrets\.dev-plan: is not an environment the workflows use/);
       return true;
     });
@@ -285,12 +288,20 @@ describe("the whole program", () => {
     await mocks.settle();
     const releases = mocks.ofType("kubernetes:helm.sh/v3:Release").map((r) => [r.inputs.chart, r.inputs.namespace, r.inputs.version]);
     assert.deepEqual(releases, [["doppler-kubernetes-operator", "doppler-operator-system", undefined], ["cert-manager", "cert-manager", "1.16.1"]]);
-    assert.ok(types(mocks).includes("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"), "the preview deployer's admission policy");
+    const policies = mocks.ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").map((r) => r.inputs.metadata.name).sort();
+    assert.deepEqual(policies, ["cluster-preview-access-deployers", "cluster-preview-access-namespaces", "cluster-preview-access-pods-default-deny", "cluster-preview-access-pods-quota", "cluster-preview-access-sweepers"]);
     const roles = mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => r.inputs.metadata.name).sort();
-    assert.deepEqual(roles, ["nextjs-infra:preview-deployer", "nextjs-infra:preview-namespace-admin"]);
-    const deployerRules = mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").find((r) => r.inputs.metadata.name === "nextjs-infra:preview-deployer")!.inputs.rules;
-    assert.ok(!JSON.stringify(deployerRules).includes('"secrets"'), "no cluster-wide reach into Secrets");
-    assert.ok("previewDeployerToken" in outputs);
+    assert.deepEqual(roles, ["nextjs-infra:preview-deployer", "nextjs-infra:preview-namespace-admin", "nextjs-infra:preview-sweeper"]);
+    for (const role of mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").filter((r) => r.inputs.metadata.name !== "nextjs-infra:preview-namespace-admin")) {
+      assert.ok(!JSON.stringify(role.inputs.rules).includes('"secrets"'), `${role.inputs.metadata.name}: no cluster-wide reach into Secrets`);
+    }
+    const subjects = mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").flatMap((r) => r.inputs.subjects.map((x: any) => `${x.kind}:${x.name}`)).sort();
+    assert.deepEqual(subjects, ["Group:nextjs-infra:preview-deployers", "Group:nextjs-infra:preview-sweepers"], "bound to the OIDC groups: no service account, no stored token");
+    assert.equal(mocks.ofType("kubernetes:core/v1:Secret").length, 0, "no long-lived token");
+    const auth = (await import("js-yaml")).load(await valueOf(outputs.previewAuthentication)) as any;
+    assert.equal(auth.kind, "AuthenticationConfiguration");
+    assert.equal(auth.jwt[0].issuer.url, "https://token.actions.githubusercontent.com");
+    assert.match(auth.jwt[0].claimValidationRules[0].expression, /claims\.repository == 'acme\/web'/, "the project's repository (Pulumi.yaml)");
   });
 
   for (const stack of ["local", "dev", "prod", "pr-42"]) {
@@ -315,13 +326,21 @@ describe("the whole program", () => {
     assert.deepEqual(mocks.one("kubernetes:core/v1:ResourceQuota").inputs.spec.hard.pods, "12");
     assert.ok(mocks.one("kubernetes:core/v1:LimitRange").inputs.spec.limits[0].default);
     const binding = mocks.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
-    assert.deepEqual([binding.inputs.roleRef.name, binding.inputs.subjects[0].name], ["nextjs-infra:preview-namespace-admin", "preview-deployer"]);
+    assert.equal(binding.inputs.roleRef.name, "nextjs-infra:preview-namespace-admin");
+    assert.deepEqual(
+      binding.inputs.subjects.map((x: any) => `${x.kind}:${x.name}`),
+      ["User:github:acme/web:preview:refs/pull/42/merge", "User:github:acme/web:preview:refs/heads/main"],
+      "this pull request's own OIDC identity, and the nightly sweeper: no other preview's",
+    );
+    const guardrails = mocks.registrations.filter((r) => ["NetworkPolicy", "ResourceQuota", "LimitRange", "RoleBinding"].some((k) => r.type.endsWith(`:${k}`)));
+    for (const r of guardrails) assert.match(r.options.deletedWith, /::web-namespace$/, `${r.name} goes with the namespace (the cluster refuses its deletion by a preview identity)`);
     for (const r of mocks.registrations.filter((x) => x.type.startsWith("kubernetes:") && x.inputs.metadata?.namespace === "web-pr-42" && x !== binding)) {
       assert.ok(r.options.dependencies.some((u) => u.endsWith("::web-preview-deployer")), `${r.name} comes after the binding`);
     }
     const dev = await program("dev");
     assert.equal(dev.mocks.ofType("kubernetes:core/v1:ResourceQuota").length, 0, "quotas for previews only");
-    assert.equal(dev.mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").length, 0, "the preview deployer is bound in previews only");
+    assert.equal(dev.mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").length, 0, "preview identities are bound in previews only");
+    assert.ok(dev.mocks.registrations.every((r) => !r.options.deletedWith), "elsewhere every resource is deleted on its own");
   });
 
   it("fails on bad config before registering a single resource", async () => {

@@ -318,6 +318,31 @@ describe("scripts: plan and promotion", () => {
   });
 });
 
+describe("scripts: the preview jobs' Kubernetes credential", () => {
+  it("prints the job's own OIDC token as an ExecCredential that expires with it", async () => {
+    const { execCredential, jobToken, DEFAULT_AUDIENCE } = await import("../scripts/kube-token");
+    const exp = 1_800_000_000;
+    const jwt = `h.${Buffer.from(JSON.stringify({ exp })).toString("base64url")}.s`;
+    assert.deepEqual(execCredential(jwt), { apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token: jwt, expirationTimestamp: new Date(exp * 1000).toISOString() } });
+    const seen: { url?: string; auth?: string } = {};
+    const http = await import("http");
+    const server = http.createServer((req, res) => {
+      seen.url = req.url;
+      seen.auth = req.headers.authorization;
+      res.writeHead(seen.auth === "Bearer runner-secret" ? 200 : 401, { "content-type": "application/json" });
+      res.end(JSON.stringify({ value: jwt }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const port = (server.address() as { port: number }).port;
+    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runner-secret" };
+    assert.equal(await jobToken(env, DEFAULT_AUDIENCE), jwt);
+    assert.equal(seen.url, "/token?api-version=2.0&audience=nextjs-infra-preview", "asks for the cluster's audience");
+    await assert.rejects(jobToken({ ...env, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "wrong" }, DEFAULT_AUDIENCE), /refused an OIDC token: HTTP 401/);
+    await assert.rejects(jobToken({}, DEFAULT_AUDIENCE), /needs `permissions: id-token: write`/);
+    server.close();
+  });
+});
+
 describe("scripts: GitHub and Actions plumbing", () => {
   it("reads pull request states: a 404 is unknown, never closed", async () => {
     const seen: string[] = [];

@@ -404,9 +404,17 @@ describe("settings: secrets, GitHub and cluster stacks", () => {
   });
 
   it("resolves a cluster stack to its add-ons", () => {
-    const s = resolveSettings({ project: PROJECT, stack: "cluster-eu1", config: { [`${PROJECT}:cluster`]: JSON.stringify({ certManager: { enabled: true, version: "1.16.1" } }) }, secretKeys: new Set(), env: {} });
+    const cluster = (c: Record<string, unknown>) => resolveSettings({ project: PROJECT, stack: "cluster-eu1", config: Object.fromEntries(Object.entries(c).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)])), secretKeys: new Set(), env: {} });
+    const s = cluster({ cluster: { certManager: { enabled: true, version: "1.16.1" }, previewAccess: { enabled: false } } });
     assert.ok(s.role === "cluster");
     assert.deepEqual([s.dopplerOperator, s.certManager, s.ingressNginx], [{ enabled: true, version: undefined }, { enabled: true, version: "1.16.1" }, { enabled: false, version: undefined }]);
+    assert.equal(s.previewAccess, undefined);
+    const previews = cluster({ appName: "shop", github: { repository: "acme/shop" }, ingress: { previewDomain: "preview.acme.dev" }, cluster: { previewAccess: { dnsNamespaces: ["kube-system", "openshift-dns"] } } });
+    assert.ok(previews.role === "cluster");
+    assert.deepEqual(previews.previewAccess, { repository: "acme/shop", previewDomain: "preview.acme.dev", namespacePrefix: "shop-pr-", dnsNamespaces: ["kube-system", "openshift-dns"] });
+    const err = failure(() => cluster({}));
+    assert.deepEqual(err.issues.map((i) => i.key).sort(), [`${PROJECT}:github.repository`, `${PROJECT}:ingress.previewDomain`]);
+    assert.match(failure(() => cluster({ github: { repository: "acme/shop" }, ingress: { previewDomain: "p.acme.dev" }, cluster: { previewAccess: { issuer: "http://issuer.example" } } })).message, /previewAccess\.issuer: got "http:\/\/issuer\.example", expected an https OIDC issuer URL/);
   });
 });
 

@@ -404,6 +404,27 @@ describe("workflows", () => {
     assert.equal(workflow("ci.yml").jobs.app.steps.find((s) => s.run === "npm run lighthouse")?.env?.PORT, "${{ steps.port.outputs.port }}");
   });
 
+  it("give preview jobs a kubeconfig with no credential in it: an exec user that fetches the job's own OIDC token", () => {
+    const step = action("setup").runs.steps.find((s) => s.name?.startsWith("Kubeconfig without a credential"))!;
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "ws-"));
+    const r = runStep(step, { env: { KUBE_SERVER: "https://k8s.example.com:6443", KUBE_CA: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", GITHUB_WORKSPACE: workspace, RUNNER_TEMP: workspace } });
+    assert.equal(r.status, 0, r.stderr);
+    const config = JSON.parse(fs.readFileSync(r.env.KUBECONFIG, "utf8"));
+    assert.equal(config.clusters[0].cluster.server, "https://k8s.example.com:6443");
+    assert.match(Buffer.from(config.clusters[0].cluster["certificate-authority-data"], "base64").toString(), /BEGIN CERTIFICATE/);
+    const user = config.users[0].user;
+    assert.deepEqual(Object.keys(user), ["exec"], "no token, no client certificate: nothing to steal");
+    assert.equal(user.exec.command, `${workspace}/node_modules/.bin/ts-node`);
+    assert.deepEqual(user.exec.args, ["--transpile-only", `${workspace}/scripts/kube-token.ts`]);
+    for (const f of ["preview.yml", "sweep.yml"]) {
+      for (const job of Object.values(workflow(f).jobs)) {
+        const setup = job.steps?.find((x) => x.uses === "./.github/actions/setup");
+        if (setup) assert.deepEqual([setup.with?.["kube-config"], setup.with?.["kube-server"]], [undefined, "${{ vars.KUBE_SERVER }}"], f);
+      }
+    }
+    fs.rmSync(workspace, { recursive: true });
+  });
+
   it("write the kubeconfig where only the job can read it, and point KUBECONFIG at it", () => {
     const step = action("setup").runs.steps.find((s) => s.name === "Kubeconfig")!;
     const r = runStep(step, { env: { KUBE_CONFIG: "apiVersion: v1\nkind: Config\n" } });

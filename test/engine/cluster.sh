@@ -3,14 +3,19 @@
 # kube-apiserver and kube-controller-manager on loopback, and a real node (node.sh:
 # containerd, kubelet, kube-proxy, CoreDNS, the scheduler, a registry on localhost:5001).
 #
-#   cluster.sh start <dir>   starts everything, waits for /readyz and a Ready node, writes <dir>/kubeconfig
-#   cluster.sh stop <dir>    stops what start started (by PID) and cleans up after the node
+#   cluster.sh start <dir> [--control-plane]   starts everything (or only kine, the API server and
+#                                              the controller manager), waits for /readyz and a
+#                                              Ready node, writes <dir>/kubeconfig
+#   cluster.sh stop <dir>                      stops what start started (by PID) and cleans up after the node
 #
+# AUTHENTICATION_CONFIG, when set, is the API server's --authentication-config (JWT
+# authenticators, e.g. the preview identities' OIDC issuer).
 # Binaries come from NEXTJS_INFRA_TOOLS/bin (built by tools/build.sh).
 set -euo pipefail
 
-action=${1:?usage: cluster.sh start|stop <dir>}
-dir=${2:?usage: cluster.sh start|stop <dir>}
+action=${1:?usage: cluster.sh start|stop <dir> [--control-plane]}
+dir=${2:?usage: cluster.sh start|stop <dir> [--control-plane]}
+control_plane_only=${3:-}
 bin="${NEXTJS_INFRA_TOOLS:-$HOME/.cache/nextjs-infra/tools}/bin"
 source "$(dirname "$(realpath "$0")")/../processes.sh"
 
@@ -50,6 +55,7 @@ start() {
     --service-account-signing-key-file "$dir/sa.key" \
     --service-cluster-ip-range 198.19.0.0/24 \
     --allow-privileged=false \
+    ${AUTHENTICATION_CONFIG:+--authentication-config "$AUTHENTICATION_CONFIG"} \
     >"$dir/kube-apiserver.log" 2>&1 &
   echo $! >"$dir/kube-apiserver.pid"
 
@@ -99,6 +105,10 @@ KUBECONFIG
     --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route' \
     >"$dir/kube-controller-manager.log" 2>&1 &
   echo $! >"$dir/kube-controller-manager.pid"
+  if [[ "$control_plane_only" == "--control-plane" ]]; then
+    echo "control plane ready: $dir/kubeconfig"
+    return
+  fi
   bash "$(dirname "$(realpath "$0")")/node.sh" start "$dir/node" "$dir/kubeconfig" || { stop; exit 1; }
   echo "cluster ready: $dir/kubeconfig"
 }
