@@ -118,7 +118,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
   const k8s = { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] };
   const ns = new AppNamespace(
     s.appName,
-    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined, previewAccess: s.previewAccess },
+    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined, previewAccess: s.previewAccess, dns: { namespaces: s.network.dnsNamespaces, ports: s.network.dnsPorts } },
     k8s,
   );
   const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name), k8s);
@@ -165,6 +165,9 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     imagePullCredentials: pull,
     skipAwait: s.kubernetes.skipAwait,
     guardrailsDeletedWith: s.previewAccess ? ns.namespace : undefined,
+    ingressSources: s.network.ingressCidrs,
+    spreadAcrossNodes: s.app.spreadAcrossNodes,
+    priorityClassName: s.app.priorityClassName,
   }, k8s);
 
   const expiry = s.database.kind === "neon" && s.database.branch.ttlDays !== undefined ? previewExpiry(s.database.branch.ttlDays) : undefined;

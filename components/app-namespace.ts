@@ -33,6 +33,8 @@ export interface AppNamespaceArgs {
    * @default none
    */
   readonly previewAccess?: { users: string[] };
+  /** Where pods may send DNS. @default { namespaces: ["kube-system"], ports: [53] } (OpenShift: `openshift-dns`, 5353) */
+  readonly dns?: { namespaces: string[]; ports: number[] };
   /** Per-child escape hatches. */
   readonly transform?: {
     namespace?: Transform<k8s.core.v1.NamespaceArgs>;
@@ -90,11 +92,11 @@ export class AppNamespace extends pulumi.ComponentResource {
               policyTypes: ["Egress"],
               egress: [
                 {
-                  to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
-                  ports: [
-                    { protocol: "UDP", port: 53 },
-                    { protocol: "TCP", port: 53 },
-                  ],
+                  to: (args.dns?.namespaces ?? ["kube-system"]).map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } })),
+                  ports: (args.dns?.ports ?? [53]).flatMap((port) => [
+                    { protocol: "UDP", port },
+                    { protocol: "TCP", port },
+                  ]),
                 },
               ],
             },

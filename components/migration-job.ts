@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { migrationJobName } from "./naming";
 import { applyTransform, Transform } from "./transform";
-import { containerSecurityContext, ContainerResources, labels, podSecurityContext, scratchVolumes, SKIP_AWAIT } from "./workload";
+import { containerResources, containerSecurityContext, ContainerResources, labels, podSecurityContext, scratchVolumes, SKIP_AWAIT } from "./workload";
 
 /** How long one migration may run before the Job fails itself. */
 export const MIGRATION_DEADLINE_SECONDS = 600;
@@ -80,7 +80,7 @@ export class MigrationJob extends pulumi.ComponentResource {
                     image: args.imageRef,
                     command: args.command,
                     env: [fromSecret("DIRECT_URL"), fromSecret("DATABASE_URL")],
-                    resources: args.resources,
+                    resources: containerResources(args.resources),
                     securityContext: containerSecurityContext(),
                     volumeMounts: scratch.mounts,
                   },

@@ -10,13 +10,18 @@ type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
 /** Addresses a workload never reaches: private, shared and link-local ranges (the metadata endpoint is 169.254.169.254). */
 export const NON_PUBLIC_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"];
+/** The same for IPv6: unique local, link-local, loopback. */
+export const NON_PUBLIC_RANGES_V6 = ["fc00::/7", "fe80::/10", "::1/128"];
 
-/** Ingress to the app's pods on its port, from the ingress controller's namespace only. */
-export function ingressFromController(selector: Record<string, string>, controllerNamespace: string, port: string | number): PolicySpec {
+/**
+ * Ingress to the app's pods on its port, from the ingress controller's namespace, and from
+ * `sources` (CIDRs: a cloud load balancer that routes to pod IPs, a hostNetwork controller's nodes).
+ */
+export function ingressFromController(selector: Record<string, string>, controllerNamespace: string, port: string | number, sources: readonly string[] = []): PolicySpec {
   return {
     podSelector: { matchLabels: selector },
     policyTypes: ["Ingress"],
-    ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": controllerNamespace } } }], ports: [{ protocol: "TCP", port }] }],
+    ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": controllerNamespace } } }, ...sources.map((cidr) => ({ ipBlock: { cidr } }))], ports: [{ protocol: "TCP", port }] }],
   };
 }
 
@@ -26,7 +31,7 @@ export function ingressFromController(selector: Record<string, string>, controll
  * in-cluster database of the local profile).
  */
 export function appEgress(appName: string): PolicySpec {
-  const publicOnly = [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_RANGES } }];
+  const publicOnly = [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_RANGES } }, { ipBlock: { cidr: "::/0", except: NON_PUBLIC_RANGES_V6 } }];
   return {
     podSelector: { matchLabels: { "app.kubernetes.io/name": appName } },
     policyTypes: ["Egress"],

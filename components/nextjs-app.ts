@@ -14,7 +14,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { MigrationJob } from "./migration-job";
 import { appEgress, ingressFromController } from "./network-policies";
 import { applyTransform, Transform } from "./transform";
-import { checksum, containerSecurityContext, ContainerResources, drainOnStop, labels, podSecurityContext, probes, scratchVolumes, SKIP_AWAIT, spread } from "./workload";
+import { checksum, containerResources, containerSecurityContext, ContainerResources, drainOnStop, labels, podSecurityContext, probes, scratchVolumes, SKIP_AWAIT, spread } from "./workload";
 
 /** Registry credentials the cluster pulls the image with (private registries). */
 export interface PullCredentials {
@@ -84,6 +84,12 @@ export interface NextjsAppArgs {
   readonly imagePullCredentials?: PullCredentials;
   /** Don't wait for pods (API servers without nodes only; it removes the migrations-first guarantee). @default false */
   readonly skipAwait?: boolean;
+  /** More sources the pods admit besides the controller's namespace (CIDRs). @default none */
+  readonly ingressSources?: string[];
+  /** Whether replicas must run on different nodes (`required`), or only prefer to. @default "preferred" */
+  readonly spreadAcrossNodes?: "required" | "preferred";
+  /** The pods' PriorityClass (production's, so a busy node evicts others first). @default none */
+  readonly priorityClassName?: string;
   /**
    * What the app's network policies go with instead of being deleted one by one: a preview's
    * namespace (the cluster refuses a preview identity's deletion of a guardrail).
@@ -261,14 +267,15 @@ export class NextjsApp extends pulumi.ComponentResource {
                 terminationGracePeriodSeconds: 30,
                 imagePullSecrets: pullSecretName ? [{ name: pullSecretName }] : undefined,
                 volumes: scratch.volumes,
-                topologySpreadConstraints: (replicas ?? args.autoscaling?.minReplicas ?? 1) > 1 ? spread(selectorOf(args)) : undefined,
+                topologySpreadConstraints: (replicas ?? args.autoscaling?.minReplicas ?? 1) > 1 ? spread(selectorOf(args), args.spreadAcrossNodes === "required") : undefined,
+                priorityClassName: args.priorityClassName,
                 containers: [
                   {
                     name: "app",
                     image: args.imageRef,
                     ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
                     envFrom,
-                    resources: args.resources,
+                    resources: containerResources(args.resources),
                     securityContext: containerSecurityContext(),
                     volumeMounts: scratch.mounts,
                     lifecycle: drainOnStop(),
@@ -342,10 +349,17 @@ export class NextjsApp extends pulumi.ComponentResource {
         parent: this,
         deletedWith: args.guardrailsDeletedWith,
       });
-    policy("allow-ingress", ingressFromController(selectorOf(args), args.ingressControllerNamespace ?? "ingress-nginx", port));
+    const controller = args.ingressControllerNamespace ?? "ingress-nginx";
+    policy("allow-ingress", ingressFromController(selectorOf(args), controller, port, args.ingressSources));
     policy("allow-egress", appEgress(args.appName));
+    // cert-manager answers HTTP-01 challenges from solver pods in this namespace: default-deny would starve them.
+    if (args.ingress?.tls !== false && args.ingress?.clusterIssuer) policy("allow-acme-solver", ingressFromController(ACME_SOLVER_SELECTOR, controller, ACME_SOLVER_PORT, args.ingressSources));
   }
 }
+
+/** cert-manager's HTTP-01 solver pods, and the port they answer on. */
+export const ACME_SOLVER_SELECTOR = { "acme.cert-manager.io/http01-solver": "true" };
+export const ACME_SOLVER_PORT = 8089;
 
 /** Labels that select the server's pods (stable across releases). */
 function selectorOf(args: Pick<NextjsAppArgs, "appName" | "stack">): Record<string, string> {

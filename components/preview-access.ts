@@ -227,6 +227,10 @@ export function namespaceValidations(a: PreviewAccessArgs): Validation[] {
       expression: "request.resource.resource != 'services' || ((!has(object.spec.type) || object.spec.type == 'ClusterIP') && !has(object.spec.externalIPs))",
       message: "a preview's Services are ClusterIP only (no LoadBalancer, NodePort, ExternalName or external IPs)",
     },
+    {
+      expression: "request.resource.resource != 'pods' || !has(object.spec.priorityClassName) || !(object.spec.priorityClassName in ['nextjs-infra-production', 'system-cluster-critical', 'system-node-critical'])",
+      message: "a preview's pods never take production's (or the system's) priority: they would preempt them",
+    },
   ];
 }
 
@@ -286,7 +290,7 @@ export class PreviewAccess extends pulumi.ComponentResource {
       ],
     });
     admission(`${name}-namespaces`, this, {
-      matchConstraints: { namespaceSelector: previewNamespaces, resourceRules: [rule(["networking.k8s.io"], ["ingresses"], ["CREATE", "UPDATE"]), rule([""], ["services"], ["CREATE", "UPDATE"])] },
+      matchConstraints: { namespaceSelector: previewNamespaces, resourceRules: [rule(["networking.k8s.io"], ["ingresses"], ["CREATE", "UPDATE"]), rule([""], ["services"], ["CREATE", "UPDATE"]), rule([""], ["pods"], ["CREATE"])] },
       validations: namespaceValidations(args),
     });
     // Pods (created by controllers, so whoever asks) need the namespace's guardrails: the policies look them up as parameters.

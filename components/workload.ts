@@ -24,6 +24,21 @@ export interface ContainerResources {
   limits: { cpu: string; memory: string };
 }
 
+/**
+ * Local disk a container may use: its scratch volumes (`/tmp`, the Next.js cache) and logs.
+ * Requested, so the scheduler counts it and a full node evicts others first; capped, so a
+ * runaway cache is evicted rather than filling the node.
+ */
+export const EPHEMERAL_STORAGE = { request: "128Mi", limit: "2Gi" };
+
+/** The Kubernetes resources of a container: CPU and memory as given, local disk as above. */
+export function containerResources(r: ContainerResources): NonNullable<Container["resources"]> {
+  return {
+    requests: { ...r.requests, "ephemeral-storage": EPHEMERAL_STORAGE.request },
+    limits: { ...r.limits, "ephemeral-storage": EPHEMERAL_STORAGE.limit },
+  };
+}
+
 /** Pod-level security: non-root, fixed IDs, the runtime's default seccomp profile. */
 export function podSecurityContext(): PodSecurityContext {
   return {
@@ -68,7 +83,8 @@ export function scratchVolumes(withNextCache: boolean): { volumes: Volume[]; mou
  */
 export function probes(port: string, livenessPath: string, readinessPath: string): Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
   return {
-    startupProbe: { httpGet: { path: livenessPath, port }, periodSeconds: 2, failureThreshold: 30 },
+    // A 50m-CPU preview pod answers its first requests slowly: the default 1 s timeout would fail it.
+    startupProbe: { httpGet: { path: livenessPath, port }, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 30 },
     livenessProbe: { httpGet: { path: livenessPath, port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
     readinessProbe: { httpGet: { path: readinessPath, port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
   };
@@ -85,14 +101,17 @@ export function drainOnStop(): NonNullable<Container["lifecycle"]> {
   return { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } };
 }
 
-/** Spread across nodes and zones, preferring but never requiring it (a small cluster still schedules). */
-export function spread(selector: Record<string, string>): NonNullable<k8s.types.input.core.v1.PodSpec["topologySpreadConstraints"]> {
-  return ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
-    maxSkew: 1,
-    topologyKey,
-    whenUnsatisfiable: "ScheduleAnyway",
-    labelSelector: { matchLabels: selector },
-  }));
+/**
+ * Spread across nodes and zones, counting only the current rollout's pods (pod-template-hash),
+ * so a rollout never piles onto the nodes the old pods leave. Across nodes it is required when
+ * `hard` (production: two pods never share a node that has a free neighbour; a one-node
+ * cluster still schedules, its single domain has no skew); across zones it is preferred.
+ */
+export function spread(selector: Record<string, string>, hard = false): NonNullable<k8s.types.input.core.v1.PodSpec["topologySpreadConstraints"]> {
+  return [
+    { topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: hard ? "DoNotSchedule" : "ScheduleAnyway" },
+    { topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" },
+  ].map((c) => ({ maxSkew: 1, ...c, labelSelector: { matchLabels: selector }, matchLabelKeys: ["pod-template-hash"] }));
 }
 
 /**

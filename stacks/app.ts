@@ -64,7 +64,11 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       migrate: c.app?.migrate ?? true,
       // The image puts the Prisma CLI (with its schema engine) on PATH for this.
       migrationCommand: c.app?.migrationCommand ?? ["prisma", "migrate", "deploy"],
+      spreadAcrossNodes: c.app?.spreadAcrossNodes ?? d.spreadAcrossNodes,
+      // "" turns production's class off (a cluster without the cluster stack has none).
+      priorityClassName: (c.app?.priorityClassName ?? d.priorityClassName) || undefined,
     },
+    network: { dnsNamespaces: c.network?.dnsNamespaces ?? ["kube-system"], dnsPorts: c.network?.dnsPorts ?? [53], ingressCidrs: c.network?.ingressCidrs ?? [] },
     autoscaling: { ...d.autoscaling, ...c.autoscaling },
     disruptionBudget: { ...d.disruptionBudget, ...c.disruptionBudget },
     ingress: {

@@ -62,6 +62,10 @@ export function clusterSettings(input: SettingsInput, c: Config, issues: Setting
   const ns = `${input.project}:`;
   const addon = (a?: { enabled?: boolean; version?: string }, enabled = false) => ({ enabled: a?.enabled ?? enabled, version: a?.version });
   const pa = c.cluster?.previewAccess ?? {};
+  const cm = c.cluster?.certManager ?? {};
+  // The app profiles' TLS names the issuer `letsencrypt-prod`: installing cert-manager without it serves no certificate.
+  if (cm.enabled && !cm.email) issues.push({ key: `${ns}cluster.certManager.email`, message: "got nothing, expected the ACME account's email (e.g. ops@example.com): with it the stack creates the letsencrypt-prod and letsencrypt-staging ClusterIssuers the app stacks name" });
+  if (cm.dns01 && !cm.enabled) issues.push({ key: `${ns}cluster.certManager.dns01`, message: "got a solver, expected cluster.certManager.enabled: true (the issuers come with cert-manager)" });
   let previewAccess: ClusterSettings["previewAccess"];
   if (pa.enabled ?? true) {
     const repository = c.github?.repository;
@@ -78,8 +82,9 @@ export function clusterSettings(input: SettingsInput, c: Config, issues: Setting
     profile: "cluster",
     kubernetes: { context: c.kubernetes?.context },
     dopplerOperator: addon(c.cluster?.dopplerOperator, true),
-    certManager: addon(c.cluster?.certManager),
+    certManager: { ...addon(c.cluster?.certManager), issuers: cm.email ? { email: cm.email, ingressClass: c.ingress?.className, dns01: cm.dns01 } : undefined },
     ingressNginx: addon(c.cluster?.ingressNginx),
+    metricsServer: addon(c.cluster?.metricsServer),
     previewAccess,
   };
 }

@@ -99,6 +99,10 @@ export interface ProfileDefaults {
   ingress: { tls: boolean; clusterIssuer?: string };
   /** `protect` on resources that hold data or would take the site down if deleted. */
   protect: boolean;
+  /** Whether replicas must run on different nodes, or only prefer to. */
+  spreadAcrossNodes: "required" | "preferred";
+  /** The pods' PriorityClass (the cluster stack creates production's). */
+  priorityClassName?: string;
   /** Neon compute: autoscaling range and how soon an idle compute suspends. */
   neon: { minCu: number; maxCu: number; suspendTimeoutSeconds: number };
 }
@@ -127,6 +131,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<AppProfile, ProfileDefaults>> = {
     disruptionBudget: noBudget,
     ingress: { tls: false },
     protect: false,
+    spreadAcrossNodes: "preferred",
     neon: { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 },
   },
   dev: {
@@ -138,6 +143,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<AppProfile, ProfileDefaults>> = {
     disruptionBudget: noBudget,
     ingress: { tls: true, clusterIssuer: "letsencrypt-prod" },
     protect: false,
+    spreadAcrossNodes: "preferred",
     neon: { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 },
   },
   preview: {
@@ -149,6 +155,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<AppProfile, ProfileDefaults>> = {
     disruptionBudget: noBudget,
     ingress: { tls: true, clusterIssuer: "letsencrypt-prod" },
     protect: false,
+    spreadAcrossNodes: "preferred",
     // The smallest compute, suspended after a minute idle: previews cost next to nothing.
     neon: { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 },
   },
@@ -161,6 +168,8 @@ export const PROFILE_DEFAULTS: Readonly<Record<AppProfile, ProfileDefaults>> = {
     disruptionBudget: { enabled: true, minAvailable: 1 },
     ingress: { tls: true, clusterIssuer: "letsencrypt-prod" },
     protect: true,
+    spreadAcrossNodes: "required",
+    priorityClassName: "nextjs-infra-production",
     // Suspend timeout 0 is Neon's default; set -1 on a paid plan to never cold-start.
     neon: { minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0 },
   },

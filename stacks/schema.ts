@@ -146,6 +146,17 @@ export const AppConfig = z
     readinessPath: path,
     migrate: bool,
     migrationCommand: z.array(z.string().min(1)).min(1, { error: 'a non-empty command array, e.g. ["prisma", "migrate", "deploy"]' }),
+    spreadAcrossNodes: z.enum(["required", "preferred"], { error: "required (replicas never share a node that has a free neighbour) or preferred" }),
+    priorityClassName: z.string().regex(/^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'a PriorityClass name, or "" for none' }).describe('a PriorityClass name, or "" for none'),
+  })
+  .partial();
+
+/** `nextjs-infra:network` — what a cluster's network needs that the defaults do not assume. */
+export const NetworkConfig = z
+  .strictObject({
+    dnsNamespaces: z.array(label(63)).min(1, { error: "at least one namespace name" }),
+    dnsPorts: z.array(intRange(1, 65535, "a port")).min(1, { error: "at least one port" }),
+    ingressCidrs: z.array(z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/, { error: "CIDR ranges such as 203.0.113.0/24" }).describe("CIDR ranges such as 203.0.113.0/24")),
   })
   .partial();
 
@@ -286,8 +297,16 @@ const namespaceNames = z.array(label(63)).min(1, { error: "at least one namespac
 export const ClusterConfig = z
   .strictObject({
     dopplerOperator: addon,
-    certManager: addon,
+    certManager: z
+      .strictObject({
+        enabled: bool,
+        version: addon.shape.version,
+        email: z.email({ error: "an email address for the ACME account, e.g. ops@example.com" }),
+        dns01: z.record(z.string(), z.unknown(), { error: "a cert-manager dns01 solver, e.g. { cloudflare: { apiTokenSecretRef: { name, key } } }" }),
+      })
+      .partial(),
     ingressNginx: addon,
+    metricsServer: addon,
     previewAccess: z
       .strictObject({
         enabled: bool,
@@ -323,6 +342,7 @@ export const ConfigSchema = z
     autoscaling: AutoscalingConfig,
     disruptionBudget: DisruptionBudgetConfig,
     ingress: IngressConfig,
+    network: NetworkConfig,
     sentry: SentryConfig,
     kubernetes: KubernetesConfig,
     neon: NeonConfig,

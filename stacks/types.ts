@@ -113,7 +113,11 @@ export interface Settings {
     readinessPath: string;
     migrate: boolean;
     migrationCommand: string[];
+    spreadAcrossNodes: "required" | "preferred";
+    priorityClassName?: string;
   };
+  /** DNS and ingress sources the namespace's policies allow, where a cluster differs from the defaults. */
+  network: { dnsNamespaces: string[]; dnsPorts: number[]; ingressCidrs: string[] };
   autoscaling: ProfileDefaults["autoscaling"];
   disruptionBudget: ProfileDefaults["disruptionBudget"];
   ingress: { enabled: boolean; host?: string; className?: string; clusterIssuer?: string; tls: boolean; controllerNamespace: string };
@@ -141,8 +145,10 @@ export interface ClusterSettings {
   profile: "cluster";
   kubernetes: { context?: string };
   dopplerOperator: AddonSettings;
-  certManager: AddonSettings;
+  /** cert-manager, and its ClusterIssuers when an ACME email is set. */
+  certManager: AddonSettings & { issuers?: { email: string; ingressClass?: string; dns01?: Record<string, unknown> } };
   ingressNginx: AddonSettings;
+  metricsServer: AddonSettings;
   /** The preview contract on the cluster (`PreviewAccess`); undefined when turned off. */
   previewAccess?: {
     repository: string;

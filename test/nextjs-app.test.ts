@@ -59,6 +59,7 @@ describe("NextjsApp", () => {
       "kubernetes:networking.k8s.io/v1:Ingress",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
       "nextjs-infra:app:MigrationJob",
       "nextjs-infra:app:NextjsApp",
     ]);
@@ -88,7 +89,8 @@ describe("NextjsApp", () => {
       readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
     });
-    assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } });
+    assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "256Mi", "ephemeral-storage": "128Mi" }, limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "2Gi" } }, "local disk requested and capped too");
+    assert.equal(c.startupProbe.timeoutSeconds, 3, "a slow first answer from a small pod is not a failure");
     assert.deepEqual(c.ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
     assert.deepEqual(c.readinessProbe.httpGet, { path: "/api/health?probe=readiness", port: "http" });
     assert.deepEqual(c.livenessProbe.httpGet, { path: "/api/health?probe=liveness", port: "http" });
@@ -101,6 +103,18 @@ describe("NextjsApp", () => {
       "writable scratch for a read-only root filesystem",
     );
     assert.ok(pod.volumes.every((v: any) => v.emptyDir), "scratch volumes are emptyDirs");
+  });
+
+  it("spreads replicas across nodes, required when asked (production), counting only the current rollout", async () => {
+    await render(args({ replicas: 3, spreadAcrossNodes: "required", priorityClassName: "nextjs-infra-production" }));
+    const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec;
+    const [nodes, zones] = pod.topologySpreadConstraints;
+    assert.deepEqual([nodes.topologyKey, nodes.whenUnsatisfiable, nodes.matchLabelKeys], ["kubernetes.io/hostname", "DoNotSchedule", ["pod-template-hash"]]);
+    assert.deepEqual([zones.topologyKey, zones.whenUnsatisfiable], ["topology.kubernetes.io/zone", "ScheduleAnyway"]);
+    assert.equal(pod.priorityClassName, "nextjs-infra-production");
+    mocks = await useMocks("dev");
+    await render(args({ replicas: 2 }));
+    assert.equal(mocks.one(DEPLOYMENT).inputs.spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway", "elsewhere only preferred");
   });
 
   it("rolls out with no unavailable pods and annotations that track config and secret contents", async () => {

@@ -120,6 +120,11 @@ describe("the whole program", () => {
     assert.equal(mocks.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec.minReplicas, 3);
     assert.equal(mocks.one("kubernetes:policy/v1:PodDisruptionBudget").inputs.spec.minAvailable, 2);
     assert.equal(await valueOf(outputs.url), "https://www.example.com");
+    const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec;
+    assert.equal(pod.topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule", "production's replicas never share a node that has a free neighbour");
+    assert.equal(pod.priorityClassName, "nextjs-infra-production", "the class the cluster stack creates");
+    const egress = mocks.registrations.find((r) => r.name === "web-allow-egress")!.inputs.spec.egress[0].to;
+    assert.deepEqual(egress.map((p: any) => p.ipBlock.cidr), ["0.0.0.0/0", "::/0"], "public IPv4 and IPv6, private ranges excepted");
   });
 
   it("renders prod: the default branch, protected in Neon and by Pulumi, kept on delete", async () => {
@@ -281,13 +286,18 @@ describe("the whole program", () => {
 
   it("renders a cluster stack: add-ons only", async () => {
     // With the committed project config, which every stack inherits.
-    const mocks = (await useMocks("cluster-eu1", { ...committedConfig("cluster-eu1"), "nextjs-infra:cluster": { certManager: { enabled: true, version: "1.16.1" } } }, {})).withServiceInvokes();
+    const mocks = (await useMocks("cluster-eu1", { ...committedConfig("cluster-eu1"), "nextjs-infra:cluster": { certManager: { enabled: true, version: "v1.16.1", email: "ops@example.com" }, metricsServer: { enabled: true } } }, {})).withServiceInvokes();
     const outputs = await renderProgram();
     assert.equal(outputs.stackProfile, "cluster");
     assert.equal(outputs.url, undefined);
     await mocks.settle();
-    const releases = mocks.ofType("kubernetes:helm.sh/v3:Release").map((r) => [r.inputs.chart, r.inputs.namespace, r.inputs.version]);
-    assert.deepEqual(releases, [["doppler-kubernetes-operator", "doppler-operator-system", undefined], ["cert-manager", "cert-manager", "1.16.1"]]);
+    const releases = mocks.ofType("kubernetes:helm.sh/v3:Release").map((r) => [r.inputs.chart, r.inputs.namespace, r.inputs.version]).sort((a, b) => a[0].localeCompare(b[0]));
+    assert.deepEqual(releases, [["cert-manager", "cert-manager", "v1.16.1"], ["doppler-kubernetes-operator", "doppler-operator-system", "1.7.1"], ["metrics-server", "kube-system", "3.13.1"]], "every chart pinned");
+    const issuers = mocks.ofType("kubernetes:cert-manager.io/v1:ClusterIssuer");
+    assert.deepEqual(issuers.map((r) => r.inputs.metadata.name).sort(), ["letsencrypt-prod", "letsencrypt-staging"], "the issuers the app profiles name");
+    const prodIssuer = issuers.find((r) => r.inputs.metadata.name === "letsencrypt-prod")!;
+    assert.deepEqual(prodIssuer.inputs.spec.acme.solvers, [{ http01: { ingress: { ingressClassName: "nginx" } } }], "HTTP-01 through the project's ingress class");
+    assert.ok(prodIssuer.options.dependencies.some((u) => u.includes("cert-manager")), "after cert-manager (its CRDs)");
     const policies = mocks.ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").map((r) => r.inputs.metadata.name).sort();
     assert.deepEqual(policies, ["cluster-preview-access-deployers", "cluster-preview-access-namespaces", "cluster-preview-access-pods-default-deny", "cluster-preview-access-pods-quota", "cluster-preview-access-sweepers"]);
     const roles = mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => r.inputs.metadata.name).sort();
@@ -322,7 +332,10 @@ describe("the whole program", () => {
     assert.equal(ns["pod-security.kubernetes.io/enforce"], "restricted");
     assert.match(ns["pod-security.kubernetes.io/enforce-version"], /^v1\.[0-9]+$/, "pinned, not latest");
     const policies = mocks.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs.metadata.name).sort();
-    assert.deepEqual(policies, ["allow-dns", "default-deny", "web-allow-egress", "web-allow-ingress"]);
+    assert.deepEqual(policies, ["allow-dns", "default-deny", "web-allow-acme-solver", "web-allow-egress", "web-allow-ingress"]);
+    const solver = mocks.registrations.find((r) => r.name === "web-allow-acme-solver")!.inputs.spec;
+    assert.deepEqual(solver.podSelector.matchLabels, { "acme.cert-manager.io/http01-solver": "true" }, "cert-manager's HTTP-01 solver pods answer the controller");
+    assert.deepEqual(solver.ingress[0].ports, [{ protocol: "TCP", port: 8089 }]);
     assert.deepEqual(mocks.one("kubernetes:core/v1:ResourceQuota").inputs.spec.hard.pods, "12");
     assert.ok(mocks.one("kubernetes:core/v1:LimitRange").inputs.spec.limits[0].default);
     const binding = mocks.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
