@@ -66,7 +66,7 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       migrationCommand: c.app?.migrationCommand ?? ["prisma", "migrate", "deploy"],
       spreadAcrossNodes: c.app?.spreadAcrossNodes ?? d.spreadAcrossNodes,
       // "" turns production's class off (a cluster without the cluster stack has none).
-      priorityClassName: (c.app?.priorityClassName ?? d.priorityClassName) || undefined,
+      priorityClassName: c.app?.priorityClassName === "" ? undefined : (c.app?.priorityClassName ?? d.priorityClassName),
     },
     network: { dnsNamespaces: c.network?.dnsNamespaces ?? ["kube-system"], dnsPorts: c.network?.dnsPorts ?? [53], ingressCidrs: c.network?.ingressCidrs ?? [] },
     autoscaling: { ...d.autoscaling, ...c.autoscaling },
