@@ -118,7 +118,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
   const k8s = { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] };
   const ns = new AppNamespace(
     s.appName,
-    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined, previewAccess: s.previewAccess, dns: { namespaces: s.network.dnsNamespaces, ports: s.network.dnsPorts } },
+    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined, previewAccess: s.previewAccess, dns: { namespaces: s.network.dnsNamespaces, ports: s.network.dnsPorts, cidrs: s.network.dnsCidrs } },
     k8s,
   );
   const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name), k8s);

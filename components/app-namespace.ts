@@ -33,8 +33,11 @@ export interface AppNamespaceArgs {
    * @default none
    */
   readonly previewAccess?: { users: string[] };
-  /** Where pods may send DNS. @default { namespaces: ["kube-system"], ports: [53] } (OpenShift: `openshift-dns`, 5353) */
-  readonly dns?: { namespaces: string[]; ports: number[] };
+  /**
+   * Where pods may send DNS: namespaces, and addresses outside any (NodeLocal DNSCache's
+   * 169.254.20.10, a resolver on the node). @default { namespaces: ["kube-system"], ports: [53] } (OpenShift: `openshift-dns`, 5353)
+   */
+  readonly dns?: { namespaces: string[]; ports: number[]; cidrs?: string[] };
   /** Per-child escape hatches. */
   readonly transform?: {
     namespace?: Transform<k8s.core.v1.NamespaceArgs>;
@@ -92,7 +95,10 @@ export class AppNamespace extends pulumi.ComponentResource {
               policyTypes: ["Egress"],
               egress: [
                 {
-                  to: (args.dns?.namespaces ?? ["kube-system"]).map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } })),
+                  to: [
+                    ...(args.dns?.namespaces ?? ["kube-system"]).map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } })),
+                    ...(args.dns?.cidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })),
+                  ],
                   ports: (args.dns?.ports ?? [53]).flatMap((port) => [
                     { protocol: "UDP", port },
                     { protocol: "TCP", port },

@@ -95,6 +95,8 @@ export interface PreviewAccessArgs {
   readonly ingressNamespaces?: string[];
   /** Address ranges no preview policy may open, besides private, shared and link-local ones (e.g. the cluster's pod and service ranges where they are public). @default [] */
   readonly blockedCidrs?: string[];
+  /** Blocked ranges a preview policy may still name, when a block lies entirely inside one: NodeLocal DNSCache's address, a hostNetwork ingress controller's nodes. @default [] */
+  readonly exemptCidrs?: string[];
   /** OIDC issuer of the pull request jobs' tokens. @default GitHub's */
   readonly issuer?: string;
   /** The audience those tokens are requested for. @default "nextjs-infra-preview" */
@@ -141,24 +143,25 @@ export function previewAuthentication(args: Pick<PreviewAccessArgs, "repository"
 type Validation = k8s.types.input.admissionregistration.v1.Validation;
 type Variable = k8s.types.input.admissionregistration.v1.Variable;
 
-/** CEL: an ipBlock that opens nothing blocked (entirely blocked, or covering a blocked range it does not except). */
-function ipBlockAllowed(blocked: readonly string[], b: string): string {
-  return (
+/** CEL: an ipBlock that opens nothing blocked (entirely blocked, or covering a blocked range it does not except), unless it lies inside an exempt range. */
+function ipBlockAllowed(blocked: readonly string[], exempt: readonly string[], b: string): string {
+  const open =
     `!${list(blocked)}.exists(r, cidr(r).containsCIDR(cidr(${b}.cidr))) && ` +
-    `${list(blocked)}.all(r, !cidr(${b}.cidr).containsCIDR(cidr(r)) || (has(${b}.except) && ${b}.except.exists(e, cidr(e).containsCIDR(cidr(r)))))`
-  );
+    `${list(blocked)}.all(r, !cidr(${b}.cidr).containsCIDR(cidr(r)) || (has(${b}.except) && ${b}.except.exists(e, cidr(e).containsCIDR(cidr(r)))))`;
+  return exempt.length > 0 ? `(${list(exempt)}.exists(x, cidr(x).containsCIDR(cidr(${b}.cidr))) || (${open}))` : open;
 }
 
 /** CEL: a peer is the namespace's own pods, a named namespace from `names`, or an allowed ipBlock. */
-function peerAllowed(names: readonly string[], blocked: readonly string[], p: string): string {
+function peerAllowed(names: readonly string[], blocked: readonly string[], exempt: readonly string[], p: string): string {
   const byName = `has(${p}.namespaceSelector.matchLabels) && !has(${p}.namespaceSelector.matchExpressions) && 'kubernetes.io/metadata.name' in ${p}.namespaceSelector.matchLabels && ${p}.namespaceSelector.matchLabels['kubernetes.io/metadata.name'] in ${list(names)}`;
-  return `(has(${p}.ipBlock) ? (${ipBlockAllowed(blocked, `${p}.ipBlock`)}) : (!has(${p}.namespaceSelector) || (${byName})))`;
+  return `(has(${p}.ipBlock) ? (${ipBlockAllowed(blocked, exempt, `${p}.ipBlock`)}) : (!has(${p}.namespaceSelector) || (${byName})))`;
 }
 
 /** The deployers' rules: their own namespace only, its labels pinned, bindings to themselves, guardrails kept. */
 export function deployerValidations(a: PreviewAccessArgs): { variables: Variable[]; validations: Validation[] } {
   const max = a.maxQuota ?? PREVIEW_QUOTA;
   const blocked = [...BLOCKED_RANGES, ...(a.blockedCidrs ?? [])];
+  const exempt = a.exemptCidrs ?? [];
   const dns = a.dnsNamespaces ?? ["kube-system"];
   const ingress = a.ingressNamespaces ?? ["ingress-nginx"];
   const labels = { [PROFILE_LABEL]: "preview", ...RESTRICTED_POD_SECURITY };
@@ -200,11 +203,11 @@ export function deployerValidations(a: PreviewAccessArgs): { variables: Variable
         message: "default-deny selects every pod and allows nothing, in and out",
       },
       {
-        expression: `request.resource.resource != 'networkpolicies' || !variables.writes || !has(object.spec.egress) || object.spec.egress.all(r, has(r.to) && size(r.to) > 0 && r.to.all(p, ${peerAllowed(dns, blocked, "p")}))`,
+        expression: `request.resource.resource != 'networkpolicies' || !variables.writes || !has(object.spec.egress) || object.spec.egress.all(r, has(r.to) && size(r.to) > 0 && r.to.all(p, ${peerAllowed(dns, blocked, exempt, "p")}))`,
         message: `a preview's egress goes only to its own pods, DNS in ${dns.join(", ")}, or public addresses (never private, shared or link-local ranges: the metadata endpoint is 169.254.169.254)`,
       },
       {
-        expression: `request.resource.resource != 'networkpolicies' || !variables.writes || !has(object.spec.ingress) || object.spec.ingress.all(r, has(r.from) && size(r.from) > 0 && r.from.all(p, ${peerAllowed(ingress, blocked, "p")}))`,
+        expression: `request.resource.resource != 'networkpolicies' || !variables.writes || !has(object.spec.ingress) || object.spec.ingress.all(r, has(r.from) && size(r.from) > 0 && r.from.all(p, ${peerAllowed(ingress, blocked, exempt, "p")}))`,
         message: `a preview's ingress comes only from its own pods, ${ingress.join(", ")}, or public addresses`,
       },
     ],

@@ -68,7 +68,7 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       // "" turns production's class off (a cluster without the cluster stack has none).
       priorityClassName: c.app?.priorityClassName === "" ? undefined : (c.app?.priorityClassName ?? d.priorityClassName),
     },
-    network: { dnsNamespaces: c.network?.dnsNamespaces ?? ["kube-system"], dnsPorts: c.network?.dnsPorts ?? [53], ingressCidrs: c.network?.ingressCidrs ?? [] },
+    network: { dnsNamespaces: c.network?.dnsNamespaces ?? ["kube-system"], dnsPorts: c.network?.dnsPorts ?? [53], dnsCidrs: c.network?.dnsCidrs ?? [], ingressCidrs: c.network?.ingressCidrs ?? [] },
     autoscaling: { ...d.autoscaling, ...c.autoscaling },
     disruptionBudget: { ...d.disruptionBudget, ...c.disruptionBudget },
     ingress: {

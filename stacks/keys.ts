@@ -60,6 +60,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "app.priorityClassName": { profiles: APP, default: "prod `nextjs-infra-production` (the cluster stack creates it); others none", notes: "`\"\"` for none" },
   "network.dnsNamespaces": { profiles: APP, default: "`[kube-system]`", notes: "where the pods may send DNS (add OpenShift's `openshift-dns`, or the node-local cache's)" },
   "network.dnsPorts": { profiles: APP, default: "`[53]`", notes: "DNS ports (OpenShift's CoreDNS listens on 5353)" },
+  "network.dnsCidrs": { profiles: APP, default: "`[]`", notes: "DNS servers outside any namespace: NodeLocal DNSCache (`169.254.20.10/32`), a node-local resolver" },
   "network.ingressCidrs": { profiles: APP, default: "`[]`", notes: "more sources the app's pods admit besides the controller's namespace: a cloud load balancer that routes to pod IPs, a hostNetwork controller's nodes" },
   "autoscaling.enabled": { profiles: APP, default: "prod true; others false", notes: "prod requires it" },
   "autoscaling.minReplicas": { profiles: APP, default: "2", notes: "prod: at least 2" },
@@ -125,6 +126,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "cluster.previewAccess.audience": { profiles: ["cluster"], default: "`nextjs-infra-preview`", notes: "the audience preview jobs request their token for" },
   "cluster.previewAccess.dnsNamespaces": { profiles: ["cluster"], default: "`[kube-system]`", notes: "namespaces a preview's egress policies may open for DNS" },
   "cluster.previewAccess.ingressNamespaces": { profiles: ["cluster"], default: "`[ingress-nginx]`", notes: "namespaces a preview's ingress policies may admit traffic from" },
+  "cluster.previewAccess.exemptCidrs": { profiles: ["cluster"], default: "`[]`", notes: "blocked ranges a preview's policies may still name, exactly: NodeLocal DNSCache's address, a hostNetwork controller's nodes" },
   "cluster.previewAccess.blockedCidrs": { profiles: ["cluster"], default: "`[]`", notes: "ranges no preview policy may open, besides private, shared and link-local ones (your pod and service ranges, if public)" },
   neonApiUrl: { profiles: DEPLOYED, default: "Neon's public API", notes: "https (http only on loopback)" },
 };

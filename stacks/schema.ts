@@ -156,6 +156,7 @@ export const NetworkConfig = z
   .strictObject({
     dnsNamespaces: z.array(label(63)).min(1, { error: "at least one namespace name" }),
     dnsPorts: z.array(intRange(1, 65535, "a port")).min(1, { error: "at least one port" }),
+    dnsCidrs: z.array(z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/, { error: "CIDR ranges such as 169.254.20.10/32" }).describe("CIDR ranges such as 169.254.20.10/32")),
     ingressCidrs: z.array(z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/, { error: "CIDR ranges such as 203.0.113.0/24" }).describe("CIDR ranges such as 203.0.113.0/24")),
   })
   .partial();
@@ -315,6 +316,7 @@ export const ClusterConfig = z
         dnsNamespaces: namespaceNames,
         ingressNamespaces: namespaceNames,
         blockedCidrs: cidrs,
+        exemptCidrs: cidrs,
       })
       .partial(),
   })

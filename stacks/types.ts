@@ -117,7 +117,7 @@ export interface Settings {
     priorityClassName?: string;
   };
   /** DNS and ingress sources the namespace's policies allow, where a cluster differs from the defaults. */
-  network: { dnsNamespaces: string[]; dnsPorts: number[]; ingressCidrs: string[] };
+  network: { dnsNamespaces: string[]; dnsPorts: number[]; dnsCidrs: string[]; ingressCidrs: string[] };
   autoscaling: ProfileDefaults["autoscaling"];
   disruptionBudget: ProfileDefaults["disruptionBudget"];
   ingress: { enabled: boolean; host?: string; className?: string; clusterIssuer?: string; tls: boolean; controllerNamespace: string };
@@ -159,6 +159,7 @@ export interface ClusterSettings {
     dnsNamespaces?: string[];
     ingressNamespaces?: string[];
     blockedCidrs?: string[];
+    exemptCidrs?: string[];
   };
 }
 

@@ -49,5 +49,7 @@ build kubelet kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/kubelet
 build kube-proxy kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/kube-proxy
 build coredns coredns github.com/coredns/coredns
 build registry registry github.com/distribution/distribution/v3/cmd/registry
+# The node's NetworkPolicy engine, firewall only (iptables and ipset; the kernel here has no nft queue).
+build kube-router kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 # Static: it runs alone in an otherwise empty image.
 CGO_ENABLED=0 build pause pause .

@@ -18,7 +18,7 @@ import { ROOT } from "../mocks";
 import { FakeNeon } from "../neon/fake-neon";
 import { guestBookText, signGuestBook, withPage } from "../app/browser";
 import { program } from "../../scripts/lib/workspace";
-import { Engine, Kube, localStack, startEngine } from "./harness";
+import { Engine, Kube, localStack, nodeIp, startEngine } from "./harness";
 
 const NS = "/api/v1/namespaces/web-local";
 const APPS = "/apis/apps/v1/namespaces/web-local";
@@ -172,6 +172,110 @@ describe("the engine tier: the real program on a real node", function () {
       return guestBookText(page, base);
     });
     assert.match(text, /Grace: Signed on a real node/);
+  });
+
+  describe("NetworkPolicies, enforced on the node (kube-router)", () => {
+    const SERVER = "node -e \"require('http').createServer((q, s) => s.end('ok')).listen(8080)\"";
+    /** A client that connects once (3 s at most): exit 0 when the server answered, 1 when not. */
+    const connect = (host: string) => `node -e "const s = require('net').connect(8080, '${host}'); s.setTimeout(3000, () => process.exit(1)); s.on('connect', () => process.exit(0)); s.on('error', () => process.exit(1))"`;
+    const resolve = "node -e \"require('dns').promises.lookup('kubernetes.default.svc.cluster.local').then(() => process.exit(0), () => process.exit(1))\"";
+    const server = { "app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "pr-1", "app.kubernetes.io/component": "server" };
+    let seq = 0;
+
+    function pod(name: string, labels: Record<string, string>, command: string) {
+      return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, labels },
+        spec: {
+          restartPolicy: "Never",
+          securityContext: { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: "c",
+              image: engine.images.app,
+              command: ["sh", "-c", command],
+              resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            },
+          ],
+        },
+      };
+    }
+
+    async function run(namespace: string, labels: Record<string, string>, command: string): Promise<"Succeeded" | "Failed"> {
+      const name = `probe-${++seq}`;
+      const created = await kube.request("POST", `/api/v1/namespaces/${namespace}/pods`, pod(name, labels, command), "application/json");
+      assert.equal(created.status, 201, JSON.stringify(created.json));
+      for (let i = 0; i < 90; i++) {
+        const phase = (await get(`/api/v1/namespaces/${namespace}/pods/${name}`)).status.phase as string;
+        if (phase === "Succeeded" || phase === "Failed") return phase;
+        await sleep(1000);
+      }
+      assert.fail(`${namespace}/${name} did not finish`);
+    }
+
+    async function serve(namespace: string, labels: Record<string, string>): Promise<string> {
+      const name = `server-${++seq}`;
+      assert.equal((await kube.request("POST", `/api/v1/namespaces/${namespace}/pods`, pod(name, labels, SERVER), "application/json")).status, 201);
+      for (let i = 0; i < 90; i++) {
+        const p = await get(`/api/v1/namespaces/${namespace}/pods/${name}`);
+        if (p.status.phase === "Running" && p.status.podIP) return p.status.podIP as string;
+        await sleep(1000);
+      }
+      assert.fail(`${namespace}/${name} did not run`);
+    }
+
+    /** Retries an expected success while kube-router catches up with new pods and policies. */
+    async function eventually(what: string, attempt: () => Promise<string>): Promise<void> {
+      let last = "";
+      for (let i = 0; i < 10; i++) {
+        last = await attempt();
+        if (last === "Succeeded") return;
+        await sleep(2000);
+      }
+      assert.fail(`${what}: ${last}`);
+    }
+
+    it("blocks what default-deny denies and lets through what the app's policies allow: DNS, the ingress controller; no preview reaches another", async () => {
+      // Two previews with the program's own guardrails and the app's own policies, a namespace with no policy, and the controller's.
+      const guarded = await LocalWorkspace.createOrSelectStack(
+        {
+          stackName: "np",
+          projectName: "nextjs-infra",
+          program: async () => {
+            const { AppNamespace, kubernetesProvider, PREVIEW_QUOTA } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
+            const { appEgress, ingressFromController } = (await import(path.join(ROOT, "components", "network-policies"))) as typeof import("../../components/network-policies");
+            const k8s = await import("@pulumi/kubernetes");
+            const provider = kubernetesProvider("kubernetes", { context: "engine" });
+            const dns = { namespaces: ["kube-system"], ports: [53], cidrs: [`${nodeIp()}/32`] };
+            for (const pr of [1, 2]) {
+              const ns = new AppNamespace(`web-pr-${pr}`, { name: `web-pr-${pr}`, profile: "preview", quota: PREVIEW_QUOTA, dns }, { providers: [provider] });
+              const policy = (suffix: string, spec: import("@pulumi/kubernetes").types.input.networking.v1.NetworkPolicySpec) => new k8s.networking.v1.NetworkPolicy(`pr-${pr}-${suffix}`, { metadata: { name: `web-${suffix}`, namespace: ns.name }, spec }, { provider });
+              policy("allow-ingress", ingressFromController({ ...server, "app.kubernetes.io/instance": `pr-${pr}` }, "ingress-nginx", 8080));
+              policy("allow-egress", appEgress("web"));
+            }
+            for (const name of ["np-open", "ingress-nginx"]) new k8s.core.v1.Namespace(name, { metadata: { name } }, { provider });
+            return {};
+          },
+        },
+        { workDir },
+      );
+      await guarded.up();
+      const one = await serve("web-pr-1", server);
+      const open = await serve("np-open", { app: "open" });
+      // What is allowed works (so a block below is the policy, not a broken pod) …
+      await eventually("the controller reaches the app", () => run("ingress-nginx", { app: "controller" }, connect(one)));
+      await eventually("the app resolves names (its DNS allowance)", () => run("web-pr-1", server, resolve));
+      await eventually("an unguarded namespace talks to itself", () => run("np-open", { app: "client" }, connect(open)));
+      // … and what is not is blocked, by the node.
+      assert.equal(await run("web-pr-2", { ...server, "app.kubernetes.io/instance": "pr-2" }, connect(one)), "Failed", "one preview cannot reach another");
+      assert.equal(await run("np-open", { app: "client" }, connect(one)), "Failed", "a namespace without a policy cannot reach a preview (its ingress is default-deny)");
+      assert.equal(await run("web-pr-1", server, connect(open)), "Failed", "a preview cannot reach out to another namespace (its egress is default-deny)");
+      assert.equal(await run("web-pr-1", { app: "unlabelled" }, resolve), "Succeeded", "DNS is allowed for every pod of the namespace");
+      await guarded.destroy();
+      for (const n of ["web-pr-1", "web-pr-2", "np-open", "ingress-nginx"]) await kube.request("DELETE", `/api/v1/namespaces/${n}`);
+    });
   });
 
   it("changes nothing on a second up", async () => {

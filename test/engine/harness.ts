@@ -18,7 +18,7 @@ import { buildTierImages, TierImages } from "./images";
 import { Docker, DOCKER_DIR, startDocker } from "../image/docker";
 
 export const TOOLS = process.env.NEXTJS_INFRA_TOOLS ?? path.join(os.homedir(), ".cache", "nextjs-infra", "tools");
-const BINARIES = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kine", "kubelet", "kube-proxy", "kube-scheduler", "coredns", "registry", "pause"];
+const BINARIES = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kine", "kubelet", "kube-proxy", "kube-router", "kube-scheduler", "coredns", "registry", "pause"];
 
 /**
  * Pulumi.local.yaml for the tier: the committed file, with what differs on this machine —
@@ -36,7 +36,15 @@ export function localStackConfig(images: TierImages): Record<string, unknown> {
   // Prisma's schema engine cannot be downloaded here: the tier's migrator applies the same
   // migrations with psql (test/engine/migrator).
   merge("app", { migrationCommand: ["apply-prisma-migrations"] });
+  // The node's DNS answers on the node's own address, outside any namespace (as NodeLocal DNSCache does):
+  // with NetworkPolicies enforced, the namespace's DNS allowance must name it.
+  merge("network", { dnsCidrs: [`${nodeIp()}/32`] });
   return { config };
+}
+
+/** The node's address, as node.sh picks it: this machine's first global IPv4 address. */
+export function nodeIp(): string {
+  return spawnSync("sh", ["-c", "ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -n 1"], { encoding: "utf8" }).stdout.trim();
 }
 
 /** The real program's `local` stack in a prepared project directory. */
@@ -79,6 +87,7 @@ function machineNetwork(): Record<string, string> {
     links: sh("ip -o link show | awk -F': ' '{print $2}' | sort"),
     routes: sh("ip route show | sort"),
     kubeChains: sh("for t in filter nat mangle; do iptables -t $t -S 2>/dev/null | grep -c KUBE- ; done"),
+    ipsets: sh("ipset list -n 2>/dev/null | sort"),
   };
 }
 

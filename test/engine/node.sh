@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real Kubernetes node for the engine tier, on this machine only: containerd (its own
-# config, root, state and socket), kubelet, kube-proxy, CoreDNS, the scheduler, and an image
-# registry on loopback (localhost:5001, as kind's local registry). Pods get addresses from
+# config, root, state and socket), kubelet, kube-proxy, kube-router (firewall only: the
+# NetworkPolicy engine), CoreDNS, the scheduler, and an image registry on loopback
+# (localhost:5001, as kind's local registry). Pods get addresses from
 # 198.18.0.0/24 and Services from 198.19.0.0/24 (the benchmarking range: neither private
 # nor routed anywhere) over point-to-point veth pairs (CNI ptp, no bridge, no masquerade);
 # the node's address is this machine's own. Nothing leaves the machine.
@@ -9,9 +10,9 @@
 #   node.sh start <dir> <kubeconfig>   starts everything, waits for the node to be Ready
 #   node.sh stop <dir>                 stops it by PID and puts the machine back as it was
 #                                      (mounts, network namespaces, veths, iptables chains,
-#                                      ip_forward)
+#                                      ipsets, ip_forward)
 #
-# Needs (from Debian): containerd, runc, containernetworking-plugins, iptables, conntrack.
+# Needs (from Debian): containerd, runc, containernetworking-plugins, iptables, conntrack, ipset.
 set -euo pipefail
 
 action=${1:?usage: node.sh start|stop <dir> [kubeconfig]}
@@ -29,7 +30,9 @@ node_ip() {
 
 stop() {
   [[ -d "$dir" ]] || return 0
-  for name in kube-proxy kubelet coredns kube-scheduler registry; do stop_pidfile "$dir/$name.pid"; done
+  for name in kube-router kube-proxy kubelet coredns kube-scheduler registry; do stop_pidfile "$dir/$name.pid"; done
+  # kube-router's own cleanup first (its chains and ipsets); the generic sweep below catches the rest.
+  [[ -f "$dir/kube-router.started" ]] && "$bin/kube-router" --cleanup-config >>"$dir/kube-router.log" 2>&1 || true
   if [[ -f "$dir/containerd.pid" ]]; then
     # Pod sandboxes and containers first, so their network namespaces go with them.
     for task in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$task" 2>/dev/null || true; done
@@ -52,6 +55,10 @@ stop() {
       for chain in $("$ipt" -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/ {print $2}'); do "$ipt" -t "$table" -X "$chain" 2>/dev/null || true; done
     done
   done
+  # The ipsets kube-router made (referenced by nothing once the chains are gone).
+  if command -v ipset >/dev/null; then
+    for set in $(ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router)' || true); do ipset destroy "$set" 2>/dev/null || true; done
+  fi
   [[ -f "$dir/ip_forward" ]] && sysctl -q -w "net.ipv4.ip_forward=$(cat "$dir/ip_forward")" && rm -f "$dir/ip_forward"
   return 0
 }
@@ -194,6 +201,14 @@ EOF
     --metrics-bind-address 127.0.0.1:10249 --healthz-bind-address 127.0.0.1:10256 >"$dir/kube-proxy.log" 2>&1 &
   echo $! >"$dir/kube-proxy.pid"
 
+  # NetworkPolicies enforced: kube-router's firewall alone (no routing, no service proxy, no CNI).
+  command -v ipset >/dev/null || fail "kube-router needs the ipset tool (Debian package ipset)"
+  touch "$dir/kube-router.started"
+  "$bin/kube-router" --run-router=false --run-service-proxy=false --run-firewall=true --enable-cni=false \
+    --kubeconfig "$kubeconfig" --hostname-override "$NODE_NAME" --service-cluster-ip-range 198.19.0.0/24 \
+    --health-port 0 --metrics-port 0 >"$dir/kube-router.log" 2>&1 &
+  echo $! >"$dir/kube-router.pid"
+
   # Ready, and without the not-ready taint (no node-lifecycle controller lifts it here).
   local server token
   server=$(awk '/server:/ {print $2}' "$kubeconfig")
@@ -206,7 +221,7 @@ EOF
       echo "node ready: $NODE_NAME at $ip"
       return 0
     fi
-    for name in containerd kubelet kube-proxy coredns kube-scheduler registry; do
+    for name in containerd kubelet kube-proxy kube-router coredns kube-scheduler registry; do
       kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null || fail "$name exited"
     done
     sleep 1

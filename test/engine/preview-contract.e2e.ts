@@ -115,7 +115,8 @@ describe("the preview contract, enforced by a real API server", function () {
     // The cluster stack's preview contract, applied by the engine as the cluster's admin.
     await apply("cluster-contract", fs.readFileSync(path.join(clusterDir, "kubeconfig"), "utf8"), async (provider) => {
       const { PreviewAccess } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
-      const pa = new PreviewAccess("preview-access", { repository: REPO, namespacePrefix: "web-pr-", previewDomain: DOMAIN }, { providers: [provider as never] });
+      // NodeLocal DNSCache's address is link-local: exempt, exactly, so previews on such a cluster still resolve names.
+      const pa = new PreviewAccess("preview-access", { repository: REPO, namespacePrefix: "web-pr-", previewDomain: DOMAIN, exemptCidrs: ["169.254.20.10/32"] }, { providers: [provider as never] });
       return { authentication: pa.authentication };
     });
     // The JWT authenticator may still be fetching discovery: wait until a token authenticates.
@@ -288,6 +289,9 @@ describe("the preview contract, enforced by a real API server", function () {
       ["ingress from anywhere", { policyTypes: ["Ingress"], ingress: [{}] }, /ingress comes only/],
     ];
     for (const [what, spec, says] of refusals) refused(await policy(`open-${refusals.findIndex((r) => r[0] === what)}`, spec), says, what);
+    refused(await policy("near-dns-cache", egress([{ ipBlock: { cidr: "169.254.20.0/24" } }])), /egress goes only/, "more than the exempt address");
+    const dnsCache = await policy("node-local-dns", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "169.254.20.10/32" } }], ports: [{ protocol: "UDP", port: 53 }] }] });
+    assert.equal(dnsCache.status, 201, `the exempt NodeLocal DNSCache address: ${JSON.stringify(dnsCache.json)}`);
     const ok = await policy("public-https", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "::/0", except: ["fc00::/7", "fe80::/10", "::1/128"] } }], ports: [{ protocol: "TCP", port: 443 }] }] });
     assert.equal(ok.status, 201, `public IPv6 HTTPS is fine: ${JSON.stringify(ok.json)}`);
   });
