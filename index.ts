@@ -167,6 +167,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     guardrailsDeletedWith: s.previewAccess ? ns.namespace : undefined,
     ingressSources: s.network.ingressCidrs,
     spreadAcrossNodes: s.app.spreadAcrossNodes,
+    requestLocalStorage: s.app.requestLocalStorage,
     priorityClassName: s.app.priorityClassName,
   }, k8s);
 

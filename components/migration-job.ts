@@ -32,6 +32,8 @@ export interface MigrationJobArgs {
   /** The Secret holding `DIRECT_URL` (and `DATABASE_URL`), referenced by name so its data can change without touching the Job. */
   readonly databaseSecretName: pulumi.Input<string>;
   readonly resources: ContainerResources;
+  /** Request and cap local disk (ephemeral storage) too. @default true */
+  readonly requestLocalStorage?: boolean;
   /** Pull secret for private registries. @default none */
   readonly imagePullSecretName?: pulumi.Input<string>;
   /** Don't wait for the Job (API servers without nodes only). @default false */
@@ -39,6 +41,25 @@ export interface MigrationJobArgs {
   /** Escape hatch for the Job's args. */
   readonly transform?: { job?: Transform<k8s.batch.v1.JobArgs> };
 }
+
+/**
+ * Waits (two minutes at most) until the database accepts a TCP connection at DIRECT_URL's
+ * host and port. A NetworkPolicy engine programs a new pod's address a moment after the pod
+ * starts, and a database may still be starting: without this, the migration's first (and,
+ * each retry being a new pod, every) attempt can be refused. Node only: the migrator runs
+ * the Prisma CLI, so it has Node.
+ */
+export const WAIT_FOR_DATABASE = [
+  "node",
+  "-e",
+  [
+    "const u = new URL(process.env.DIRECT_URL); const port = Number(u.port || 5432); const end = Date.now() + 1000 * Number(process.env.WAIT_SECONDS || 120);",
+    "const attempt = () => { const s = require('net').connect(port, u.hostname); s.setTimeout(3000, () => s.destroy(new Error('timeout')));",
+    "s.on('connect', () => { s.end(); process.exit(0); });",
+    "s.on('error', (e) => { if (Date.now() > end) { console.error('database ' + u.hostname + ':' + port + ' unreachable: ' + e.message); process.exit(1); } setTimeout(attempt, 1000); }); };",
+    "attempt();",
+  ].join(" "),
+];
 
 /** The migration Job of one image. */
 export class MigrationJob extends pulumi.ComponentResource {
@@ -74,13 +95,23 @@ export class MigrationJob extends pulumi.ComponentResource {
                 securityContext: podSecurityContext(),
                 imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
                 volumes: scratch.volumes,
+                initContainers: [
+                  {
+                    name: "wait-for-database",
+                    image: args.imageRef,
+                    command: WAIT_FOR_DATABASE,
+                    env: [fromSecret("DIRECT_URL")],
+                    resources: containerResources(args.resources, args.requestLocalStorage),
+                    securityContext: containerSecurityContext(),
+                  },
+                ],
                 containers: [
                   {
                     name: "migrate",
                     image: args.imageRef,
                     command: args.command,
                     env: [fromSecret("DIRECT_URL"), fromSecret("DATABASE_URL")],
-                    resources: containerResources(args.resources),
+                    resources: containerResources(args.resources, args.requestLocalStorage),
                     securityContext: containerSecurityContext(),
                     volumeMounts: scratch.mounts,
                   },

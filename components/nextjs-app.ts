@@ -42,6 +42,8 @@ export interface NextjsAppArgs {
   readonly replicas?: number;
   /** Requests and limits for every container. */
   readonly resources: ContainerResources;
+  /** Request and cap local disk (ephemeral storage) too. @default true */
+  readonly requestLocalStorage?: boolean;
   /** Non-secret environment, written to a ConfigMap. Reserved names are set by this component. */
   readonly env?: Record<string, pulumi.Input<string>>;
   /** `LOG_LEVEL`. @default "info" */
@@ -176,6 +178,7 @@ export class NextjsApp extends pulumi.ComponentResource {
             command: args.migrationCommand,
             databaseSecretName: this.databaseSecret.metadata.name,
             resources: args.resources,
+            requestLocalStorage: args.requestLocalStorage,
             imagePullSecretName: pullSecret?.metadata.name,
             skipAwait: args.skipAwait,
             transform: { job: t.migrationJob },
@@ -275,7 +278,7 @@ export class NextjsApp extends pulumi.ComponentResource {
                     image: args.imageRef,
                     ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
                     envFrom,
-                    resources: containerResources(args.resources),
+                    resources: containerResources(args.resources, args.requestLocalStorage),
                     securityContext: containerSecurityContext(),
                     volumeMounts: scratch.mounts,
                     lifecycle: drainOnStop(),

@@ -31,8 +31,13 @@ export interface ContainerResources {
  */
 export const EPHEMERAL_STORAGE = { request: "128Mi", limit: "2Gi" };
 
-/** The Kubernetes resources of a container: CPU and memory as given, local disk as above. */
-export function containerResources(r: ContainerResources): NonNullable<Container["resources"]> {
+/**
+ * The Kubernetes resources of a container: CPU and memory as given, local disk as above
+ * unless `localStorage` is false (a node that reports no local storage capacity — kubelet's
+ * localStorageCapacityIsolation off — can schedule no pod that requests it).
+ */
+export function containerResources(r: ContainerResources, localStorage = true): NonNullable<Container["resources"]> {
+  if (!localStorage) return { requests: { ...r.requests }, limits: { ...r.limits } };
   return {
     requests: { ...r.requests, "ephemeral-storage": EPHEMERAL_STORAGE.request },
     limits: { ...r.limits, "ephemeral-storage": EPHEMERAL_STORAGE.limit },

@@ -65,6 +65,7 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       // The image puts the Prisma CLI (with its schema engine) on PATH for this.
       migrationCommand: c.app?.migrationCommand ?? ["prisma", "migrate", "deploy"],
       spreadAcrossNodes: c.app?.spreadAcrossNodes ?? d.spreadAcrossNodes,
+      requestLocalStorage: c.app?.requestLocalStorage ?? true,
       // "" turns production's class off (a cluster without the cluster stack has none).
       priorityClassName: c.app?.priorityClassName === "" ? undefined : (c.app?.priorityClassName ?? d.priorityClassName),
     },

@@ -18,7 +18,7 @@ export class SettingsError extends pulumi.RunError {
     super(
       `invalid settings for stack "${stack}":\n` +
         issues.map((i) => `  - ${i.key}: ${i.message}`).join("\n") +
-        "\nSee README.md#configuration for every key.",
+        "\nEvery key, its type and default: docs/settings.md.",
     );
     this.name = "SettingsError";
   }
@@ -40,7 +40,7 @@ export function describeIssue(prefix: string, issue: z.core.$ZodIssue, hideValue
     const where = issue.path.length ? `${key}.` : prefix;
     return {
       key: issue.keys.map((k) => where + k).join(", "),
-      message: `unknown key${issue.keys.length > 1 ? "s" : ""}; see README.md#configuration for the valid keys`,
+      message: `unknown key${issue.keys.length > 1 ? "s" : ""}; see docs/settings.md for the valid keys`,
     };
   }
   // A bad record key (env or build-arg name) nests its reason one level down.

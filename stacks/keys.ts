@@ -56,6 +56,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "app.readinessPath": { profiles: APP, default: "`/api/health?probe=readiness`", notes: "" },
   "app.migrate": { profiles: APP, default: "true", notes: "run the migration Job once per image before it takes traffic" },
   "app.migrationCommand": { profiles: APP, default: '`["prisma", "migrate", "deploy"]`', notes: "the installed CLI, never `npx`" },
+  "app.requestLocalStorage": { profiles: APP, default: "true", notes: "request (128Mi) and cap (2Gi) each container's local disk; false for nodes that report no local storage capacity" },
   "app.spreadAcrossNodes": { profiles: APP, default: "prod `required`; others `preferred`", notes: "replicas on different nodes (a one-node cluster still schedules)" },
   "app.priorityClassName": { profiles: APP, default: "prod `nextjs-infra-production` (the cluster stack creates it); others none", notes: "`\"\"` for none" },
   "network.dnsNamespaces": { profiles: APP, default: "`[kube-system]`", notes: "where the pods may send DNS (add OpenShift's `openshift-dns`, or the node-local cache's)" },

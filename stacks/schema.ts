@@ -146,6 +146,7 @@ export const AppConfig = z
     readinessPath: path,
     migrate: bool,
     migrationCommand: z.array(z.string().min(1)).min(1, { error: 'a non-empty command array, e.g. ["prisma", "migrate", "deploy"]' }),
+    requestLocalStorage: bool,
     spreadAcrossNodes: z.enum(["required", "preferred"], { error: "required (replicas never share a node that has a free neighbour) or preferred" }),
     priorityClassName: z.string().regex(/^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'a PriorityClass name, or "" for none' }).describe('a PriorityClass name, or "" for none'),
   })

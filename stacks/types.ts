@@ -115,6 +115,7 @@ export interface Settings {
     migrationCommand: string[];
     spreadAcrossNodes: "required" | "preferred";
     priorityClassName?: string;
+    requestLocalStorage: boolean;
   };
   /** DNS and ingress sources the namespace's policies allow, where a cluster differs from the defaults. */
   network: { dnsNamespaces: string[]; dnsPorts: number[]; dnsCidrs: string[]; ingressCidrs: string[] };

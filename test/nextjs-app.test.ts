@@ -165,6 +165,37 @@ describe("NextjsApp", () => {
     assert.notDeepEqual(mocks.one(DEPLOYMENT).inputs.spec.template.metadata.annotations, undefined);
   });
 
+  it("waits for the database before migrating: a NetworkPolicy engine admits a new pod a moment after it starts", async () => {
+    await render(args());
+    const [wait] = mocks.one(JOB).inputs.spec.template.spec.initContainers;
+    assert.equal(wait.name, "wait-for-database");
+    assert.deepEqual(wait.env, [{ name: "DIRECT_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DIRECT_URL" } } }]);
+    assert.deepEqual(wait.securityContext.capabilities, { drop: ["ALL"] });
+    // The script itself, run for real: a port that opens a moment late, and one that never does.
+    const net = await import("net");
+    const { spawn } = await import("child_process");
+    const run = (url: string, seconds: string) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const p = spawn(process.execPath, wait.command.slice(1), { env: { DIRECT_URL: url, WAIT_SECONDS: seconds } });
+        let stderr = "";
+        p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        p.on("exit", (code) => resolve({ code, stderr }));
+      });
+    const probe = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => probe.once("listening", r));
+    const port = (probe.address() as { port: number }).port;
+    probe.close();
+    const late = run(`postgresql://app:pw@127.0.0.1:${port}/app`, "20");
+    await new Promise((r) => setTimeout(r, 1500));
+    const server = net.createServer((sock) => sock.end()).listen(port, "127.0.0.1");
+    assert.equal((await late).code, 0, "it connected once the port opened");
+    server.close();
+    const never = await run(`postgresql://app:pw@127.0.0.1:${port}/app`, "2");
+    assert.equal(never.code, 1);
+    assert.match(never.stderr, new RegExp(`database 127\\.0\\.0\\.1:${port} unreachable`), "and says why, naming no password");
+    assert.ok(!never.stderr.includes("pw"));
+  });
+
   it("orders timeouts so the Job's own failure surfaces, and retries a failed Job on the next up", async () => {
     await render(args());
     const job = mocks.one(JOB);

@@ -7,7 +7,7 @@ import * as path from "path";
 import { z } from "zod";
 import { ConfigSchema, SECRET_KEYS } from "../stacks/schema";
 import { PLAIN_KEYS, SECRET_KEY_DOCS, typeOf } from "../stacks/keys";
-import { sections, withTables } from "../scripts/docs";
+import { placement, sections, withTables } from "../scripts/docs";
 
 const KEY = "neon-api-key-s3cr3t-pa55";
 
@@ -560,9 +560,10 @@ describe("settings: the documented table", () => {
     for (const k of Object.keys(PLAIN_KEYS)) assert.notEqual(typeOf(k), "?", k);
   });
 
-  it("is what README.md shows (regenerate with npm run docs)", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    assert.equal(withTables(readme, { settings: sections().settings }), readme, "README.md's settings table is stale: run `npm run docs`");
-    assert.ok(readme.includes("| `neon.previewTtlDays` | integer 1–29 | preview |"), "the table carries type, range and profiles");
+  it("is what docs/settings.md shows (regenerate with npm run docs)", () => {
+    assert.deepEqual(placement().settings, ["docs/settings.md"]);
+    const page = fs.readFileSync(path.join(ROOT, "docs", "settings.md"), "utf8");
+    assert.equal(withTables(page, { settings: sections().settings }), page, "docs/settings.md's settings table is stale: run `npm run docs`");
+    assert.ok(page.includes("| `neon.previewTtlDays` | integer 1–29 | preview |"), "the table carries type, range and profiles");
   });
 });

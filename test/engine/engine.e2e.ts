@@ -109,7 +109,8 @@ describe("the engine tier: the real program on a real node", function () {
           {
             name: "psql",
             image: engine.images.tierMigrator,
-            command: ["sh", "-c", 'psql "$DIRECT_URL" -v ON_ERROR_STOP=1 -c "$SQL"'],
+            // The policy engine admits a new pod a moment after it starts: wait for the database first.
+            command: ["sh", "-c", 'for i in $(seq 1 20); do pg_isready -q -d "$DIRECT_URL" && break; sleep 1; done; psql "$DIRECT_URL" -v ON_ERROR_STOP=1 -c "$SQL"'],
             env: [{ name: "SQL", value: sql }, { name: "DIRECT_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DIRECT_URL" } } }],
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
           },
@@ -176,9 +177,14 @@ describe("the engine tier: the real program on a real node", function () {
 
   describe("NetworkPolicies, enforced on the node (kube-router)", () => {
     const SERVER = "node -e \"require('http').createServer((q, s) => s.end('ok')).listen(8080)\"";
-    /** A client that connects once (3 s at most): exit 0 when the server answered, 1 when not. */
-    const connect = (host: string) => `node -e "const s = require('net').connect(8080, '${host}'); s.setTimeout(3000, () => process.exit(1)); s.on('connect', () => process.exit(0)); s.on('error', () => process.exit(1))"`;
-    const resolve = "node -e \"require('dns').promises.lookup('kubernetes.default.svc.cluster.local').then(() => process.exit(0), () => process.exit(1))\"";
+    /**
+     * Clients try for 12 s, once a second: exit 0 at the first answer, 1 if none came. A policy
+     * engine admits a new pod's address a moment after it starts, so one early refusal proves
+     * nothing either way; twelve seconds of refusals is a block.
+     */
+    const keepTrying = (attempt: string) => `node -e "const end = Date.now() + 12000; const again = () => Date.now() > end ? process.exit(1) : setTimeout(run, 1000); const run = () => { ${attempt} }; run();"`;
+    const connect = (host: string) => keepTrying(`const s = require('net').connect(8080, '${host}'); s.setTimeout(2000, () => { s.destroy(); again(); }); s.on('connect', () => process.exit(0)); s.on('error', again);`);
+    const resolve = keepTrying("require('dns').promises.lookup('kubernetes.default.svc.cluster.local').then(() => process.exit(0), again);");
     const server = { "app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "pr-1", "app.kubernetes.io/component": "server" };
     let seq = 0;
 
@@ -226,15 +232,8 @@ describe("the engine tier: the real program on a real node", function () {
       assert.fail(`${namespace}/${name} did not run`);
     }
 
-    /** Retries an expected success while kube-router catches up with new pods and policies. */
-    async function eventually(what: string, attempt: () => Promise<string>): Promise<void> {
-      let last = "";
-      for (let i = 0; i < 10; i++) {
-        last = await attempt();
-        if (last === "Succeeded") return;
-        await sleep(2000);
-      }
-      assert.fail(`${what}: ${last}`);
+    async function allowed(what: string, attempt: () => Promise<string>): Promise<void> {
+      assert.equal(await attempt(), "Succeeded", what);
     }
 
     it("blocks what default-deny denies and lets through what the app's policies allow: DNS, the ingress controller; no preview reaches another", async () => {
@@ -265,9 +264,9 @@ describe("the engine tier: the real program on a real node", function () {
       const one = await serve("web-pr-1", server);
       const open = await serve("np-open", { app: "open" });
       // What is allowed works (so a block below is the policy, not a broken pod) …
-      await eventually("the controller reaches the app", () => run("ingress-nginx", { app: "controller" }, connect(one)));
-      await eventually("the app resolves names (its DNS allowance)", () => run("web-pr-1", server, resolve));
-      await eventually("an unguarded namespace talks to itself", () => run("np-open", { app: "client" }, connect(open)));
+      await allowed("the controller reaches the app", () => run("ingress-nginx", { app: "controller" }, connect(one)));
+      await allowed("the app resolves names (its DNS allowance)", () => run("web-pr-1", server, resolve));
+      await allowed("an unguarded namespace talks to itself", () => run("np-open", { app: "client" }, connect(open)));
       // … and what is not is blocked, by the node.
       assert.equal(await run("web-pr-2", { ...server, "app.kubernetes.io/instance": "pr-2" }, connect(one)), "Failed", "one preview cannot reach another");
       assert.equal(await run("np-open", { app: "client" }, connect(one)), "Failed", "a namespace without a policy cannot reach a preview (its ingress is default-deny)");

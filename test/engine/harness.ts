@@ -35,7 +35,8 @@ export function localStackConfig(images: TierImages): Record<string, unknown> {
   merge("postgres", { image: images.postgres });
   // Prisma's schema engine cannot be downloaded here: the tier's migrator applies the same
   // migrations with psql (test/engine/migrator).
-  merge("app", { migrationCommand: ["apply-prisma-migrations"] });
+  // This node reports no local storage capacity (kubelet's localStorageCapacityIsolation is off here).
+  merge("app", { migrationCommand: ["apply-prisma-migrations"], requestLocalStorage: false });
   // The node's DNS answers on the node's own address, outside any namespace (as NodeLocal DNSCache does):
   // with NetworkPolicies enforced, the namespace's DNS allowance must name it.
   merge("network", { dnsCidrs: [`${nodeIp()}/32`] });

@@ -70,6 +70,22 @@ fail() {
   exit 1
 }
 
+# NetworkPolicies enforced: kube-router's firewall alone (no routing, no service proxy, no CNI),
+# started once the Node object exists (it finds its node by name), and alive after its first sync.
+network_policies() {
+  touch "$dir/kube-router.started"
+  "$bin/kube-router" --run-router=false --run-service-proxy=false --run-firewall=true --enable-cni=false \
+    --kubeconfig "$1" --hostname-override "$NODE_NAME" --service-cluster-ip-range 198.19.0.0/24 \
+    --health-port 0 --metrics-port 0 >"$dir/kube-router.log" 2>&1 &
+  echo $! >"$dir/kube-router.pid"
+  for _ in $(seq 1 30); do
+    kill -0 "$(cat "$dir/kube-router.pid")" 2>/dev/null || fail "kube-router exited"
+    iptables -S 2>/dev/null | grep -q -- '-N KUBE-ROUTER-FORWARD' && return 0
+    sleep 1
+  done
+  fail "kube-router installed no firewall chains"
+}
+
 # A pause image made here, in the format `ctr images import` reads (no image can be pulled).
 pause_image() {
   local img="$dir/pause-image"
@@ -201,13 +217,7 @@ EOF
     --metrics-bind-address 127.0.0.1:10249 --healthz-bind-address 127.0.0.1:10256 >"$dir/kube-proxy.log" 2>&1 &
   echo $! >"$dir/kube-proxy.pid"
 
-  # NetworkPolicies enforced: kube-router's firewall alone (no routing, no service proxy, no CNI).
   command -v ipset >/dev/null || fail "kube-router needs the ipset tool (Debian package ipset)"
-  touch "$dir/kube-router.started"
-  "$bin/kube-router" --run-router=false --run-service-proxy=false --run-firewall=true --enable-cni=false \
-    --kubeconfig "$kubeconfig" --hostname-override "$NODE_NAME" --service-cluster-ip-range 198.19.0.0/24 \
-    --health-port 0 --metrics-port 0 >"$dir/kube-router.log" 2>&1 &
-  echo $! >"$dir/kube-router.pid"
 
   # Ready, and without the not-ready taint (no node-lifecycle controller lifts it here).
   local server token
@@ -218,10 +228,11 @@ EOF
     if "${api[@]}" "$server/api/v1/nodes/$NODE_NAME" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const n=JSON.parse(s);process.exit((n.status.conditions||[]).some(c=>c.type==="Ready"&&c.status==="True")?0:1)})'; then
       "${api[@]}" -X PATCH -H "Content-Type: application/json-patch+json" "$server/api/v1/nodes/$NODE_NAME" -d '[{"op":"replace","path":"/spec/taints","value":[]}]' >/dev/null
       volumes "${api[@]}" "$server"
+      network_policies "$kubeconfig"
       echo "node ready: $NODE_NAME at $ip"
       return 0
     fi
-    for name in containerd kubelet kube-proxy kube-router coredns kube-scheduler registry; do
+    for name in containerd kubelet kube-proxy coredns kube-scheduler registry; do
       kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null || fail "$name exited"
     done
     sleep 1
