@@ -108,6 +108,11 @@ export interface Engine {
 export function startEngine(): Engine {
   const missing = BINARIES.filter((b) => !fs.existsSync(path.join(TOOLS, "bin", b)));
   if (missing.length) throw new Error(`${missing.join(", ")} missing from ${TOOLS}/bin: run \`npm run tools\` (tools/build.sh)`);
+  // The tier drives a browser through the app's own dependencies: install them when the app tier has not.
+  if (!fs.existsSync(path.join(ROOT, "app", "node_modules", "puppeteer-core"))) {
+    const installed = spawnSync("npm", ["--prefix", path.join(ROOT, "app"), "ci", "--no-audit", "--no-fund"], { encoding: "utf8", stdio: "inherit" });
+    if (installed.status !== 0) throw new Error("`npm --prefix app ci` failed: the engine tier's browser checks need the app's dependencies");
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
   const clusterDir = path.join(tmp, "cluster");
   const machineBefore = machineNetwork();
