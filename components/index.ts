@@ -1,3 +1,4 @@
+export * from "./app-contract";
 export * from "./app-image";
 export * from "./app-namespace";
 export * from "./app-secrets";

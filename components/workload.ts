@@ -70,7 +70,7 @@ export function containerSecurityContext(): NonNullable<Container["securityConte
  * Writable scratch space for a read-only root filesystem: `/tmp` for everyone, and the
  * Next.js cache (ISR and image optimisation) for the server.
  */
-export function scratchVolumes(withNextCache: boolean): { volumes: Volume[]; mounts: NonNullable<Container["volumeMounts"]> } {
+export function scratchVolumes(withNextCache: boolean): { volumes: Volume[]; mounts: { name: string; mountPath: string }[] } {
   const volumes: Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }];
   const mounts = [{ name: "tmp", mountPath: "/tmp" }];
   if (withNextCache) {

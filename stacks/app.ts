@@ -10,6 +10,7 @@ import { defaultHistoryRetention, PLAN_LIMITS, PlanLimits, planFor, suspendAllow
 import { DNS_LABEL_MAX } from "../components/naming";
 import { registryOf } from "../components/registry";
 import { previewUsername, sweeperUsername } from "../components/preview-access";
+import { APP_DEFAULTS } from "../components/app-contract";
 import type { NeonDatabaseSettings, Settings, SettingsInput, SettingsIssue } from "./types";
 
 /** What the merge needs besides the config. */
@@ -51,7 +52,7 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       pullToken: imagePullToken !== undefined ? pulumi.secret(imagePullToken) : undefined,
     },
     app: {
-      port: c.app?.port ?? 3000,
+      port: c.app?.port ?? APP_DEFAULTS.port,
       replicas: c.app?.replicas ?? d.replicas,
       logLevel: c.app?.logLevel ?? d.logLevel,
       env: c.app?.env ?? {},
@@ -59,11 +60,11 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
         requests: { ...d.resources.requests, ...c.app?.resources?.requests },
         limits: { ...d.resources.limits, ...c.app?.resources?.limits },
       },
-      livenessPath: c.app?.livenessPath ?? "/api/health?probe=liveness",
-      readinessPath: c.app?.readinessPath ?? "/api/health?probe=readiness",
+      livenessPath: c.app?.livenessPath ?? APP_DEFAULTS.livenessPath,
+      readinessPath: c.app?.readinessPath ?? APP_DEFAULTS.readinessPath,
       migrate: c.app?.migrate ?? true,
       // The image puts the Prisma CLI (with its schema engine) on PATH for this.
-      migrationCommand: c.app?.migrationCommand ?? ["prisma", "migrate", "deploy"],
+      migrationCommand: c.app?.migrationCommand ?? [...APP_DEFAULTS.migrationCommand],
       spreadAcrossNodes: c.app?.spreadAcrossNodes ?? d.spreadAcrossNodes,
       requestLocalStorage: c.app?.requestLocalStorage ?? true,
       // "" turns production's class off (a cluster without the cluster stack has none).
@@ -145,7 +146,7 @@ function imageSettings(ctx: MergeContext, c: Config, appName: string, d: Profile
     context,
     dockerfile: c.image?.dockerfile ?? `${context}/Dockerfile`,
     target: c.image?.target,
-    migratorTarget: c.image?.migratorTarget ?? "migrator",
+    migratorTarget: c.image?.migratorTarget ?? APP_DEFAULTS.migratorTarget,
     platforms: c.image?.platforms ?? ["linux/amd64"],
     buildArgs: c.image?.buildArgs ?? {},
     buildOnPreview: c.image?.buildOnPreview ?? d.buildOnPreview,

@@ -397,3 +397,35 @@ describe("the whole program, previewing an update", () => {
     assert.equal(mocks.one("pulumi-nodejs:dynamic/neon:Database").inputs.ownerName, "app", "the owner by its configured name, not the role's output");
   });
 });
+
+describe("your app's contract (docs/your-app.md), held to what the program renders", () => {
+  it("matches the Deployment, the migration Job, the ConfigMap and the reference Dockerfile", async () => {
+    const { APP_DEFAULTS, PROGRAM_ENV, appContract } = await import("../components/app-contract");
+    const { APP_UID } = await import("../components/workload");
+    const { RESERVED_ENV } = await import("../stacks/schema");
+    const mocks = (await useMocks("local", committedConfig("local"), { appSecrets: JSON.stringify({ SENTRY_DSN: "https://k@o1.ingest.example/1" }) })).withServiceInvokes();
+    const outputs = await renderProgram();
+    await valueOf(outputs.namespace);
+    await mocks.settle();
+    const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec;
+    const [c] = pod.containers;
+    assert.equal(pod.securityContext.runAsUser, APP_UID);
+    assert.deepEqual(c.ports.map((p: any) => p.containerPort), [APP_DEFAULTS.port]);
+    assert.deepEqual([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path, c.startupProbe.httpGet.path], [APP_DEFAULTS.livenessPath, APP_DEFAULTS.readinessPath, APP_DEFAULTS.livenessPath]);
+    const writable = appContract().find((r) => r.what === "Filesystem")!.requirement;
+    for (const m of c.volumeMounts) assert.ok(writable.includes(`\`${m.mountPath}\``), `${m.mountPath} is in the contract`);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    const config = mocks.one("kubernetes:core/v1:ConfigMap").inputs.data;
+    assert.deepEqual(Object.keys(config).sort(), Object.entries(PROGRAM_ENV).filter(([, e]) => e.from === "ConfigMap").map(([n]) => n).sort());
+    const database = mocks.registrations.find((r) => r.name === "web-database")!.inputs.stringData;
+    const env = mocks.registrations.find((r) => r.name === "web-secrets-secret")!.inputs.stringData;
+    const secretNames = Object.entries(PROGRAM_ENV).filter(([, e]) => e.from === "Secret").map(([n]) => n);
+    assert.deepEqual(secretNames.filter((n) => !(n in database) && !(n in env)), [], "every secret the contract names reaches the pod");
+    assert.deepEqual(Object.keys(PROGRAM_ENV).sort(), RESERVED_ENV.filter((n) => !["NODE_OPTIONS", "HOME", "PATH"].includes(n)).sort(), "the names users may not set are the ones the program sets");
+    const job = mocks.one("kubernetes:batch/v1:Job").inputs.spec.template.spec;
+    assert.equal(job.initContainers[0].command[0], "node", "the migrator needs node: the contract says so");
+    const dockerfile = (await import("fs")).readFileSync(`${__dirname}/../app/Dockerfile`, "utf8");
+    assert.match(dockerfile, new RegExp(`^FROM .* AS ${APP_DEFAULTS.migratorTarget}$`, "m"), "the reference Dockerfile has the migrator stage");
+    assert.match(dockerfile, new RegExp(`PORT=${APP_DEFAULTS.port}\\b`));
+  });
+});
