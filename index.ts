@@ -31,6 +31,8 @@ interface StackOutputs {
   imageRef?: pulumi.Output<string>;
   migratorRef?: pulumi.Output<string>;
   namespace?: pulumi.Output<string>;
+  /** The app's Service (a port-forward's target where there is no ingress controller). */
+  service?: pulumi.Output<string>;
   pullRequest?: number;
   neonProjectId?: pulumi.Output<string>;
   databaseBranch?: pulumi.Output<string>;
@@ -177,6 +179,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     imageRef: image.imageRef,
     migratorRef: image.migratorRef,
     namespace: app.namespace,
+    service: app.service.metadata.name,
     stackProfile: s.profile,
     pullRequest: s.pullRequest,
     neonProjectId: database.projectId,

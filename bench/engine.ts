@@ -1,6 +1,6 @@
 /**
  * `npm run bench:engine`: the real program's local stack on the tier's real node (needs
- * `npm run tools`; see test/engine/harness.ts). Prints: the cluster's start, each image's
+ * `npm run build:engine-binaries`; see test/engine/harness.ts). Prints: the cluster's start, each image's
  * build (warm when the tier ran before: the Docker cache outlives a run), the first `up`
  * (Postgres, migrations, the app, all awaited Ready), a no-op `up`, a no-op `preview` with
  * ts-node type checking vs. transpile-only, and `destroy`. Each engine figure is one fresh

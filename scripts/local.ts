@@ -121,12 +121,19 @@ async function main(): Promise<number> {
     await stack.up({ onOutput: log, policyPacks: parsed.values["skip-policy"] ? undefined : POLICY_PACKS });
   });
   const outputs = await stack.outputs();
-  const url = String(outputs.url?.value ?? "");
-  const namespace = String(outputs.namespace?.value ?? "");
-  console.log(`\nThe app runs at ${url}`);
-  console.log(`No ingress controller in the cluster? kubectl --context ${context} -n ${namespace} port-forward service/web 8080:80, then http://localhost:8080`);
-  console.log("Tear it down with: npm run local -- --destroy");
+  console.log(`\n${summary(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value as unknown])), context).join("\n")}`);
   return 0;
+}
+
+/** What `local` prints once the stack is up: the URL, the way in without an ingress controller, the way out. */
+export function summary(outputs: Record<string, unknown>, context: string): string[] {
+  const namespace = String(outputs.namespace ?? "");
+  const service = String(outputs.service ?? "");
+  return [
+    `The app runs at ${String(outputs.url ?? "")}`,
+    `No ingress controller in the cluster? kubectl --context ${context} -n ${namespace} port-forward service/${service} 8080:80, then http://localhost:8080`,
+    "Tear it down with: npm run local -- --destroy",
+  ];
 }
 
 if (require.main === module) run(main, HELP);

@@ -436,3 +436,60 @@ describe("scripts: command lines", () => {
     }
   });
 });
+
+describe("scripts: npm run local, the newcomer's entry point", () => {
+  /** A machine with these commands, whose runs answer from `answers` (command line → status, stdout). */
+  function machine(commands: string[], answers: Record<string, [number, string]> = {}) {
+    const runs: string[] = [];
+    return {
+      runs,
+      has: (c: string) => commands.includes(c),
+      run: (c: string, args: string[]) => {
+        const line = [c, ...args].join(" ");
+        runs.push(line);
+        const [status, stdout] = answers[line] ?? [0, ""];
+        return { status, stdout };
+      },
+    };
+  }
+
+  it("names the missing prerequisite and how to get it, before touching anything", async () => {
+    const { clusterContext, MissingPrerequisite } = await import("../scripts/local");
+    assert.throws(() => clusterContext(machine([])), (e) => e instanceof MissingPrerequisite && /the Pulumi CLI is not installed: curl/.test(e.message));
+    assert.throws(() => clusterContext(machine(["pulumi"])), /no cluster to deploy to: install kind .* or pass --context/);
+    assert.throws(() => clusterContext(machine(["pulumi", "kind"])), /kind needs Docker/);
+    assert.throws(() => clusterContext(machine(["pulumi", "kubectl"], { "kubectl config get-contexts nope": [1, ""] }), "nope"), /the kubeconfig has no context "nope"/);
+  });
+
+  it("uses the context it is given, else kind's, creating kind's cluster and its registry only when missing", async () => {
+    const { clusterContext } = await import("../scripts/local");
+    assert.equal(clusterContext(machine(["pulumi", "kubectl"]), "docker-desktop"), "docker-desktop");
+    const fresh = machine(["pulumi", "kind", "docker"], { "kind get clusters": [0, ""], "docker inspect kind-registry": [1, ""] });
+    assert.equal(clusterContext(fresh), "kind-kind");
+    assert.deepEqual(fresh.runs.filter((r) => /^(kind create|docker run|docker network)/.test(r)).map((r) => r.split(" ").slice(0, 3).join(" ")), ["docker run -d", "kind create cluster", "docker network connect"]);
+    const existing = machine(["pulumi", "kind", "docker"], { "kind get clusters": [0, "kind\n"] });
+    assert.equal(clusterContext(existing), "kind-kind");
+    assert.ok(!existing.runs.some((r) => r.startsWith("kind create")), "an existing cluster is reused");
+  });
+
+  it("keeps its state and passphrase inside the project, made once", async () => {
+    const { localBackend } = await import("../scripts/local");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "local-"));
+    const first = localBackend(dir);
+    assert.equal(first.url, `file://${path.join(dir, ".pulumi-local", "state")}`);
+    assert.equal(localBackend(dir).passphrase, first.passphrase, "the same passphrase next time");
+    assert.equal(fs.statSync(path.join(dir, ".pulumi-local", "passphrase")).mode & 0o777, 0o600);
+    assert.match(fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8"), /^\.pulumi-local\/?$/m, "and git ignores it");
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it("prints the URL, a port-forward to the stack's own Service, and the way out", async () => {
+    const { summary } = await import("../scripts/local");
+    const lines = summary({ url: "http://shop.localhost", namespace: "shop-local", service: "shop" }, "kind-kind");
+    assert.deepEqual(lines, [
+      "The app runs at http://shop.localhost",
+      "No ingress controller in the cluster? kubectl --context kind-kind -n shop-local port-forward service/shop 8080:80, then http://localhost:8080",
+      "Tear it down with: npm run local -- --destroy",
+    ]);
+  });
+});

@@ -107,7 +107,7 @@ export interface Engine {
 /** Starts the cluster and prepares the project directory; sets `process.env` for the engine. */
 export function startEngine(): Engine {
   const missing = BINARIES.filter((b) => !fs.existsSync(path.join(TOOLS, "bin", b)));
-  if (missing.length) throw new Error(`${missing.join(", ")} missing from ${TOOLS}/bin: run \`npm run tools\` (tools/build.sh)`);
+  if (missing.length) throw new Error(`${missing.join(", ")} missing from ${TOOLS}/bin: run \`npm run build:engine-binaries\` (tools/build.sh)`);
   // The tier drives a browser through the app's own dependencies: install them when the app tier has not.
   if (!fs.existsSync(path.join(ROOT, "app", "node_modules", "puppeteer-core"))) {
     const installed = spawnSync("npm", ["--prefix", path.join(ROOT, "app"), "ci", "--no-audit", "--no-fund"], { encoding: "utf8", stdio: "inherit" });
