@@ -121,16 +121,16 @@ async function main(): Promise<number> {
     await stack.up({ onOutput: log, policyPacks: parsed.values["skip-policy"] ? undefined : POLICY_PACKS });
   });
   const outputs = await stack.outputs();
-  console.log(`\n${summary(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value as unknown])), context).join("\n")}`);
+  const value = (k: string) => (typeof outputs[k]?.value === "string" ? outputs[k].value : "");
+  console.log(`\n${summary({ url: value("url"), namespace: value("namespace"), service: value("service") }, context).join("\n")}`);
   return 0;
 }
 
 /** What `local` prints once the stack is up: the URL, the way in without an ingress controller, the way out. */
-export function summary(outputs: Record<string, unknown>, context: string): string[] {
-  const namespace = String(outputs.namespace ?? "");
-  const service = String(outputs.service ?? "");
+export function summary(outputs: { url: string; namespace: string; service: string }, context: string): string[] {
+  const { namespace, service } = outputs;
   return [
-    `The app runs at ${String(outputs.url ?? "")}`,
+    `The app runs at ${outputs.url}`,
     `No ingress controller in the cluster? kubectl --context ${context} -n ${namespace} port-forward service/${service} 8080:80, then http://localhost:8080`,
     "Tear it down with: npm run local -- --destroy",
   ];
