@@ -24,9 +24,11 @@ const EXPECTED: Record<string, string> = {
   "ci app": "",
   "deploy gate": "",
   "deploy schedules": "",
+  "deploy environments": "",
   "deploy dev": "dev: write (doppler, kubernetes, neon, pulumi, registry); prod: write (registry)",
-  "deploy prod-plan": "prod: read (doppler, kubernetes, pulumi), write (neon)",
-  "deploy prod": "prod: write (doppler, kubernetes, neon, pulumi)",
+  "promote plan": "prod: read (doppler, kubernetes, pulumi), write (neon)",
+  "promote deploy": "prod: write (doppler, kubernetes, neon, pulumi)",
+  "drift environments": "",
   "drift drift (dev-read)": "dev: read (doppler, kubernetes, pulumi), write (neon)",
   "drift drift (production-read)": "prod: read (doppler, kubernetes, pulumi), write (neon)",
   "preview no-preview": "",
@@ -110,7 +112,7 @@ describe("the credential map", () => {
       if (c.branches === "main") assert.ok(!j.triggers.includes("pull_request"), `${j.workflow} ${j.job}: a pull request would fail on ${c.name}`);
     }
     const reviewed = map.filter((j) => j.environment && contract(j.environment).reviewed).map((j) => `${j.workflow} ${j.job}`);
-    assert.deepEqual(reviewed.sort(), ["deploy prod", "repository apply"]);
+    assert.deepEqual(reviewed.sort(), ["promote deploy", "repository apply"]);
     assert.deepEqual(contracts.filter((c) => c.reviewed).map((c) => c.name).sort(), ["production", "repository-admin"]);
   });
 

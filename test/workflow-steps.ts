@@ -18,9 +18,11 @@ export type Job = {
   permissions?: Record<string, string> | string;
   environment?: string | { name: string; url?: string };
   concurrency?: { group: string; "cancel-in-progress": boolean | string };
-  strategy?: { matrix?: Record<string, unknown> & { include?: Record<string, string>[] } };
+  strategy?: { matrix?: Record<string, unknown> & { include?: Record<string, string>[] | string }; "max-parallel"?: number; "fail-fast"?: boolean };
   steps: Step[];
   uses?: string;
+  with?: Record<string, unknown>;
+  secrets?: Record<string, string> | "inherit";
   env?: Record<string, string>;
   outputs?: Record<string, string>;
   defaults?: { run?: { "working-directory"?: string } };

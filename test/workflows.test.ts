@@ -12,7 +12,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "./mocks";
 import { readWorkflow, runGithubScript, runStep, Step, stepOf, workflow, WORKFLOWS } from "./workflow-steps";
-import { environmentsOf } from "../scripts/lib/credential-map";
+import { credentialMap, environmentsOf } from "../scripts/lib/credential-map";
 
 const files = fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
 const ACTIONS = path.join(ROOT, ".github", "actions");
@@ -24,13 +24,14 @@ const repo = { owner: "acme", repo: "web" };
 const sha = (c: string) => c.repeat(40);
 
 describe("workflows", () => {
-  it("are exactly ci, deploy, drift, preview, repository and sweep", () => {
-    assert.deepEqual(files.sort(), ["ci.yml", "deploy.yml", "drift.yml", "preview.yml", "repository.yml", "sweep.yml"]);
+  it("are exactly ci, deploy (and the promote it calls), drift, preview, repository and sweep", () => {
+    assert.deepEqual(files.sort(), ["ci.yml", "deploy.yml", "drift.yml", "preview.yml", "promote.yml", "repository.yml", "sweep.yml"]);
   });
 
   it("trigger on what each is for; nothing trusts another workflow's result or a fork's code", () => {
     assert.deepEqual(Object.keys(workflow("ci.yml").on).sort(), ["pull_request", "push"]);
     assert.deepEqual(Object.keys(workflow("deploy.yml").on).sort(), ["workflow_call", "workflow_dispatch"]);
+    assert.deepEqual(Object.keys(workflow("promote.yml").on), ["workflow_call"]);
     const call = workflow("ci.yml").jobs.deploy;
     assert.equal(call.uses, "./.github/workflows/deploy.yml");
     assert.deepEqual(call.needs, ["test", "app"], "deploys only after the tests pass, in the same run");
@@ -55,8 +56,8 @@ describe("workflows", () => {
       }
     }
     const deploy = workflow("deploy.yml").jobs;
-    assert.equal((deploy.dev.permissions as Record<string, string>).packages, undefined, "dev pushes with its environment's token, not the workflow token");
-    assert.equal((deploy.prod.permissions as Record<string, string>).packages, undefined, "prod pushes no image");
+    for (const name of ["dev", "builds"]) assert.equal((deploy[name].permissions as Record<string, string>).packages, undefined, `${name} pushes with its environment's token, not the workflow token`);
+    for (const job of Object.values(workflow("promote.yml").jobs)) assert.equal((job.permissions as Record<string, string>).packages, undefined, "a promotion pushes no image");
   });
 
   it("pin every third-party action by full commit SHA, with its version in a comment", () => {
@@ -87,8 +88,9 @@ describe("workflows", () => {
 
   it("never cancel an `up` in progress; approval holds no lock; drift has its own groups", () => {
     const deploy = workflow("deploy.yml").jobs;
-    assert.deepEqual(deploy.dev.concurrency, { group: "pulumi-dev", "cancel-in-progress": false });
-    assert.equal(deploy.prod.concurrency, undefined, "a job waiting for approval holds no group: a rollback is never cancelled, nothing queues behind a person");
+    assert.deepEqual(deploy.dev.concurrency, { group: "pulumi-${{ fromJSON(needs.environments.outputs.source).stack }}", "cancel-in-progress": false });
+    assert.deepEqual(deploy.builds.concurrency, { group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
+    for (const [name, job] of Object.entries(workflow("promote.yml").jobs)) assert.equal(job.concurrency, undefined, `promote ${name}: a job waiting for approval holds no group: a rollback is never cancelled, nothing queues behind a person`);
     assert.equal(workflow("ci.yml").concurrency?.group, "ci-${{ github.event_name == 'pull_request' && github.ref || github.run_id }}", "runs on main never wait on one another");
     const drift = workflow("drift.yml").jobs.drift.concurrency;
     assert.deepEqual(drift, { group: "drift-${{ matrix.stack }}", "cancel-in-progress": false });
@@ -122,11 +124,10 @@ describe("workflows", () => {
     for (const { file, name, job } of allJobs()) {
       const setup = job.steps?.find((s) => s.uses === "./.github/actions/setup");
       if (!setup) continue;
-      const envs = environmentsOf(job);
-      assert.equal(envs.length > 0, true, `${file} ${name} runs Pulumi outside an environment`);
-      const team = String(setup.with?.["pulumi-team"]);
-      const expected = typeof job.environment === "string" && job.environment.includes("matrix.") ? "${{ vars.PULUMI_TEAM_PREFIX }}${{ matrix.environment }}" : `\${{ vars.PULUMI_TEAM_PREFIX }}${envs[0]}`;
-      assert.equal(team, expected, `${file} ${name}: the team is the environment's`);
+      const env = typeof job.environment === "string" ? job.environment : job.environment?.name;
+      assert.ok(env, `${file} ${name} runs Pulumi outside an environment`);
+      // The very expression that names the environment: whatever it resolves to, the team is that environment's.
+      assert.equal(setup.with?.["pulumi-team"], `\${{ vars.PULUMI_TEAM_PREFIX }}${env}`, `${file} ${name}: the team is the environment's`);
       assert.equal((job.permissions as Record<string, string>)["id-token"], "write", `${file} ${name} needs id-token: write for OIDC`);
     }
   });
@@ -158,6 +159,7 @@ describe("workflows", () => {
 
   describe("deploy", () => {
     const jobs = workflow("deploy.yml").jobs;
+    const promote = workflow("promote.yml").jobs;
     const gate = stepOf(jobs.gate, "gate");
     const digest = `ghcr.io/acme/web@sha256:${"d".repeat(64)}`;
     const gated = (context: Record<string, unknown>, env: Record<string, string> = {}, tip = sha("a")) =>
@@ -176,21 +178,25 @@ describe("workflows", () => {
       assert.match(String(jobs.dev.if), /needs\.gate\.outputs\.deploy == 'main'/);
     });
 
-    it("checks main's tip again right before dev and right after production's approval", async () => {
+    it("checks main's tip again right before each build and right after each promotion's approval", async () => {
       const tip = stepOf({ steps: action("main-tip").runs.steps }, "tip");
       const at = (current: string, candidate: string) => runGithubScript(tip, { context: { repo }, env: { SHA: candidate }, answers: { "repos.getBranch": { commit: { sha: current } } } });
       assert.equal((await at(sha("a"), sha("a"))).outputs.current, "true");
       const moved = await at(sha("c"), sha("a"));
       assert.equal(moved.outputs.current, "false");
       assert.match(moved.notices[0], /main has moved on to ccccccc/);
-      for (const name of ["dev", "prod"]) {
-        const job = jobs[name];
+      const checked = [
+        { name: "deploy dev", job: jobs.dev, sha: "${{ needs.gate.outputs.sha }}" },
+        { name: "deploy builds", job: jobs.builds, sha: "${{ needs.gate.outputs.sha }}" },
+        { name: "promote deploy", job: promote.deploy, sha: "${{ inputs.sha }}" },
+      ];
+      for (const { name, job, sha: expected } of checked) {
         const step = job.steps.find((s) => s.uses === "./.github/actions/main-tip")!;
-        assert.equal(step.with?.sha, "${{ needs.gate.outputs.sha }}", name);
+        assert.equal(step.with?.sha, expected, name);
         const later = job.steps.slice(job.steps.indexOf(step) + 1).filter((s) => !s.name?.startsWith("Record"));
         assert.ok(later.length > 0 && later.every((s) => /steps\.tip\.outputs\.current [!=]= '(true|false)'/.test(String(s.if))), `${name}: every step after the tip check depends on it`);
       }
-      assert.equal(jobs.prod.steps.find((s) => s.id === "tip")?.if, "needs.gate.outputs.deploy == 'main'", "a rollback is deliberate: no tip check");
+      assert.equal(promote.deploy.steps.find((s) => s.id === "tip")?.if, "inputs.kind == 'main'", "a rollback is deliberate: no tip check");
     });
 
     it("rolls production back to a digest given by hand, through the same plan and approval, and refuses anything else", async () => {
@@ -199,35 +205,75 @@ describe("workflows", () => {
       for (const bad of ["ghcr.io/acme/web:latest", `ghcr.io/acme/web@sha256:${"d".repeat(63)}`, `x; rm -rf /@sha256:${"d".repeat(64)}`]) {
         assert.match((await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: sha("c") }, { IMAGE_REF: bad })).failed ?? "", /image-ref wants/);
       }
-      assert.match(String(jobs["prod-plan"].if), /needs\.gate\.outputs\.deploy == 'rollback'/);
-      const refs = stepOf(jobs["prod-plan"], "refs");
+      assert.match(String(jobs.promote.if), /needs\.gate\.outputs\.deploy == 'rollback'/);
+      // A rollback goes to production alone; a promotion to every prod-profile stack.
+      assert.equal(jobs.promote.strategy?.matrix?.include, "${{ fromJSON(needs.gate.outputs.deploy == 'rollback' && needs.environments.outputs.rollback || needs.environments.outputs.promotions) }}");
+      assert.deepEqual(jobs.promote.with, {
+        stack: "${{ matrix.stack }}",
+        environment: "${{ matrix.environment }}",
+        "read-environment": "${{ matrix.read }}",
+        production: "${{ matrix.production }}",
+        kind: "${{ needs.gate.outputs.deploy }}",
+        sha: "${{ needs.gate.outputs.sha }}",
+        "rollback-ref": "${{ needs.gate.outputs.image-ref }}",
+        "built-ref": "${{ needs.dev.outputs.image-ref }}",
+        "built-migrator-ref": "${{ needs.dev.outputs.migrator-ref }}",
+      });
+      const refs = stepOf(promote.plan, "refs");
       const run = (env: Record<string, string>) => runStep(refs, { env }).outputs;
-      assert.deepEqual(run({ KIND: "rollback", GATE_REF: digest, DEV_REF: "", DEV_MIGRATOR: "" }), { "image-ref": digest }, "a rollback keeps prod's migrator");
       const devMigrator = `ghcr.io/acme/web@sha256:${"e".repeat(64)}`;
-      assert.deepEqual(run({ KIND: "main", GATE_REF: "", DEV_REF: digest, DEV_MIGRATOR: devMigrator }), { "image-ref": digest, "migrator-ref": devMigrator }, "a promotion takes dev's digests");
+      assert.deepEqual(run({ KIND: "rollback", ROLLBACK_REF: digest, BUILT_REF: "", BUILT_MIGRATOR: "" }), { "image-ref": digest }, "a rollback keeps the stack's migrator");
+      assert.deepEqual(run({ KIND: "main", ROLLBACK_REF: "", BUILT_REF: digest, BUILT_MIGRATOR: devMigrator }), { "image-ref": digest, "migrator-ref": devMigrator }, "a promotion takes the source's digests");
     });
 
-    it("shows production's plan before the approval, and applies that plan or nothing", () => {
-      assert.equal(environmentsOf(jobs["prod-plan"])[0], "production-read", "planned with read-only credentials");
-      assert.equal((jobs.prod.environment as { name: string }).name, "production");
-      assert.ok((jobs.prod.needs as string[]).includes("prod-plan"));
+    it("shows each promotion's plan before the approval, and applies that plan or nothing", () => {
+      assert.equal(promote.plan.environment, "${{ inputs.read-environment }}", "planned with read-only credentials");
+      assert.equal((promote.deploy.environment as { name: string }).name, "${{ inputs.environment }}");
+      assert.equal(promote.deploy.needs, "plan");
       const argv = (step: Step, env: Record<string, string>) => runStep(step, { env, fakes: { npm: 'printf "%s\\n" "$@"' } }).stdout.trim().split("\n");
       const migrator = `ghcr.io/acme/web@sha256:${"e".repeat(64)}`;
-      assert.deepEqual(argv(stepOf(jobs["prod-plan"], "plan"), { IMAGE_REF: digest, MIGRATOR_REF: migrator }), ["run", "--silent", "plan", "--", "--stack", "prod", "--image-ref", digest, "--migrator-ref", migrator]);
-      const deploy = stepOf(jobs.prod, "deploy");
-      assert.equal(deploy.env?.PLAN, "${{ needs.prod-plan.outputs.fingerprint }}");
-      assert.deepEqual(argv(deploy, { IMAGE_REF: digest, MIGRATOR_REF: "", PLAN: "f".repeat(32) }), ["run", "--silent", "deploy", "--", "--stack", "prod", "--image-ref", digest, "--expect-plan", "f".repeat(32), "--wait-lock", "30"]);
-      assert.ok(!jobs.prod.steps.some((s) => s.uses?.startsWith("docker/")), "prod neither builds nor logs in to push");
+      const plan = stepOf(promote.plan, "plan");
+      assert.deepEqual([plan.env?.IMAGE_REF, plan.env?.MIGRATOR_REF], ["${{ steps.refs.outputs.image-ref }}", "${{ steps.refs.outputs.migrator-ref }}"]);
+      assert.deepEqual(argv(plan, { STACK: "staging", IMAGE_REF: digest, MIGRATOR_REF: migrator }), ["run", "--silent", "plan", "--", "--stack", "staging", "--image-ref", digest, "--migrator-ref", migrator]);
+      const deploy = stepOf(promote.deploy, "deploy");
+      assert.deepEqual([deploy.env?.PLAN, deploy.env?.IMAGE_REF, deploy.env?.MIGRATOR_REF], ["${{ needs.plan.outputs.fingerprint }}", "${{ needs.plan.outputs.image-ref }}", "${{ needs.plan.outputs.migrator-ref }}"], "the deploy applies what was planned, nothing it works out again");
+      assert.deepEqual(argv(deploy, { STACK: "prod", IMAGE_REF: digest, MIGRATOR_REF: "", PLAN: "f".repeat(32) }), ["run", "--silent", "deploy", "--", "--stack", "prod", "--image-ref", digest, "--expect-plan", "f".repeat(32), "--wait-lock", "30"]);
+      assert.ok(!Object.values(promote).some((j) => j.steps.some((s) => s.uses?.startsWith("docker/"))), "a promotion neither builds nor logs in to push");
     });
 
-    it("records each promotion as a GitHub Deployment", async () => {
-      const record = jobs.prod.steps.find((s) => s.name?.startsWith("Record the promotion"))!;
+    it("promotes one stack at a time, rehearsals first and production last, stopping at the first failure", () => {
+      assert.deepEqual(jobs.promote.strategy?.["max-parallel"], 1);
+      assert.equal(jobs.promote.strategy?.["fail-fast"], true);
+      assert.deepEqual((jobs.promote.needs as string[]).sort(), ["dev", "environments", "gate"]);
+      assert.match(String(jobs.promote.if), /needs\.environments\.result == 'success'/);
+    });
+
+    it("hands the called workflows each environment secret by name (else a called job reads it empty), and declares each one", () => {
+      const all = Object.fromEntries(files.map((f) => [f, workflow(f)]));
+      for (const [file, w] of Object.entries(all)) {
+        const call = w.on.workflow_call as { secrets?: Record<string, unknown> } | null | undefined;
+        if (call === undefined) continue;
+        const read = [...new Set(Object.values(w.jobs).flatMap((j) => [...JSON.stringify(j).matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1])))].sort();
+        assert.deepEqual(Object.keys(call?.secrets ?? {}).sort(), read, `${file} declares exactly the secrets its jobs read`);
+        const callers = Object.entries(all).flatMap(([f, cw]) => Object.entries(cw.jobs).filter(([, j]) => j.uses === `./.github/workflows/${file}`).map(([id, j]) => ({ where: `${f} ${id}`, job: j })));
+        assert.ok(callers.length > 0, `${file} is called`);
+        for (const { where, job } of callers) {
+          assert.notEqual(job.secrets, "inherit", `${where}: inherit hands over every secret the caller can see`);
+          assert.deepEqual(job.secrets, Object.fromEntries(read.map((n) => [n, `\${{ secrets.${n} }}`])), `${where} names each secret ${file} reads, by the same name`);
+        }
+      }
+    });
+
+    it("records each promotion as a GitHub Deployment of its own environment", async () => {
+      const record = promote.deploy.steps.find((s) => s.name?.startsWith("Record the promotion"))!;
       assert.equal(record.if, "steps.deploy.outcome == 'success'");
-      const r = await runGithubScript(record, { context: { repo }, env: { IMAGE_REF: digest, URL: "https://www.example.com", SHA: sha("e") }, answers: { "repos.createDeployment": { id: 77 } } });
+      const r = await runGithubScript(record, { context: { repo }, env: { IMAGE_REF: digest, URL: "https://staging.example.com", SHA: sha("e"), ENVIRONMENT: "staging", PRODUCTION: "false" }, answers: { "repos.createDeployment": { id: 77 } } });
       assert.deepEqual(r.calls.map((c) => c.method), ["repos.createDeployment", "repos.createDeploymentStatus"]);
       assert.deepEqual(r.calls[0].args.payload, { imageRef: digest });
-      assert.deepEqual([r.calls[0].args.environment, r.calls[0].args.task], ["production", "promote"]);
-      assert.deepEqual([r.calls[1].args.deployment_id, r.calls[1].args.environment_url], [77, "https://www.example.com"]);
+      assert.deepEqual([r.calls[0].args.environment, r.calls[0].args.task, r.calls[0].args.production_environment], ["staging", "promote", false]);
+      assert.deepEqual([r.calls[1].args.deployment_id, r.calls[1].args.environment_url], [77, "https://staging.example.com"]);
+      const prod = await runGithubScript(record, { context: { repo }, env: { IMAGE_REF: digest, URL: "https://www.example.com", SHA: sha("e"), ENVIRONMENT: "production", PRODUCTION: "true" }, answers: { "repos.createDeployment": { id: 78 } } });
+      assert.equal(prod.calls[0].args.production_environment, true);
     });
 
     it("turns the scheduled checks back on when GitHub turned them off for inactivity, and says so", async () => {
@@ -256,8 +302,10 @@ describe("workflows", () => {
         answers: { "issues.listForRepo": issues, "actions.listWorkflowRuns": { workflow_runs: [{ updated_at: "2026-11-28T06:20:00Z" }] } },
       });
 
-    it("checks dev and prod from their read-only environments", () => {
-      assert.deepEqual(job.strategy?.matrix?.include, [{ stack: "dev", environment: "dev-read" }, { stack: "prod", environment: "production-read" }]);
+    it("checks every long-lived stack the stack files define, from its read-only environment", () => {
+      assert.equal(job.strategy?.matrix?.include, "${{ fromJSON(needs.environments.outputs.drift) }}");
+      assert.equal(job.environment, "${{ matrix.read }}");
+      assert.deepEqual(credentialMap(ROOT).filter((j) => j.workflow === "drift" && j.environment).map((j) => j.environment), ["dev-read", "production-read"]);
     });
 
     it("judges by the outcome the script wrote, never by an exit code", () => {

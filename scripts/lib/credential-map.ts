@@ -12,18 +12,21 @@ import * as yaml from "js-yaml";
 import { ACCESS_ORDER, AccessModel, Credential, environmentContracts, EnvironmentContract, Grant, reachOf, workflowToken } from "../../stacks/access";
 import { projectConfigOf, readProjectFiles } from "../../stacks/files";
 import { accessModel } from "../../stacks/views";
+import { deliveryPlan, planOutputs } from "./environments";
 
 type Job = {
   name?: string;
   if?: string;
   permissions?: Record<string, string>;
   environment?: string | { name: string };
-  strategy?: { matrix?: { include?: Record<string, string>[] } };
+  strategy?: { matrix?: { include?: Record<string, unknown>[] | string } };
   uses?: string;
+  with?: Record<string, unknown>;
+  secrets?: Record<string, string> | string;
   steps?: { env?: Record<string, string>; with?: Record<string, unknown> }[];
   env?: Record<string, string>;
 };
-type Workflow = { on: Record<string, unknown>; jobs: Record<string, Job> };
+export type Workflow = { on: Record<string, unknown>; jobs: Record<string, Job> };
 
 /** One job (one matrix entry) and what it can reach. */
 export interface JobAccess {
@@ -46,12 +49,54 @@ export function secretsOf(job: Pick<Job, "env" | "steps">): string[] {
   return [...new Set([...text.matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1]))].sort();
 }
 
-/** The environments a job runs in (a matrix job: one per entry). */
-export function environmentsOf(job: Pick<Job, "environment" | "strategy">): string[] {
+/**
+ * What the expressions an environment name can be built from may evaluate to: the delivery
+ * plan's outputs (`needs.environments.outputs.KEY`: the job that runs `npm run environments`
+ * is called `environments` in every workflow), a called workflow's inputs (every value
+ * its callers pass) and the job's matrix entries.
+ */
+export interface Scope {
+  outputs?: Record<string, unknown>;
+  inputs?: (name: string) => string[];
+  matrix?: Record<string, unknown>[];
+}
+
+const outputOf = (scope: Scope, key: string): unknown => {
+  if (!scope.outputs || !(key in scope.outputs)) throw new Error(`needs.environments.outputs.${key}: not an output of the delivery plan (npm run environments)`);
+  return scope.outputs[key];
+};
+
+/** Every value an expression (a literal, or one `${{ … }}` of the forms the workflows use) can take. Throws on any other form, so a new one is taught here rather than missed. */
+export function valuesOf(expr: string, scope: Scope): string[] {
+  const m = /^\$\{\{\s*(.+?)\s*\}\}$/.exec(expr.trim());
+  if (!m) {
+    if (expr.includes("${{")) throw new Error(`cannot tell what ${JSON.stringify(expr)} evaluates to`);
+    return [expr];
+  }
+  const e = m[1];
+  let x: RegExpExecArray | null;
+  if ((x = /^matrix\.([\w-]+)$/.exec(e))) return [...new Set((scope.matrix ?? []).map((entry) => String(entry[x![1]])))];
+  if ((x = /^inputs\.([\w-]+)$/.exec(e))) return scope.inputs ? scope.inputs(x[1]) : [];
+  if ((x = /^fromJSON\(needs\.environments\.outputs\.(\w+)\)\.(\w+)$/.exec(e))) return [String((outputOf(scope, x[1]) as Record<string, unknown>)[x[2]])];
+  throw new Error(`cannot tell what \${{ ${e} }} evaluates to`);
+}
+
+/** A job's matrix entries: a literal list, or every entry of every plan output its expression names. */
+export function matrixOf(job: Pick<Job, "strategy">, scope: Scope): Record<string, unknown>[] | undefined {
+  const include = job.strategy?.matrix?.include;
+  if (include === undefined) return undefined;
+  if (Array.isArray(include)) return include;
+  const keys = [...include.matchAll(/needs\.environments\.outputs\.(\w+)/g)].map((k) => k[1]);
+  if (keys.length === 0) throw new Error(`cannot tell what matrix ${JSON.stringify(include)} holds`);
+  const entries = keys.flatMap((k) => outputOf(scope, k) as Record<string, unknown>[]);
+  return [...new Map(entries.map((e) => [JSON.stringify(e), e])).values()];
+}
+
+/** The environments a job runs in (a matrix job or a called workflow's: one per value it can take). */
+export function environmentsOf(job: Pick<Job, "environment" | "strategy">, scope: Scope = {}): string[] {
   const env = typeof job.environment === "string" ? job.environment : job.environment?.name;
   if (!env) return [];
-  const m = /^\$\{\{\s*matrix\.(\w+)\s*\}\}$/.exec(env);
-  return m ? (job.strategy?.matrix?.include ?? []).map((i) => i[m[1]]) : [env];
+  return valuesOf(env, { ...scope, matrix: matrixOf(job, scope) });
 }
 
 /** The workflows committed under `.github/workflows`, by file name. */
@@ -64,6 +109,18 @@ export function readWorkflows(root: string): Record<string, Workflow> {
       .sort()
       .map((f) => [f, yaml.load(fs.readFileSync(path.join(dir, f), "utf8")) as Workflow]),
   );
+}
+
+/** Each job that calls a workflow of this repository, by the file it calls. */
+export function callersOf(workflows: Record<string, Workflow>): Map<string, { file: string; id: string; job: Job }[]> {
+  const out = new Map<string, { file: string; id: string; job: Job }[]>();
+  for (const [file, w] of Object.entries(workflows)) {
+    for (const [id, job] of Object.entries(w.jobs)) {
+      const called = job.uses?.match(/^\.\/\.github\/workflows\/(.+)$/)?.[1];
+      if (called) out.set(called, [...(out.get(called) ?? []), { file, id, job }]);
+    }
+  }
+  return out;
 }
 
 /** The secure (encrypted) keys committed in each stack file. */
@@ -87,28 +144,62 @@ export function committedContracts(root: string, project = "nextjs-infra"): { mo
   return { model, contracts: environmentContracts(model) };
 }
 
-/** Every job's access. A workflow another calls (`workflow_call`) inherits its caller's triggers. */
+/**
+ * Every job's access, in every environment it can run in: environments named by the delivery
+ * plan of the committed stack files are resolved through it, and a workflow another calls
+ * (`workflow_call`) takes its callers' triggers and inputs, transitively.
+ */
 export function credentialMap(root: string, project = "nextjs-infra"): JobAccess[] {
   const { model, contracts } = committedContracts(root, project);
   const workflows = readWorkflows(root);
-  const callers = new Map<string, string[]>();
-  for (const w of Object.values(workflows)) {
-    for (const job of Object.values(w.jobs)) {
-      const called = job.uses?.match(/^\.\/\.github\/workflows\/(.+)$/)?.[1];
-      // The calling job's condition narrows the events it runs on (`github.event_name == 'push'`).
-      const named = [...(job.if ?? "").matchAll(/github\.event_name == '(\w+)'/g)].map((x) => x[1]);
-      const events = Object.keys(w.on).filter((e) => named.length === 0 || named.includes(e));
-      if (called) callers.set(called, [...(callers.get(called) ?? []), ...events]);
-    }
-  }
+  const callers = callersOf(workflows);
+  const outputs = planOutputs(deliveryPlan(root, project));
+
+  const triggersOf = (file: string, seen: string[] = []): string[] => {
+    if (seen.includes(file)) throw new Error(`workflows call each other in a loop: ${[...seen, file].join(" → ")}`);
+    return [
+      ...new Set(
+        Object.keys(workflows[file].on).flatMap((t) =>
+          t !== "workflow_call"
+            ? [t]
+            : (callers.get(file) ?? []).flatMap((c) => {
+                // The calling job's condition narrows the events it runs on (`github.event_name == 'push'`).
+                const named = [...(c.job.if ?? "").matchAll(/github\.event_name == '(\w+)'/g)].map((x) => x[1]);
+                return triggersOf(c.file, [...seen, file]).filter((e) => named.length === 0 || named.includes(e));
+              }),
+        ),
+      ),
+    ].sort();
+  };
+  const scopeOf = (file: string, seen: string[] = []): Scope => ({
+    outputs,
+    // An input takes every value any caller passes it, in each of the caller's matrix entries.
+    inputs: (name) =>
+      [
+        ...new Set(
+          (callers.get(file) ?? []).flatMap((c) => {
+            const value = c.job.with?.[name];
+            if (value === undefined) return [];
+            if (typeof value !== "string") return [JSON.stringify(value)];
+            const scope = scopeOf(c.file, [...seen, file]);
+            const entries = matrixOf(c.job, scope);
+            return (entries ?? [undefined]).flatMap((entry) => valuesOf(value, { ...scope, matrix: entry ? [entry] : undefined }));
+          }),
+        ),
+      ].sort(),
+  });
+
   const secure = secureKeys(root);
   const out: JobAccess[] = [];
   for (const [file, w] of Object.entries(workflows)) {
-    const triggers = [...new Set(Object.keys(w.on).flatMap((t) => (t === "workflow_call" ? (callers.get(file) ?? []) : [t])))].sort();
+    const triggers = triggersOf(file);
+    const scope = scopeOf(file);
     for (const [id, job] of Object.entries(w.jobs)) {
       if (job.uses) continue;
       const secrets = secretsOf(job);
-      const envs = environmentsOf(job);
+      const envs = environmentsOf(job, scope);
+      // A matrix over no environments (no second dev-profile stack, say) never runs.
+      if (job.environment !== undefined && envs.length === 0) continue;
       const writes = Object.entries(job.permissions ?? {}).filter(([p, a]) => a === "write" && p !== "id-token").map(([p]) => p);
       for (const environment of envs.length > 0 ? envs : [undefined]) {
         const contract = contracts.find((c) => c.name === environment);
