@@ -34,8 +34,8 @@ export interface ClusterAddonsArgs {
   readonly dopplerOperator: AddonArgs;
   /** cert-manager, for the Ingress TLS certificates. */
   readonly certManager: AddonArgs & { issuers?: IssuerArgs };
-  /** ingress-nginx, when the cluster has no ingress controller. */
-  readonly ingressNginx: AddonArgs;
+  /** ingress-nginx, when the cluster has no ingress controller; `serviceAnnotations` go on its load balancer Service (what the cloud's load balancer needs). */
+  readonly ingressNginx: AddonArgs & { serviceAnnotations?: Readonly<Record<string, string>> };
   /** metrics-server, which the production autoscaler reads (EKS, kind and self-managed clusters lack it; GKE and AKS ship it). @default disabled */
   readonly metricsServer?: AddonArgs;
   /** The preview contract (`PreviewAccess`): roles for pull requests' OIDC identities and their admission policies. @default none */
@@ -65,6 +65,12 @@ export function issuerSpec(name: keyof typeof ACME_SERVERS, args: IssuerArgs): R
   return { acme: { server: ACME_SERVERS[name], email: args.email, privateKeySecretRef: { name: `${name}-account` }, solvers: [solver] } };
 }
 
+/** ingress-nginx's chart values: the controller Service's annotations, when the cloud needs some. Pure, for tests. */
+export function ingressNginxValues(args: ClusterAddonsArgs["ingressNginx"]): Record<string, unknown> {
+  const annotations = args.serviceAnnotations ?? {};
+  return Object.keys(annotations).length === 0 ? { ...ADDON_CHARTS.ingressNginx.values } : { ...ADDON_CHARTS.ingressNginx.values, controller: { service: { annotations } } };
+}
+
 /** Cluster-wide add-ons, each a Helm release in its own namespace. */
 export class ClusterAddons extends pulumi.ComponentResource {
   /** Names of the releases installed. */
@@ -88,7 +94,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
           namespace: chart.namespace,
           createNamespace: chart.namespace !== "kube-system",
           atomic: true,
-          values: chart.values,
+          values: key === "ingressNginx" ? ingressNginxValues(args.ingressNginx) : chart.values,
         },
         { parent: this },
       );

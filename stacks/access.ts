@@ -55,8 +55,20 @@ export interface EnvironmentContract {
   /** The stack whose Pulumi access the environment holds (`pr-*` for previews). */
   stack: string;
   credentials: Credential[];
-  /** Plain environment variables its jobs read (not credentials: addresses, certificates). */
+  /** Plain environment variables its jobs read (not credentials: addresses, certificates), with what each is. */
   variables?: Record<string, string>;
+  /** Variables whose value the contract itself sets (the cloud identity), by name. */
+  values?: Record<string, string>;
+}
+
+/** Where a stack runs, as its environments see it: the provider and the `CLOUD` variable of each environment. */
+export interface CloudView {
+  provider: string;
+  /** What its identities are (an IAM role, a service account, a client ID). */
+  identity: string;
+  /** The deploy environment's variable, and the read-only twin's (long-lived stacks). */
+  deploy?: string;
+  read?: string;
 }
 
 /** What the contract needs to know of one long-lived app stack. */
@@ -68,6 +80,8 @@ export interface StackView {
   neonProjectId?: string;
   /** The Doppler project of its config. */
   dopplerProject?: string;
+  /** Where it runs, when CI reaches it through a cloud identity. */
+  cloud?: CloudView;
 }
 
 /** What the contract is derived from: the committed stacks and the project's shared settings. */
@@ -78,7 +92,7 @@ export interface AccessModel {
   /** Long-lived app stacks with a GitHub environment (dev and prod profiles). */
   stacks: StackView[];
   /** What every preview stack shares: its Neon project, Doppler environment, namespace prefix. */
-  preview: { neonProjectId?: string; dopplerProject?: string; dopplerEnvironment: string; namespacePrefix: string; enabled: boolean };
+  preview: { neonProjectId?: string; dopplerProject?: string; dopplerEnvironment: string; namespacePrefix: string; enabled: boolean; cloud?: CloudView };
   /** Where dev-profile stacks push, and where previews push. */
   images: { repository?: string; previewRepository?: string };
 }
@@ -123,12 +137,22 @@ function stackCredentials(m: AccessModel, s: StackView, mode: "deploy" | "read")
       is: `the passphrase of stack ${s.stack} alone (self-managed backends with the passphrase provider)`,
       grants: [pulumiGrant(s.stack, "read")],
     },
-    {
-      name: "KUBE_CONFIG",
-      kind: "secret",
-      is: write ? `a kubeconfig whose identity may deploy into namespace ${ns} only` : `a kubeconfig whose identity may only read namespace ${ns}`,
-      grants: [{ service: "kubernetes", resource: `namespace ${ns}`, access: write ? "write" : "read", owners: [s.stack] }],
-    },
+    s.cloud
+      ? {
+          name: "CLOUD",
+          kind: "oidc",
+          is: `${s.cloud.identity} of its own (the \`CLOUD\` variable names it), which may ${write ? `deploy into namespace ${ns}` : `only read namespace ${ns}`}${write && s.profile === "dev" ? ` and push to ${m.images.repository ?? "image.repository"}` : ""}, nothing else`,
+          grants: [
+            { service: "kubernetes", resource: `namespace ${ns}`, access: write ? "write" : "read", owners: [s.stack] },
+            ...(write && s.profile === "dev" ? [registryGrant(m)] : []),
+          ],
+        }
+      : {
+          name: "KUBE_CONFIG",
+          kind: "secret",
+          is: write ? `a kubeconfig whose identity may deploy into namespace ${ns} only` : `a kubeconfig whose identity may only read namespace ${ns}`,
+          grants: [{ service: "kubernetes", resource: `namespace ${ns}`, access: write ? "write" : "read", owners: [s.stack] }],
+        },
     {
       name: "NEON_API_KEY",
       kind: "secret",
@@ -143,16 +167,14 @@ function stackCredentials(m: AccessModel, s: StackView, mode: "deploy" | "read")
       grants: [{ service: "doppler", resource: `config ${doppler}`, access: write ? "write" : "read", owners: [s.stack] }],
     },
   ];
-  if (write && s.profile === "dev") {
-    credentials.push({
-      name: "REGISTRY_TOKEN",
-      kind: "secret",
-      is: `a token that may push to ${m.images.repository ?? "image.repository"} (and its build cache)`,
-      grants: [{ service: "registry", resource: `repository ${m.images.repository ?? "?"}`, access: "write", owners: registryOwners(m, m.images.repository) }],
-    });
+  if (write && s.profile === "dev" && !s.cloud) {
+    credentials.push({ name: "REGISTRY_TOKEN", kind: "secret", is: `a token that may push to ${m.images.repository ?? "image.repository"} (and its build cache)`, grants: [registryGrant(m)] });
   }
   return credentials;
 }
+
+/** Pushing to the repository main's builds go to (and production promotes from). */
+const registryGrant = (m: AccessModel): Grant => ({ service: "registry", resource: `repository ${m.images.repository ?? "?"}`, access: "write", owners: registryOwners(m, m.images.repository) });
 
 /** The preview environment: what every pull request's preview job holds. */
 function previewCredentials(m: AccessModel): Credential[] {
@@ -179,6 +201,16 @@ function previewCredentials(m: AccessModel): Credential[] {
       is: `a Doppler service account token limited to environment ${p.dopplerEnvironment} (the previews' own)`,
       grants: [{ service: "doppler", resource: `configs ${configs}`, access: "write", owners: [PREVIEWS] }],
     },
+    ...(p.cloud
+      ? [
+          {
+            name: "CLOUD",
+            kind: "oidc" as const,
+            is: `${p.cloud.identity} of the previews' own (the \`CLOUD\` variable names it), which may push to ${m.images.previewRepository ?? "?"} only`,
+            grants: [{ service: "registry" as const, resource: `repository ${m.images.previewRepository ?? "?"}`, access: "write" as const, owners: registryOwners(m, m.images.previewRepository) }],
+          },
+        ]
+      : []),
   ];
 }
 
@@ -196,6 +228,11 @@ function adminCredentials(m: AccessModel): Credential[] {
   ];
 }
 
+/** The `CLOUD` variable of an environment whose stack runs on a cloud: set by the contract, read by the setup action. */
+function cloudVariables(value: string | undefined): Pick<EnvironmentContract, "variables" | "values"> {
+  return value === undefined ? {} : { variables: { CLOUD: "the cloud identity the setup action logs in with (set from the stack file's `cloud`)" }, values: { CLOUD: value } };
+}
+
 /** Every environment the workflows use, with its contract. */
 export function environmentContracts(m: AccessModel): EnvironmentContract[] {
   const out: EnvironmentContract[] = [];
@@ -210,8 +247,17 @@ export function environmentContracts(m: AccessModel): EnvironmentContract[] {
       reviewed: s.profile === "prod",
       stack: s.stack,
       credentials: stackCredentials(m, s, "deploy"),
+      ...cloudVariables(s.cloud?.deploy),
     });
-    out.push({ name: readEnvironment(env), purpose: `plans and drift checks of ${s.stack}: nothing in it can write`, branches: "main", reviewed: false, stack: s.stack, credentials: stackCredentials(m, s, "read") });
+    out.push({
+      name: readEnvironment(env),
+      purpose: `plans and drift checks of ${s.stack}: nothing in it can write`,
+      branches: "main",
+      reviewed: false,
+      stack: s.stack,
+      credentials: stackCredentials(m, s, "read"),
+      ...cloudVariables(s.cloud?.read),
+    });
   }
   if (m.preview.enabled) {
     out.push({
@@ -221,7 +267,8 @@ export function environmentContracts(m: AccessModel): EnvironmentContract[] {
       reviewed: false,
       stack: PREVIEWS,
       credentials: previewCredentials(m),
-      variables: { KUBE_SERVER: "the API server's URL", KUBE_CA: "the API server's CA certificate (PEM)" },
+      variables: { KUBE_SERVER: "the API server's URL", KUBE_CA: "the API server's CA certificate (PEM)", ...cloudVariables(m.preview.cloud?.deploy).variables },
+      values: cloudVariables(m.preview.cloud?.deploy).values,
     });
   }
   out.push({ name: SHARED_ENVIRONMENTS.admin, purpose: "the repository stack: environments, their secrets, main's ruleset", branches: "main", reviewed: true, stack: REPOSITORY, credentials: adminCredentials(m) });

@@ -4,6 +4,7 @@
  * Credentials are checked here, before anything is created.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CLOUDS, cloudOf } from "./cloud";
 import { PROVIDER_TOKENS, RESERVED_ENV, type Config, type SecretKey } from "./schema";
 import type { MergeContext } from "./app";
 import type { ClusterSettings, SecretsSettings, SettingsInput, SettingsIssue } from "./types";
@@ -83,7 +84,7 @@ export function clusterSettings(input: SettingsInput, c: Config, issues: Setting
     kubernetes: { context: c.kubernetes?.context },
     dopplerOperator: addon(c.cluster?.dopplerOperator, true),
     certManager: { ...addon(c.cluster?.certManager), issuers: cm.email ? { email: cm.email, ingressClass: c.ingress?.className, dns01: cm.dns01 } : undefined },
-    ingressNginx: addon(c.cluster?.ingressNginx),
+    ingressNginx: { ...addon(c.cluster?.ingressNginx), serviceAnnotations: CLOUDS[cloudOf(c).provider].ingressServiceAnnotations },
     metricsServer: addon(c.cluster?.metricsServer),
     previewAccess,
   };

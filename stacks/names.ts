@@ -12,6 +12,7 @@ import type { Config } from "./schema";
 import type { SettingsIssue } from "./types";
 
 import { readEnvironment, SHARED_ENVIRONMENTS } from "./access";
+import { cloudIdentities } from "./cloud";
 
 /** The production stack's defaults. */
 export const PRODUCTION = { stack: "prod", neonBranch: "main", dopplerEnvironment: "prd", githubEnvironment: "production", sentryEnvironment: "production" } as const;
@@ -33,6 +34,8 @@ export interface ExternalNames {
   doppler: { environment: string; config: string; branch: boolean };
   /** The stack's own GitHub environment (long-lived stacks only). */
   githubEnvironment?: string;
+  /** The cloud identities its environments use (deploy; and read, long-lived stacks). */
+  cloudIdentities: string[];
 }
 
 /** Who the stack is: what names derive from. */
@@ -52,6 +55,7 @@ export function productionStackOf(c: Config): string {
 export function externalNames(id: StackIdentity, c: Config): ExternalNames {
   const { stack, profile, pullRequest } = id;
   const production = stack === id.productionStack;
+  const longLived = profile === "dev" || profile === "prod";
   const appName = c.appName ?? "web";
   const productionBranch = c.neon?.productionBranch ?? PRODUCTION.neonBranch;
   const neonBranch = production
@@ -71,7 +75,8 @@ export function externalNames(id: StackIdentity, c: Config): ExternalNames {
     neonBranch,
     neonProjectId: c.neon?.projectId,
     doppler: dopplerNames(id, c, production),
-    githubEnvironment: profile === "dev" || profile === "prod" ? (c.github?.environment ?? (production ? PRODUCTION.githubEnvironment : stack)) : undefined,
+    githubEnvironment: longLived ? (c.github?.environment ?? (production ? PRODUCTION.githubEnvironment : stack)) : undefined,
+    cloudIdentities: profile === "local" ? [] : cloudIdentities(c, longLived),
   };
 }
 
@@ -109,7 +114,7 @@ export function checkIsolation(
   c: Config,
   siblings: readonly ExternalNames[],
   issues: SettingsIssue[],
-  inherited: { previewDomain?: string; neonProjectId?: string } = {},
+  inherited: { previewDomain?: string; neonProjectId?: string; cloudIdentity?: string } = {},
 ): void {
   const projectPreviewDomain = inherited.previewDomain;
   const owner = (what: (n: ExternalNames) => string | undefined, value: string | undefined) =>
@@ -154,6 +159,7 @@ export function checkIsolation(
       refuse("ingress.host", self.host, "a pull request preview's host; use a host of the stack's own");
     }
   }
+  checkCloudIdentities(ns, self, profile, c, siblings, inherited.cloudIdentity, issues);
   const shared: [string, (n: ExternalNames) => string | undefined][] = [
     ["ingress.host", (n) => n.host],
     ["appName", (n) => n.namespace],
@@ -192,5 +198,21 @@ function checkNeonProject(ns: string, self: ExternalNames, profile: AppProfile, 
   const longLived = siblings.filter((s) => s.stack !== self.stack && s.githubEnvironment !== undefined && s.neonProjectId === project);
   if (profile === "preview" && longLived.length > 0) {
     issues.push({ key, message: `got "${project}", which stack "${longLived[0].stack}" uses; previews need a Neon project of their own: pull request code holds its key, which reaches every branch in the project` });
+  }
+}
+
+/**
+ * A cloud identity belongs to one environment: the previews' (project-level) to pull
+ * requests, each long-lived stack's to its own environments. Shared, a pull request could
+ * deploy dev, or dev's plan could write prod.
+ */
+function checkCloudIdentities(ns: string, self: ExternalNames, profile: AppProfile, c: Config, siblings: readonly ExternalNames[], previews: string | undefined, issues: SettingsIssue[]): void {
+  for (const identity of self.cloudIdentities) {
+    const key = `${ns}cloud.${identity === c.cloud?.readIdentity ? "readIdentity" : "deployIdentity"}`;
+    const other = siblings.find((s) => s.stack !== self.stack && s.cloudIdentities.includes(identity));
+    if (other) issues.push({ key, message: `got "${identity}", which stack "${other.stack}" uses; every environment has an identity of its own` });
+    else if (profile !== "preview" && identity === previews) {
+      issues.push({ key, message: `got "${identity}", the previews' identity (project-level cloud.deployIdentity); set this stack's own cloud in its stack file, or pull request code could act as it` });
+    }
   }
 }

@@ -56,9 +56,13 @@ export function checkCiSecrets(ns: string, contracts: EnvironmentContract[], sec
 /** `github.variables.<environment>.<NAME>`: each a variable the environment's contract lists. */
 export function checkVariables(ns: string, contracts: EnvironmentContract[], variables: Record<string, Record<string, string>>, issues: SettingsIssue[]): void {
   for (const [env, map] of Object.entries(variables)) {
-    const allowed = Object.keys(contracts.find((c) => c.name === env)?.variables ?? {});
-    for (const name of Object.keys(map).filter((n) => !allowed.includes(n))) {
-      issues.push({ key: `${ns}github.variables.${env}.${name}`, message: `is not a variable environment ${env} uses: expected ${allowed.length ? `one of ${allowed.join(", ")}` : "none"}` });
+    const contract = contracts.find((c) => c.name === env);
+    const allowed = Object.keys(contract?.variables ?? {});
+    const derived = Object.keys(contract?.values ?? {});
+    const settable = allowed.filter((n) => !derived.includes(n));
+    for (const name of Object.keys(map).filter((n) => !settable.includes(n))) {
+      const why = derived.includes(name) ? `is set from the stack files (cloud): change the stack's cloud settings instead` : `is not a variable environment ${env} uses: expected ${settable.length ? `one of ${settable.join(", ")}` : "none"}`;
+      issues.push({ key: `${ns}github.variables.${env}.${name}`, message: why });
     }
   }
 }
@@ -95,7 +99,7 @@ export function repositorySettings(input: SettingsInput, c: Config, ciSecrets: R
       contract,
       reviewers: contract.reviewed ? (contract.name === "repository-admin" ? admins : reviewers) : { users: [], teams: [] },
       secrets: Object.fromEntries(Object.entries(ciSecrets[contract.name] ?? {}).map(([k, v]) => [k, pulumi.secret(v)])),
-      variables: g.variables?.[contract.name] ?? {},
+      variables: { ...contract.values, ...g.variables?.[contract.name] },
     })),
     ruleset: { requiredChecks: checks ?? [], approvals: g.requiredApprovals ?? 1 },
     token: providerToken(input, "github", issues),

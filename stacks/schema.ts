@@ -162,6 +162,22 @@ export const NetworkConfig = z
   })
   .partial();
 
+/** `nextjs-infra:cloud` — where the stack runs and the identities CI reaches it with (stacks/cloud.ts checks each provider's fields). */
+export const CloudConfig = z
+  .strictObject({
+    provider: z.enum(["any", "aws", "gcp", "azure"], { error: "one of any, aws (EKS + ECR), gcp (GKE + Artifact Registry), azure (AKS + ACR)" }),
+    region: z.string().min(1).describe("a region (GKE: or a zone)"),
+    cluster: z.string().min(1).describe("the cluster's name"),
+    project: z.string().min(1).describe("a Google Cloud project ID"),
+    workloadIdentityProvider: z.string().min(1).describe("a workload identity provider's resource name"),
+    tenantId: z.string().min(1).describe("an Azure tenant ID"),
+    subscriptionId: z.string().min(1).describe("an Azure subscription ID"),
+    resourceGroup: z.string().min(1).describe("an Azure resource group"),
+    deployIdentity: z.string().min(1).describe("a role ARN, service account email or client ID"),
+    readIdentity: z.string().min(1).describe("a role ARN, service account email or client ID"),
+  })
+  .partial();
+
 /** `nextjs-infra:autoscaling` */
 export const AutoscalingConfig = z
   .strictObject({
@@ -346,6 +362,7 @@ export const ConfigSchema = z
     disruptionBudget: DisruptionBudgetConfig,
     ingress: IngressConfig,
     network: NetworkConfig,
+    cloud: CloudConfig,
     sentry: SentryConfig,
     kubernetes: KubernetesConfig,
     neon: NeonConfig,

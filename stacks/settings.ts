@@ -10,6 +10,7 @@ import { Profile, resolveProfile, VALID_STACK_FORMS } from "./profiles";
 import { Config, ConfigSchema, DNS_LABEL, MOVED_KEYS, OBJECT_KEYS, PROVIDER_NAMESPACES, PROVIDER_TOKENS, SECRET_KEYS, SECRET_MAP_KEYS, SecretKey, SecretMap } from "./schema";
 import { describeIssue, SettingsError, show } from "./errors";
 import { checkApp, mergeApp } from "./app";
+import { checkCloud } from "./cloud";
 import { clusterSettings, Credentials, secretsSettings } from "./integrations";
 import { repositorySettings } from "./repository";
 import { stackFileViews } from "./views";
@@ -85,9 +86,18 @@ export function resolveSettings(input: SettingsInput): StackSettings {
   const id = { stack: input.stack, profile: resolution.profile, pullRequest: resolution.pullRequest, productionStack };
   const names = externalNames(id, config);
   const shared = projectRaw(input, ns) as Config;
-  checkIsolation(ns, names, resolution.profile, config, siblingNames(input, productionStack), issues, { previewDomain: shared.ingress?.previewDomain, neonProjectId: shared.neon?.projectId });
+  checkIsolation(ns, names, resolution.profile, config, siblingNames(input, productionStack), issues, {
+    previewDomain: shared.ingress?.previewDomain,
+    neonProjectId: shared.neon?.projectId,
+    cloudIdentity: shared.cloud?.deployIdentity,
+  });
   const ctx = { input, ns, profile: resolution.profile, pullRequest: resolution.pullRequest, names, issues };
   const app = mergeApp(ctx, config, credentials.values.registryPassword, credentials.values.imagePullToken);
+  if (resolution.profile !== "local") {
+    // The registry the environment's identity pushes to: dev-profile stacks' and previews' builds.
+    const pushes = app.image.kind === "build" && resolution.profile !== "prod" ? [app.image.repository] : [];
+    checkCloud(ns, config, names.githubEnvironment !== undefined, pushes, issues);
+  }
   // A preview calls no Neon API (the read-only plan job holds no Neon key); `up` needs it.
   if (app.database.kind === "neon" && !credentials.values.neonApiKey && !input.env.NEON_API_KEY && !input.dryRun) {
     issues.push({ key: `${ns}neonApiKey`, message: `got nothing, expected the Neon API key as a secret: ${SECRET_KEYS.neonApiKey.example}` });

@@ -148,7 +148,7 @@ export interface ClusterSettings {
   dopplerOperator: AddonSettings;
   /** cert-manager, and its ClusterIssuers when an ACME email is set. */
   certManager: AddonSettings & { issuers?: { email: string; ingressClass?: string; dns01?: Record<string, unknown> } };
-  ingressNginx: AddonSettings;
+  ingressNginx: AddonSettings & { serviceAnnotations: Readonly<Record<string, string>> };
   metricsServer: AddonSettings;
   /** The preview contract on the cluster (`PreviewAccess`); undefined when turned off. */
   previewAccess?: {

@@ -7,7 +7,8 @@
 import { AppProfile, Profile, resolveProfile } from "./profiles";
 import { Config, ConfigSchema, OBJECT_KEYS, SECRET_KEYS } from "./schema";
 import { externalNames, ExternalNames, productionStackOf } from "./names";
-import { AccessModel } from "./access";
+import { AccessModel, CloudView } from "./access";
+import { CLOUDS, cloudOf, cloudVariable, registryHost } from "./cloud";
 import type { RawConfig } from "./files";
 
 /** One committed stack, parsed. */
@@ -69,17 +70,39 @@ export function accessModel(project: string, projectConfig: RawConfig, stacks: R
   const longLived = views.filter((v): v is StackFileView & { names: ExternalNames; profile: AppProfile } => v.names?.githubEnvironment !== undefined);
   const repository = views.find((v) => v.profile === "github")?.config.github?.repository ?? shared.github?.repository ?? "?/?";
   const main = shared.image?.repository;
+  const previewRepository = shared.image?.previewRepository ?? (main ? `${main}-preview` : undefined);
   return {
     appName: shared.appName ?? "web",
     repository,
-    stacks: longLived.map((v) => ({ stack: v.stack, profile: v.profile, names: v.names, neonProjectId: v.config.neon?.projectId, dopplerProject: v.config.doppler?.project })),
+    stacks: longLived.map((v) => ({
+      stack: v.stack,
+      profile: v.profile,
+      names: v.names,
+      neonProjectId: v.config.neon?.projectId,
+      dopplerProject: v.config.doppler?.project,
+      cloud: cloudView(v.config, { registry: v.profile === "dev" && main ? registryHost(main) : undefined, cluster: true, read: true }),
+    })),
     preview: {
       enabled: preview !== undefined,
       neonProjectId: preview?.config.neon?.projectId,
       dopplerProject: preview?.config.doppler?.project,
       dopplerEnvironment: preview?.names?.doppler.environment ?? "preview",
       namespacePrefix: (preview?.names?.namespace ?? "web-pr-1").replace(/1$/, ""),
+      // Previews reach the cluster with their own OIDC identity: the cloud's is for the registry alone.
+      cloud: preview ? cloudView(preview.config, { registry: registryHost(previewRepository ?? ""), cluster: false, read: false }) : undefined,
     },
-    images: { repository: main, previewRepository: shared.image?.previewRepository ?? (main ? `${main}-preview` : undefined) },
+    images: { repository: main, previewRepository },
+  };
+}
+
+/** A stack's cloud as its environments see it; none for `any` (kubeconfig and registry token secrets). */
+function cloudView(c: Config, opts: { registry?: string; cluster: boolean; read: boolean }): CloudView | undefined {
+  const provider = cloudOf(c).provider;
+  if (provider === "any") return undefined;
+  return {
+    provider,
+    identity: CLOUDS[provider].identity.what,
+    deploy: cloudVariable(c, "deploy", { registry: opts.registry, cluster: opts.cluster }),
+    read: opts.read ? cloudVariable(c, "read", { cluster: opts.cluster }) : undefined,
   };
 }

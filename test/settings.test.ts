@@ -407,7 +407,7 @@ describe("settings: secrets, GitHub and cluster stacks", () => {
     const cluster = (c: Record<string, unknown>) => resolveSettings({ project: PROJECT, stack: "cluster-eu1", config: Object.fromEntries(Object.entries(c).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)])), secretKeys: new Set(), env: {} });
     const s = cluster({ cluster: { certManager: { enabled: true, version: "1.16.1", email: "ops@example.com" }, previewAccess: { enabled: false } } });
     assert.ok(s.role === "cluster");
-    assert.deepEqual([s.dopplerOperator, s.certManager, s.ingressNginx, s.metricsServer], [{ enabled: true, version: undefined }, { enabled: true, version: "1.16.1", issuers: { email: "ops@example.com", ingressClass: undefined, dns01: undefined } }, { enabled: false, version: undefined }, { enabled: false, version: undefined }]);
+    assert.deepEqual([s.dopplerOperator, s.certManager, s.ingressNginx, s.metricsServer], [{ enabled: true, version: undefined }, { enabled: true, version: "1.16.1", issuers: { email: "ops@example.com", ingressClass: undefined, dns01: undefined } }, { enabled: false, version: undefined, serviceAnnotations: {} }, { enabled: false, version: undefined }]);
     const noEmail = failure(() => cluster({ cluster: { certManager: { enabled: true }, previewAccess: { enabled: false } } }));
     assert.match(noEmail.issues.find((i) => i.key === `${PROJECT}:cluster.certManager.email`)?.message ?? "", /letsencrypt-prod and letsencrypt-staging ClusterIssuers/);
     assert.equal(s.previewAccess, undefined);
