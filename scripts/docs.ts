@@ -12,7 +12,7 @@ import { parse, run } from "./lib/cli";
 import { settingsTable } from "../stacks/keys";
 import { contractTables } from "../components/app-contract";
 import { allPolicies } from "../policy/policies";
-import { committedContracts, credentialMap, credentialTable, environmentTable } from "./lib/credential-map";
+import { committedContracts, credentialMap, credentialTable, environmentTable, identityTable } from "./lib/credential-map";
 import { PROJECT_DIR } from "./lib/workspace";
 
 const HELP = `usage: docs [--check]
@@ -21,13 +21,14 @@ const HELP = `usage: docs [--check]
 
 /** The generated sections, by marker name. */
 export function sections(root = PROJECT_DIR): Record<string, string> {
-  const { contracts } = committedContracts(root);
+  const { model, contracts } = committedContracts(root);
   return {
     settings: settingsTable(),
     environments: environmentTable(contracts),
     credentials: credentialTable(credentialMap(root), contracts),
     "app-contract": contractTables(),
     policies: policyTable(),
+    "cloud-identities": identityTable(model, contracts),
   };
 }
 
@@ -52,10 +53,10 @@ export function withTables(text: string, generated = sections()): string {
   return out;
 }
 
-/** The documents that carry generated sections: README.md and docs/*.md. */
+/** The documents that carry generated sections: README.md and every page under docs/. */
 export function documents(root = PROJECT_DIR): string[] {
   const docs = path.join(root, "docs");
-  const pages = fs.existsSync(docs) ? fs.readdirSync(docs).filter((f) => f.endsWith(".md")).map((f) => path.join(docs, f)) : [];
+  const pages = fs.existsSync(docs) ? (fs.readdirSync(docs, { recursive: true }) as string[]).filter((f) => f.endsWith(".md")).map((f) => path.join(docs, f)) : [];
   return [path.join(root, "README.md"), ...pages.sort()];
 }
 

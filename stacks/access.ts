@@ -141,7 +141,7 @@ function stackCredentials(m: AccessModel, s: StackView, mode: "deploy" | "read")
       ? {
           name: "CLOUD",
           kind: "oidc",
-          is: `${s.cloud.identity} of its own (the \`CLOUD\` variable names it), which may ${write ? `deploy into namespace ${ns}` : `only read namespace ${ns}`}${write && s.profile === "dev" ? ` and push to ${m.images.repository ?? "image.repository"}` : ""}, nothing else`,
+          is: `its own cloud identity, ${s.cloud.identity} (the \`CLOUD\` variable names it), which may ${write ? `deploy into namespace ${ns}` : `only read namespace ${ns}`}${write && s.profile === "dev" ? ` and push to ${m.images.repository ?? "image.repository"}` : ""}, nothing else`,
           grants: [
             { service: "kubernetes", resource: `namespace ${ns}`, access: write ? "write" : "read", owners: [s.stack] },
             ...(write && s.profile === "dev" ? [registryGrant(m)] : []),
@@ -206,7 +206,7 @@ function previewCredentials(m: AccessModel): Credential[] {
           {
             name: "CLOUD",
             kind: "oidc" as const,
-            is: `${p.cloud.identity} of the previews' own (the \`CLOUD\` variable names it), which may push to ${m.images.previewRepository ?? "?"} only`,
+            is: `the previews' own cloud identity, ${p.cloud.identity} (the \`CLOUD\` variable names it), which may push to ${m.images.previewRepository ?? "?"} only`,
             grants: [{ service: "registry" as const, resource: `repository ${m.images.previewRepository ?? "?"}`, access: "write" as const, owners: registryOwners(m, m.images.previewRepository) }],
           },
         ]

@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ACCESS_ORDER, AccessModel, Credential, environmentContracts, EnvironmentContract, Grant, reachOf, workflowToken } from "../../stacks/access";
+import { ACCESS_ORDER, AccessModel, Credential, PREVIEWS, environmentContracts, EnvironmentContract, Grant, reachOf, workflowToken } from "../../stacks/access";
 import { projectConfigOf, readProjectFiles } from "../../stacks/files";
 import { accessModel } from "../../stacks/views";
 import { deliveryPlan, planOutputs } from "./environments";
@@ -269,6 +269,26 @@ export function environmentTable(contracts: EnvironmentContract[]): string {
   for (const c of contracts) {
     const who = `${c.branches === "main" ? "main only" : "any branch"}${c.reviewed ? ", a reviewer approves (admins cannot bypass)" : ""}`;
     for (const cred of c.credentials) rows.push(`| \`${c.name}\` | ${who} | \`${cred.name}\`${cred.kind === "oidc" ? " (OIDC, nothing stored)" : cred.optional ? " (self-managed backend only)" : ""} | ${cred.is} |`);
+  }
+  return rows.join("\n");
+}
+
+/**
+ * What each environment's cloud identity (or, on any cluster, its kubeconfig and registry
+ * token) must be allowed, and the OIDC subject a cloud trusts it by: the table a platform
+ * team follows to create the identities.
+ */
+export function identityTable(model: AccessModel, contracts: EnvironmentContract[]): string {
+  const rows = ["| environment | OIDC subject its jobs present | identity (setting) | must be allowed to, and nothing more |", "|---|---|---|---|"];
+  for (const c of contracts.filter((x) => x.stack !== "github")) {
+    const preview = c.stack === PREVIEWS;
+    const key = preview ? "`cloud.deployIdentity` in `Pulumi.yaml`" : `\`cloud.${c.name.endsWith("-read") ? "readIdentity" : "deployIdentity"}\` in \`Pulumi.${c.stack}.yaml\``;
+    // Previews reach the cluster as their pull request (the API server's own OIDC), never through the cloud.
+    const grants = c.credentials.flatMap((x) => x.grants).filter((g) => (g.service === "registry" || g.service === "kubernetes") && !preview);
+    const may = preview
+      ? [`push to ${model.images.previewRepository ?? "?"} (on any cluster the job's own token does it)`]
+      : grants.map((g) => (g.service === "registry" ? `push to ${g.resource.replace(/^repository /, "")}` : `${g.access === "write" ? "deploy into" : "read"} ${g.resource}`));
+    rows.push(`| \`${c.name}\` | \`repo:${model.repository}:environment:${c.name}\` | ${key} | ${may.join("; ") || "—"} |`);
   }
   return rows.join("\n");
 }
