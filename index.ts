@@ -38,6 +38,8 @@ interface StackOutputs {
   databaseBranch?: pulumi.Output<string>;
   databaseExpiresAt?: string;
   dopplerConfig?: pulumi.Output<string>;
+  /** Where a deploy records its Sentry release (scripts/deploy.ts), when the stack names a Sentry project. */
+  sentry?: { org: string; project: string; url?: string; environment: string; release: pulumi.Output<string> };
   releases?: pulumi.Output<string[]>;
   previewAuthentication?: pulumi.Output<string>;
   environments?: pulumi.Output<string[]>;
@@ -70,6 +72,8 @@ async function imageArgs(s: Settings): Promise<AppImageArgs> {
     return { prebuilt: ref, prebuiltMigrator: migratorRef };
   }
   const img = s.image;
+  // Source maps go to Sentry from this build only when it holds the token (scripts/sourcemaps.mjs in the app).
+  const sentry = s.sentry.buildToken ? { SENTRY_ORG: s.sentry.org ?? "", SENTRY_PROJECT: s.sentry.project ?? "", ...(s.sentry.url ? { SENTRY_URL: s.sentry.url } : {}) } : {};
   return {
     registry,
     build: {
@@ -78,7 +82,8 @@ async function imageArgs(s: Settings): Promise<AppImageArgs> {
       dockerfile: img.dockerfile,
       target: img.target,
       platforms: img.platforms,
-      buildArgs: img.buildArgs,
+      buildArgs: { ...img.buildArgs, ...sentry },
+      secrets: s.sentry.buildToken ? { sentry_auth_token: s.sentry.buildToken } : undefined,
       buildOnPreview: img.buildOnPreview,
       tags: img.tags,
       cache: img.cache,
@@ -186,6 +191,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     databaseBranch: database.branchName,
     databaseExpiresAt: expiry,
     dopplerConfig: secrets.dopplerConfig,
+    sentry: s.sentry.org && s.sentry.project ? { org: s.sentry.org, project: s.sentry.project, url: s.sentry.url, environment: s.sentry.environment, release: app.sentryRelease } : undefined,
   };
 }
 

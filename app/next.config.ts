@@ -9,6 +9,9 @@ const config: NextConfig = {
   outputFileTracingRoot: __dirname,
   turbopack: { root: __dirname },
   poweredByHeader: false,
+  // Maps for the browser's bundles too: scripts/sourcemaps.mjs uploads them to Sentry and
+  // deletes every map before anything is copied into an image.
+  productionBrowserSourceMaps: true,
   // Loaded by Node at run time rather than bundled: pino's workers, Prisma's adapter and pg.
   serverExternalPackages: ["pino", "pino-pretty", "pg", "@prisma/adapter-pg"],
   // Static files too; the per-request policy (CSP, HSTS) comes from src/proxy.ts.

@@ -129,6 +129,8 @@ export function dockerConfigJson(registry: string, username: string, password: s
 export class NextjsApp extends pulumi.ComponentResource {
   /** Public (or in-cluster) base URL. */
   readonly url: pulumi.Output<string>;
+  /** The Sentry release the pods report (`SENTRY_RELEASE`). */
+  readonly sentryRelease: pulumi.Output<string>;
   readonly namespace: pulumi.Output<string>;
   /** Name of the migration Job of the current image, if migrations run. */
   readonly migrationJobName?: pulumi.Output<string>;
@@ -222,9 +224,10 @@ export class NextjsApp extends pulumi.ComponentResource {
     this.createNetworkPolicies(name, args, namespace, port);
 
     this.url = pulumi.output(url);
+    this.sentryRelease = pulumi.output(release);
     this.namespace = namespace;
     this.migrationJobName = this.migration?.jobName;
-    this.registerOutputs({ url: this.url, namespace: this.namespace, migrationJobName: this.migrationJobName });
+    this.registerOutputs({ url: this.url, namespace: this.namespace, migrationJobName: this.migrationJobName, sentryRelease: this.sentryRelease });
   }
 
   private createPullSecret(name: string, c: PullCredentials, metadata: k8s.types.input.meta.v1.ObjectMeta) {

@@ -8,7 +8,8 @@
  * fingerprint `plan` printed): if the preview now differs, nothing is changed.
  * `--wait-lock` waits that long for another update of the stack to finish instead of
  * failing (approvals happen outside any lock, so two approved runs may meet here).
- * The stack file is left as committed. Exit 0: done. 2: error.
+ * With a Sentry project, the release the pods report is recorded as deployed in the
+ * stack's environment. The stack file is left as committed. Exit 0: done. 2: error.
  */
 import { ConcurrentUpdateError, type Stack } from "@pulumi/pulumi/automation";
 import { addSummary, setOutput } from "./lib/actions";
@@ -17,6 +18,7 @@ import { withRunConfig } from "./lib/run-config";
 import { parseImageRef, parseStackName } from "./lib/stacks";
 import { openStack, POLICY_PACKS, PROJECT_DIR } from "./lib/workspace";
 import { planChanges, planFingerprint } from "./plan";
+import { recordRelease, SentryTarget } from "./lib/sentry";
 
 const HELP = `usage: deploy --stack <name> [--image-ref <repository>@sha256:<64 hex>] [--migrator-ref <repository>@sha256:<64 hex>]
               [--expect-plan <fingerprint>] [--wait-lock <minutes>]
@@ -95,6 +97,8 @@ async function main(): Promise<number> {
   setOutput("image-ref", value("imageRef"));
   setOutput("migrator-ref", value("migratorRef"));
   addSummary(`### \`${name}\` deployed\n\n${lines.map(([k, v]) => `- ${k}: \`${v}\``).join("\n")}`);
+  const sentry = outputs.sentry?.value as SentryTarget | undefined;
+  if (sentry) console.log(await recordRelease(sentry, { token: process.env.SENTRY_AUTH_TOKEN, stack: name, appUrl: value("url") }));
   return 0;
 }
 

@@ -23,7 +23,7 @@ export const REPOSITORY = "github";
 
 /** One thing a credential can do. */
 export interface Grant {
-  service: "pulumi" | "kubernetes" | "neon" | "doppler" | "github" | "registry";
+  service: "pulumi" | "kubernetes" | "neon" | "doppler" | "github" | "registry" | "sentry";
   /** The resource, as a person would name it: `stack dev`, `namespace web-dev`. */
   resource: string;
   access: Access;
@@ -39,8 +39,8 @@ export interface Credential {
   /** What it must be, for the person who creates it (the narrowest form the service offers). */
   is: string;
   grants: Grant[];
-  /** Only with a self-managed Pulumi backend (`PULUMI_BACKEND_URL`); Pulumi Cloud needs none. */
-  optional?: boolean;
+  /** When it is needed, if not always: a self-managed Pulumi backend, a Sentry project. */
+  optional?: string;
 }
 
 /** One GitHub Actions environment and everything in it. */
@@ -95,7 +95,11 @@ export interface AccessModel {
   preview: { neonProjectId?: string; dopplerProject?: string; dopplerEnvironment: string; namespacePrefix: string; enabled: boolean; cloud?: CloudView };
   /** Where dev-profile stacks push, and where previews push. */
   images: { repository?: string; previewRepository?: string };
+  /** The Sentry organization releases go to, when set. */
+  sentryOrg?: string;
 }
+
+const SELF_MANAGED = "self-managed backend only";
 
 /** The environments shared by all stacks, by name. */
 export const SHARED_ENVIRONMENTS = { preview: "preview", admin: "repository-admin" } as const;
@@ -133,7 +137,7 @@ function stackCredentials(m: AccessModel, s: StackView, mode: "deploy" | "read")
     {
       name: "PULUMI_CONFIG_PASSPHRASE",
       kind: "secret",
-      optional: true,
+      optional: SELF_MANAGED,
       is: `the passphrase of stack ${s.stack} alone (self-managed backends with the passphrase provider)`,
       grants: [pulumiGrant(s.stack, "read")],
     },
@@ -167,6 +171,15 @@ function stackCredentials(m: AccessModel, s: StackView, mode: "deploy" | "read")
       grants: [{ service: "doppler", resource: `config ${doppler}`, access: write ? "write" : "read", owners: [s.stack] }],
     },
   ];
+  if (write) {
+    credentials.push({
+      name: "SENTRY_AUTH_TOKEN",
+      kind: "secret",
+      optional: "with sentry.org and sentry.project",
+      is: `a Sentry organization token (scope org:ci: releases and source maps only) of ${m.sentryOrg ?? "sentry.org"}: ${s.profile === "dev" ? "the build uploads source maps, and " : ""}the deploy records its release; Sentry has no narrower token, so it writes every stack's releases`,
+      grants: [{ service: "sentry", resource: `organization ${m.sentryOrg ?? "?"} releases and source maps`, access: "write", owners: m.stacks.map((x) => x.stack) }],
+    });
+  }
   if (write && s.profile === "dev" && !s.cloud) {
     credentials.push({ name: "REGISTRY_TOKEN", kind: "secret", is: `a token that may push to ${m.images.repository ?? "image.repository"} (and its build cache)`, grants: [registryGrant(m)] });
   }
@@ -182,7 +195,7 @@ function previewCredentials(m: AccessModel): Credential[] {
   const configs = `${p.dopplerProject ?? "?"}/${p.dopplerEnvironment}_pr_*`;
   return [
     { name: "PULUMI", kind: "oidc", is: "a Pulumi Cloud team token for the pr-* stacks only, exchanged from the environment's OIDC token", grants: [pulumiGrant(PREVIEWS, "write")] },
-    { name: "PULUMI_CONFIG_PASSPHRASE", kind: "secret", optional: true, is: "the passphrase of the pr-* stacks (self-managed backends)", grants: [pulumiGrant(PREVIEWS, "read")] },
+    { name: "PULUMI_CONFIG_PASSPHRASE", kind: "secret", optional: SELF_MANAGED, is: "the passphrase of the pr-* stacks (self-managed backends)", grants: [pulumiGrant(PREVIEWS, "read")] },
     {
       name: "KUBERNETES",
       kind: "oidc",
@@ -218,7 +231,7 @@ function previewCredentials(m: AccessModel): Credential[] {
 function adminCredentials(m: AccessModel): Credential[] {
   return [
     { name: "PULUMI", kind: "oidc", is: `a Pulumi Cloud team token for stack ${REPOSITORY} (write)`, grants: [pulumiGrant(REPOSITORY, "write")] },
-    { name: "PULUMI_CONFIG_PASSPHRASE", kind: "secret", optional: true, is: `the passphrase of stack ${REPOSITORY} alone (self-managed backends)`, grants: [pulumiGrant(REPOSITORY, "read")] },
+    { name: "PULUMI_CONFIG_PASSPHRASE", kind: "secret", optional: SELF_MANAGED, is: `the passphrase of stack ${REPOSITORY} alone (self-managed backends)`, grants: [pulumiGrant(REPOSITORY, "read")] },
     {
       name: "ADMIN_APP_PRIVATE_KEY",
       kind: "secret",

@@ -81,7 +81,7 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       tls: c.ingress?.tls ?? d.ingress.tls,
       controllerNamespace: c.ingress?.controllerNamespace ?? "ingress-nginx",
     },
-    sentry: { environment: c.sentry?.environment ?? (names.production ? PRODUCTION.sentryEnvironment : profile === "preview" ? "preview" : input.stack) },
+    sentry: sentrySettings(ctx, c),
     kubernetes: { skipAwait: c.kubernetes?.skipAwait ?? false, context: c.kubernetes?.context },
     drift: { ignore: c.drift?.ignore ?? [] },
     database: databaseSettings(ctx, c, d),
@@ -329,4 +329,23 @@ function checkNeonCompute(ns: string, compute: { minCu: number; maxCu: number },
   if (minCu > maxCu) issues.push({ key: `${ns}neon.minCu`, message: `got ${minCu}, expected at most ${ns}neon.maxCu (${maxCu})` });
   else if (minCu !== maxCu && maxCu > 16) issues.push({ key: `${ns}neon.maxCu`, message: `got ${maxCu}, expected at most 16 while autoscaling (min ${minCu}); fixed sizes up to 56 need minCu = maxCu` });
   else if (maxCu - minCu > 8) issues.push({ key: `${ns}neon.maxCu`, message: `got ${maxCu}, expected at most ${minCu + 8}: Neon's autoscaling range spans at most 8 CU (minCu ${minCu})` });
+}
+
+/** Sentry: the environment the app reports as, and where releases and source maps go. */
+function sentrySettings(ctx: MergeContext, c: Config): Settings["sentry"] {
+  const { input, ns, profile, names, issues } = ctx;
+  const { org, project, url } = c.sentry ?? {};
+  if ((org === undefined) !== (project === undefined)) {
+    issues.push({ key: `${ns}sentry.${org === undefined ? "org" : "project"}`, message: `got nothing, expected a slug: sentry.org and sentry.project go together (set both project-level, or neither)` });
+  }
+  // Source maps are uploaded by the builds production promotes (and local ones), never a pull request's.
+  const token = input.env.SENTRY_AUTH_TOKEN;
+  const builds = profile === "dev" || profile === "local";
+  return {
+    environment: c.sentry?.environment ?? (names.production ? PRODUCTION.sentryEnvironment : profile === "preview" ? "preview" : input.stack),
+    org,
+    project,
+    url,
+    buildToken: builds && org && project && token ? pulumi.secret(token) : undefined,
+  };
 }

@@ -204,9 +204,19 @@ export const IngressConfig = z
   })
   .partial();
 
+/** A Sentry organization or project slug. */
+const sentrySlug = (what: string) => z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, { error: `a Sentry ${what} slug (lowercase letters, digits, _ and -)` }).describe(`a Sentry ${what} slug`);
+
 /** `nextjs-infra:sentry` */
 export const SentryConfig = z
-  .strictObject({ environment: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "a Sentry environment name (letters, digits, _ . -)" }).describe("a Sentry environment name (letters, digits, _ . -)") })
+  .strictObject({
+    environment: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "a Sentry environment name (letters, digits, _ . -)" }).describe("a Sentry environment name (letters, digits, _ . -)"),
+    org: sentrySlug("organization"),
+    project: sentrySlug("project"),
+    url: z
+      .url({ protocol: /^https?$/, error: "an https URL of your Sentry (plain http only on loopback)" })
+      .refine((u) => URL.canParse(u) && (new URL(u).protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(new URL(u).hostname)), { error: "an https URL of your Sentry (plain http only on loopback: the token travels with every request)" }),
+  })
   .partial();
 
 /** `nextjs-infra:kubernetes` */

@@ -122,7 +122,15 @@ export interface Settings {
   autoscaling: ProfileDefaults["autoscaling"];
   disruptionBudget: ProfileDefaults["disruptionBudget"];
   ingress: { enabled: boolean; host?: string; className?: string; clusterIssuer?: string; tls: boolean; controllerNamespace: string };
-  sentry: { environment: string };
+  sentry: {
+    environment: string;
+    /** Where releases and source maps go; both or neither. */
+    org?: string;
+    project?: string;
+    url?: string;
+    /** `$SENTRY_AUTH_TOKEN`, for dev-profile and local builds only (a pull request's build never gets it). */
+    buildToken?: pulumi.Output<string>;
+  };
   kubernetes: { skipAwait: boolean; context?: string };
   drift: { ignore: { type: string; name?: string; path?: string }[] };
   database: NeonDatabaseSettings | LocalDatabaseSettings;

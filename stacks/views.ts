@@ -92,6 +92,7 @@ export function accessModel(project: string, projectConfig: RawConfig, stacks: R
       cloud: preview ? cloudView(preview.config, { registry: registryHost(previewRepository ?? ""), cluster: false, read: false }) : undefined,
     },
     images: { repository: main, previewRepository },
+    sentryOrg: shared.sentry?.org,
   };
 }
 

@@ -152,7 +152,7 @@ describe("cloud targets", () => {
     it("replaces the kubeconfig and registry secrets with the identity, reaching no further than they did", () => {
       const cs = model();
       const names = (c: EnvironmentContract) => c.credentials.map((x) => x.name);
-      assert.deepEqual(names(env(cs, "dev")), ["PULUMI", "PULUMI_CONFIG_PASSPHRASE", "CLOUD", "NEON_API_KEY", "DOPPLER_TOKEN"]);
+      assert.deepEqual(names(env(cs, "dev")), ["PULUMI", "PULUMI_CONFIG_PASSPHRASE", "CLOUD", "NEON_API_KEY", "DOPPLER_TOKEN", "SENTRY_AUTH_TOKEN"]);
       assert.deepEqual(names(env(cs, "production-read")), ["PULUMI", "PULUMI_CONFIG_PASSPHRASE", "CLOUD", "NEON_API_KEY", "DOPPLER_TOKEN"]);
       const grants = (c: EnvironmentContract) => c.credentials.find((x) => x.name === "CLOUD")!.grants.map((g) => `${g.service} ${g.access} ${g.owners.join("+")}`);
       assert.deepEqual(grants(env(cs, "dev")), ["kubernetes write dev", "registry write dev+prod"]);
@@ -273,8 +273,8 @@ describe("cloud targets", () => {
       }
       const map = credentialMap(dir);
       const job = (name: string) => map.find((j) => `${j.workflow} ${j.job}` === name)!;
-      assert.deepEqual(job("deploy dev").credentials.map((c) => c.name), ["PULUMI", "PULUMI_CONFIG_PASSPHRASE", "CLOUD", "NEON_API_KEY", "DOPPLER_TOKEN", "GITHUB_TOKEN"]);
-      assert.equal(describeReach(job("deploy dev").reach), "dev: write (doppler, kubernetes, neon, pulumi, registry); prod: write (registry)");
+      assert.deepEqual(job("deploy dev").credentials.map((c) => c.name), ["PULUMI", "PULUMI_CONFIG_PASSPHRASE", "CLOUD", "NEON_API_KEY", "DOPPLER_TOKEN", "SENTRY_AUTH_TOKEN", "GITHUB_TOKEN"]);
+      assert.equal(describeReach(job("deploy dev").reach), "dev: write (doppler, kubernetes, neon, pulumi, registry, sentry); prod: write (registry, sentry)");
       assert.equal(describeReach(job("promote plan").reach), "prod: read (doppler, kubernetes, pulumi), write (neon)");
       assert.equal(describeReach(job("preview up").reach), "pr-*: write (doppler, kubernetes, neon, pulumi, registry)");
     } finally {

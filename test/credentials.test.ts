@@ -25,9 +25,10 @@ const EXPECTED: Record<string, string> = {
   "deploy gate": "",
   "deploy schedules": "",
   "deploy environments": "",
-  "deploy dev": "dev: write (doppler, kubernetes, neon, pulumi, registry); prod: write (registry)",
+  // A Sentry organization token (the narrowest Sentry has) writes every stack's releases.
+  "deploy dev": "dev: write (doppler, kubernetes, neon, pulumi, registry, sentry); prod: write (registry, sentry)",
   "promote plan": "prod: read (doppler, kubernetes, pulumi), write (neon)",
-  "promote deploy": "prod: write (doppler, kubernetes, neon, pulumi)",
+  "promote deploy": "dev: write (sentry); prod: write (doppler, kubernetes, neon, pulumi, sentry)",
   "drift environments": "",
   "drift drift (dev-read)": "dev: read (doppler, kubernetes, pulumi), write (neon)",
   "drift drift (production-read)": "prod: read (doppler, kubernetes, pulumi), write (neon)",
@@ -35,7 +36,7 @@ const EXPECTED: Record<string, string> = {
   "preview up": "pr-*: write (doppler, kubernetes, neon, pulumi, registry)",
   "preview comment": "",
   "preview destroy": "pr-*: write (doppler, kubernetes, neon, pulumi)",
-  "repository apply": "dev: write (doppler, kubernetes, neon, pulumi, registry); github: write (pulumi), admin (github); pr-*: write (doppler, kubernetes, neon, pulumi); prod: write (doppler, kubernetes, neon, pulumi, registry)",
+  "repository apply": "dev: write (doppler, kubernetes, neon, pulumi, registry, sentry); github: write (pulumi), admin (github); pr-*: write (doppler, kubernetes, neon, pulumi); prod: write (doppler, kubernetes, neon, pulumi, registry, sentry)",
   "sweep sweep": "pr-*: write (doppler, kubernetes, neon, pulumi)",
 };
 
@@ -69,7 +70,7 @@ describe("the credential map", () => {
     assert.deepEqual(owners(leaky), ["github"]);
     // And the one that must never happen: production's environment opened to branches.
     const open = contracts.map((c) => (c.name === "production" ? { ...c, branches: "any" as const, reviewed: false } : c));
-    assert.deepEqual(owners(open), ["prod"]);
+    assert.deepEqual(owners(open), ["dev", "prod"], "production's own credentials, and through its Sentry token dev's releases");
   });
 
   it("keeps the read-only environments read-only, but for Neon's project key (Neon has no read-only keys)", () => {

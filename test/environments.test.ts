@@ -54,8 +54,9 @@ describe("the delivery plan", () => {
     const map = credentialMap(dir);
     const jobs = Object.fromEntries(map.map((j) => [`${j.workflow} ${j.job}`, describeReach(j.reach)]));
     assert.equal(jobs["promote plan (staging-read)"], "staging: read (doppler, kubernetes, pulumi), write (neon)");
-    assert.equal(jobs["promote deploy (staging)"], "staging: write (doppler, kubernetes, neon, pulumi)");
-    assert.equal(jobs["promote deploy (production)"], "prod: write (doppler, kubernetes, neon, pulumi)");
+    // Sentry's organization token is the one credential that crosses stacks (releases only).
+    assert.equal(jobs["promote deploy (staging)"], "dev: write (sentry); prod: write (sentry); staging: write (doppler, kubernetes, neon, pulumi, sentry)");
+    assert.equal(jobs["promote deploy (production)"], "dev: write (sentry); prod: write (doppler, kubernetes, neon, pulumi, sentry); staging: write (sentry)");
     assert.equal(jobs["drift drift (staging-read)"], "staging: read (doppler, kubernetes, pulumi), write (neon)");
     const { contracts } = committedContracts(dir);
     assert.deepEqual(contracts.filter((c) => c.reviewed).map((c) => c.name).sort(), ["production", "repository-admin", "staging"], "the repository stack makes staging reviewed");
@@ -70,7 +71,7 @@ describe("the delivery plan", () => {
     assert.deepEqual(plan.builds, [{ stack: "qa", environment: "qa", read: "qa-read" }]);
     const builds = credentialMap(dir).filter((j) => j.workflow === "deploy" && j.job === "builds");
     // Main's builds share one image repository, the one production promotes from: qa's token writes it as dev's does.
-    assert.deepEqual(builds.map((j) => [j.environment, describeReach(j.reach)]), [["qa", "dev: write (registry); prod: write (registry); qa: write (doppler, kubernetes, neon, pulumi, registry)"]]);
+    assert.deepEqual(builds.map((j) => [j.environment, describeReach(j.reach)]), [["qa", "dev: write (registry, sentry); prod: write (registry, sentry); qa: write (doppler, kubernetes, neon, pulumi, registry, sentry)"]]);
     assert.ok(!credentialMap(ROOT).some((j) => j.job === "builds"), "with no second dev-profile stack the job never runs, and reaches nothing");
   });
 

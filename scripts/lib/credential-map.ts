@@ -268,7 +268,7 @@ export function environmentTable(contracts: EnvironmentContract[]): string {
   const rows = ["| environment | who may use it | credential | what it must be |", "|---|---|---|---|"];
   for (const c of contracts) {
     const who = `${c.branches === "main" ? "main only" : "any branch"}${c.reviewed ? ", a reviewer approves (admins cannot bypass)" : ""}`;
-    for (const cred of c.credentials) rows.push(`| \`${c.name}\` | ${who} | \`${cred.name}\`${cred.kind === "oidc" ? " (OIDC, nothing stored)" : cred.optional ? " (self-managed backend only)" : ""} | ${cred.is} |`);
+    for (const cred of c.credentials) rows.push(`| \`${c.name}\` | ${who} | \`${cred.name}\`${cred.kind === "oidc" ? " (OIDC, nothing stored)" : cred.optional ? ` (${cred.optional})` : ""} | ${cred.is} |`);
   }
   return rows.join("\n");
 }
