@@ -4,10 +4,11 @@
  * migrator on the stand-in base (test/image/base-image.sh). The engine's data outlives a run
  * (in the user's cache), so later builds are warm.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFile, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { promisify } from "util";
 import { ROOT } from "../mocks";
 
 /** Debian's 20.10 client: it builds with BuildKit without buildx. */
@@ -60,6 +61,14 @@ export function buildImage(host: string, tag: string, context: string, args: str
   const start = Date.now();
   docker(host, ["build", "--network", "host", "-t", tag, ...args, context]);
   return (Date.now() - start) / 1000;
+}
+
+/** As `buildImage`, without blocking this process: what the build calls may be served from it (a stand-in Sentry). */
+export async function buildImageAsync(host: string, tag: string, context: string, args: string[]): Promise<void> {
+  const env = { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: "1" };
+  await promisify(execFile)(DOCKER, ["build", "--network", "host", "-t", tag, ...args, context], { env, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stderr?: string }) => {
+    throw new Error(`docker build failed:\n${(e.stderr ?? "").split("\n").slice(-40).join("\n")}`, { cause: e });
+  });
 }
 
 /** The arguments every build of the app takes here: the stand-in base, the CA secret. */

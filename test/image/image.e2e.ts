@@ -19,13 +19,16 @@ import * as yaml from "js-yaml";
 import { ROOT } from "../mocks";
 import { TestPostgres } from "../app/postgres";
 import { signGuestBook, withPage } from "../app/browser";
-import { APP_CONTEXT, appBuildArgs, buildImage, docker, Docker, inspectImage, MIGRATOR_ARGS, startDocker } from "./docker";
+import { APP_CONTEXT, appBuildArgs, buildImage, buildImageAsync, docker, DOCKER, Docker, inspectImage, MIGRATOR_ARGS, startDocker } from "./docker";
+import { execFileSync } from "child_process";
+import { FakeSentry, startFakeSentry } from "../sentry/fake-sentry";
 import { APP_DIR, APP_UID, containerSecurityContext, podSecurityContext, scratchVolumes } from "../../components/workload";
 
 const RUNNER = "nextjs-infra/web:image-tier";
 const MIGRATOR = "nextjs-infra/web:migrator-image-tier";
 const TIER_MIGRATOR = "nextjs-infra/web-tier-migrator:image-tier";
 const NEXTAUTH_SECRET = "image-tier-nextauth-secret-9d2c7e1f";
+const SENTRY_TOKEN = "sntrys_image-tier-4f1e8a2b";
 /** Lines Next.js itself prints at start-up before the logger is in place. */
 const NEXT_BANNER = /^(▲ Next\.js|- (Local|Network):|✓ (Ready|Starting|Running)|\s*$)/;
 
@@ -52,6 +55,7 @@ describe("the image tier: the app's images built and run for real", function () 
   let host: string;
   let scratch: string;
   const pg = new TestPostgres();
+  let sentry: FakeSentry;
   let port: number;
   const started: string[] = [];
 
@@ -71,7 +75,11 @@ describe("the image tier: the app's images built and run for real", function () 
     engine = startDocker();
     host = engine.host;
     const common = appBuildArgs(host, scratch);
-    buildImage(host, RUNNER, APP_CONTEXT, common);
+    // The runner is built as dev's build is: with the Sentry token as a BuildKit secret, uploading to a stand-in Sentry.
+    sentry = await startFakeSentry({ token: SENTRY_TOKEN, org: "acme", projects: ["web"] });
+    fs.writeFileSync(path.join(scratch, "sentry_auth_token"), SENTRY_TOKEN);
+    const sentryArgs = ["--secret", `id=sentry_auth_token,src=${path.join(scratch, "sentry_auth_token")}`, ...["SENTRY_ORG=acme", "SENTRY_PROJECT=web", `SENTRY_URL=${sentry.url}`].flatMap((a) => ["--build-arg", a])];
+    await buildImageAsync(host, RUNNER, APP_CONTEXT, [...common, ...sentryArgs]);
     buildImage(host, MIGRATOR, APP_CONTEXT, [...common, ...MIGRATOR_ARGS]);
     buildImage(host, TIER_MIGRATOR, path.join(ROOT, "test", "engine", "migrator"), ["--build-arg", `MIGRATOR=${MIGRATOR}`]);
     port = Number(inspectImage(host, RUNNER).Config.Env.find((e) => e.startsWith("PORT="))?.split("=")[1]);
@@ -88,6 +96,7 @@ describe("the image tier: the app's images built and run for real", function () 
     }
     await pg.stop();
     pg.remove();
+    await sentry?.close();
     engine?.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
     assert.equal(ipForward(), forwardingBefore, "the Docker engine changed the machine's IP forwarding");
@@ -103,6 +112,17 @@ describe("the image tier: the app's images built and run for real", function () 
     assert.equal(probe("const fs=require('fs');console.log(['node_modules/prisma','node_modules/typescript','node_modules/@prisma/engines','node_modules/next/dist/compiled/webpack'].filter(p=>fs.existsSync(p)).join(','))"), "");
     // Its files are not writable by the user it runs as; its scratch directories are.
     assert.equal(probe("const fs=require('fs');const w=p=>{try{fs.accessSync(p,fs.constants.W_OK);return 'w'}catch{return '-'}};console.log(['server.js','.next','/tmp','.next/cache'].map(w).join(''))"), "--ww");
+  });
+
+  it("uploads the build's source maps to Sentry, and ships neither a map nor the token", () => {
+    const uploaded = new Set(sentry.bundles.flatMap((b) => b.files).map((f) => f.debugId).filter(Boolean));
+    assert.ok(uploaded.size > 10, `the build uploaded its maps by debug ID (${uploaded.size})`);
+    const probe = (script: string) => run(["--rm", ...asTheClusterRunsIt(true), "--entrypoint", "node", RUNNER, "-e", script]).trim();
+    assert.equal(probe("console.log(require('fs').readdirSync('.',{recursive:true}).filter(f=>f.endsWith('.map')).join(','))"), "", "no source map in the image");
+    const ids = probe("const fs=require('fs');console.log(fs.readdirSync('.next',{recursive:true}).filter(f=>f.endsWith('.js')).map(f=>/debugId=([0-9a-f-]{36})/.exec(fs.readFileSync('.next/'+f,'utf8'))?.[1]).filter(Boolean).join(' '))").split(" ");
+    assert.ok(ids.length > 10 && ids.every((id) => uploaded.has(id)), "every bundle the image runs names a map Sentry has");
+    const saved = execFileSync(DOCKER, ["save", RUNNER], { env: { ...process.env, DOCKER_HOST: host }, maxBuffer: 2 * 1024 ** 3 });
+    assert.equal(saved.indexOf(SENTRY_TOKEN), -1, "the token is in no layer of the image");
   });
 
   it("migrates a fresh database with the migrator image, run as the Job runs it", () => {
