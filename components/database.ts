@@ -28,6 +28,8 @@ export interface NeonArgs {
     parentName?: string;
     /** Neon's protected flag (paid plans). */
     protected: boolean;
+    /** Whether the project's plan offers protected branches (Free does not). @default true */
+    protectable?: boolean;
     /** RFC 3339 expiry, for previews: Neon deletes the branch even if every workflow fails. */
     expiresAt?: string;
   };

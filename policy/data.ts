@@ -32,11 +32,11 @@ export const dataPolicies: ResourceValidationPolicy[] = [
   },
   {
     name: "neon-production-branch-protected",
-    description: "The Neon branch production runs on (the project's default branch) is protected in Neon and by Pulumi.",
+    description: "The Neon branch production runs on (the project's default branch) is protected by Pulumi, and in Neon where the plan offers it (not Free).",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
       if (args.type !== "pulumi-nodejs:dynamic/neon:Branch" || args.props.adoptDefault !== true) return;
-      if (args.props.protected !== true) report("the production branch must be protected in Neon (protected: true)");
+      if (args.props.protected !== true && args.props.protectable !== false) report("the production branch must be protected in Neon (protected: true)");
       if (!args.opts.protect) report("the production branch must have the `protect` resource option, so `pulumi destroy` refuses");
     },
   },

@@ -160,6 +160,9 @@ describe("policy pack", () => {
     const found = await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: false }, { protect: false });
     assert.equal(found.length, 2);
     assert.deepEqual(await violations("neon-production-branch-protected", BRANCH, { adoptDefault: false, protected: false }), [], "dev and previews may be deleted");
+    // Neon's Free plan has no protected branches: Pulumi's protect is the guard there, and still required.
+    assert.deepEqual(await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: false, protectable: false }, { protect: true }), []);
+    assert.equal((await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: false, protectable: false }, { protect: false })).length, 1);
   });
 
   it("credentials-kept-secret: credential outputs are secret outputs", async () => {
@@ -215,9 +218,16 @@ describe("policy pack", () => {
   describe("the whole program passes the whole pack", () => {
     const SECRETS = { neonApiKey: "k", "doppler:dopplerToken": "d" };
     const CI = { "github:token": "g", ciSecrets: JSON.stringify({ production: { KUBE_CONFIG: "k" }, preview: { NEON_API_KEY: "n" } }) };
-    for (const stack of ["local", "dev", "prod", "pr-42", "github"]) {
-      it(stack, async () => {
-        const mocks = (await useMocks(stack, committedConfig(stack), stack === "local" ? {} : stack === "github" ? CI : SECRETS)).withServiceInvokes();
+    // Every plan for production: what each plan allows differs, the guarantees may not.
+    const onPlan = (plan: string) => ({ ...committedConfig("prod"), "nextjs-infra:neon": { ...(committedConfig("prod")["nextjs-infra:neon"] as object), plan } });
+    const cases: [string, string, Record<string, unknown>][] = [
+      ...["local", "dev", "prod", "pr-42", "github"].map((s): [string, string, Record<string, unknown>] => [s, s, committedConfig(s)]),
+      ["prod on Neon's free plan", "prod", onPlan("free")],
+      ["prod on Neon's launch plan", "prod", onPlan("launch")],
+    ];
+    for (const [title, stack, config] of cases) {
+      it(title, async () => {
+        const mocks = (await useMocks(stack, config, stack === "local" ? {} : stack === "github" ? CI : SECRETS)).withServiceInvokes();
         mocks.deployed = { imageRef: `ghcr.io/acme/web@sha256:${"c".repeat(64)}` };
         const outputs = await renderProgram();
         await valueOf(outputs.namespace ?? outputs.environments);

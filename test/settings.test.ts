@@ -137,20 +137,20 @@ describe("settings: profiles", () => {
 
     const dev = resolve("dev", scale(base)).database;
     assert.ok(dev.kind === "neon");
-    assert.deepEqual(dev.branch, { name: "dev", adoptDefault: false, protected: false });
+    assert.deepEqual(dev.branch, { name: "dev", adoptDefault: false, protected: false, protectable: true });
     assert.deepEqual(dev.compute, { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 });
     assert.equal(dev.projectId, "cool-pond-12345678");
 
     const preview = resolve("pr-42", scale(base)).database;
     assert.ok(preview.kind === "neon");
-    assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: undefined, protected: false, ttlDays: 7 });
+    assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: undefined, protected: false, protectable: true, ttlDays: 7 });
     assert.deepEqual(preview.compute, { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 });
 
     const prod = resolve("prod", { ...base, neon: { plan: "scale" } }).database;
     assert.ok(prod.kind === "neon");
     assert.equal(prod.projectId, undefined, "the production stack may create the project");
     assert.equal(prod.manageProject, true);
-    assert.deepEqual(prod.branch, { name: "main", adoptDefault: true, protected: true });
+    assert.deepEqual(prod.branch, { name: "main", adoptDefault: true, protected: true, protectable: true });
     assert.deepEqual(prod.project, { name: "web", regionId: "aws-us-east-2", pgVersion: 17, historyRetentionSeconds: 86400, orgId: undefined });
     const managed = resolve("prod", { ...base, neon: { plan: "scale", projectId: "cool-pond-12345678" } }).database;
     assert.ok(managed.kind === "neon" && managed.manageProject, "with an id set, the production stack still manages (adopts) the project");

@@ -24,6 +24,8 @@ export interface BranchInputs {
   adoptDefault?: boolean;
   /** Neon's protected flag (blocks deletion and resets in Neon itself). */
   protected: boolean;
+  /** Whether the project's plan offers protected branches (Free does not): `protected` is refused where it does not, before any request. @default true */
+  protectable?: boolean;
   /** RFC 3339 time after which Neon deletes the branch. */
   expiresAt?: string;
   providerVersion: string;
@@ -54,6 +56,9 @@ export function checkBranch(news: Partial<BranchInputs>, now = Date.now()): Chec
     else if (at - now > MAX_EXPIRY_MS) failures.push({ property: "expiresAt", reason: `got ${news.expiresAt}, expected at most 30 days from now (Neon's limit)` });
     if (news.adoptDefault) failures.push({ property: "expiresAt", reason: "the default branch cannot expire; remove `expiresAt` or `adoptDefault`" });
     if (news.protected) failures.push({ property: "expiresAt", reason: "a protected branch cannot expire (Neon refuses it); remove `expiresAt` or `protected`" });
+  }
+  if (news.protected && news.protectable === false) {
+    failures.push({ property: "protected", reason: "got true on a plan without protected branches (Neon's Free plan refuses it); Pulumi's `protect` option guards the branch instead" });
   }
   if (news.adoptDefault && (news.parentId || news.parentName)) {
     failures.push({ property: news.parentId ? "parentId" : "parentName", reason: "conflicts with `adoptDefault`: the default branch has no parent to choose" });
@@ -165,6 +170,8 @@ export interface NeonBranchArgs {
   readonly adoptDefault?: boolean;
   /** @default false */
   readonly protected?: pulumi.Input<boolean>;
+  /** Whether the plan offers protected branches (Free does not). @default true */
+  readonly protectable?: boolean;
   /** @example "2026-12-03T00:00:00Z" */
   readonly expiresAt?: pulumi.Input<string>;
 }

@@ -262,6 +262,9 @@ describe("Neon providers against the fake Neon API", function () {
       const created = await create(projects, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 21600, providerVersion: v });
       const branches = await provider(new BranchProvider());
       await assert.rejects(create(branches, { projectId: created.id, name: "main", adoptDefault: true, protected: true, providerVersion: v }), /protected branches are not available on the free plan/);
+      // And the provider refuses it before any request when told the plan has none.
+      const { failures } = await branches.check({} as never, { projectId: created.id, name: "main", adoptDefault: true, protected: true, protectable: false, providerVersion: v });
+      assert.match(failures?.map((f) => f.reason).join() ?? "", /plan without protected branches/);
       const main = await create(branches, { projectId: created.id, name: "main", adoptDefault: true, protected: false, providerVersion: v });
       const endpoints = await provider(new EndpointProvider());
       await assert.rejects(create(endpoints, { projectId: created.id, branchId: main.id, minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0, providerVersion: v }), /exceeds the free plan's limit of 2 CU/);
