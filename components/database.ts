@@ -30,6 +30,8 @@ export interface NeonArgs {
     protected: boolean;
     /** Whether the project's plan offers protected branches (Free does not). @default true */
     protectable?: boolean;
+    /** The plan's branches per project: a create past it fails first, naming the plan. @default no check */
+    branchLimit?: { plan: string; max: number };
     /** RFC 3339 expiry, for previews: Neon deletes the branch even if every workflow fails. */
     expiresAt?: string;
   };

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, run } from "./lib/cli";
 import { settingsTable } from "../stacks/keys";
+import { planTable } from "../stacks/neon-plans";
 import { contractTables } from "../components/app-contract";
 import { allPolicies } from "../policy/policies";
 import { committedContracts, credentialMap, credentialTable, environmentTable, identityTable } from "./lib/credential-map";
@@ -29,6 +30,7 @@ export function sections(root = PROJECT_DIR): Record<string, string> {
     "app-contract": contractTables(),
     policies: policyTable(),
     "cloud-identities": identityTable(model, contracts),
+    "neon-plans": planTable(),
   };
 }
 

@@ -187,7 +187,7 @@ function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Set
   const plan = n.plan ?? "free";
   const limits = PLAN_LIMITS[plan];
   // Neon's protected flag is a paid feature; Pulumi's own `protect` guards production on every plan.
-  const branch = { ...names.neonBranch, protected: names.production && limits.protectedBranches, protectable: limits.protectedBranches, ...(profile === "preview" ? { ttlDays: n.previewTtlDays ?? 7 } : {}) };
+  const branch = { ...names.neonBranch, protected: names.production && limits.protectedBranches, protectable: limits.protectedBranches, ...(names.neonBranch.adoptDefault ? {} : { branchLimit: { plan, max: limits.maxBranches } }), ...(profile === "preview" ? { ttlDays: n.previewTtlDays ?? 7 } : {}) };
   // Defaults valid on the plan: sizes capped, scale-to-zero tuned only where the plan allows it.
   const maxCu = n.maxCu ?? Math.min(d.neon.maxCu, limits.maxAutoscalingCu);
   const suspend = n.suspendTimeoutSeconds ?? (suspendAllowed(limits, d.neon.suspendTimeoutSeconds) ? d.neon.suspendTimeoutSeconds : 0);

@@ -137,13 +137,13 @@ describe("settings: profiles", () => {
 
     const dev = resolve("dev", scale(base)).database;
     assert.ok(dev.kind === "neon");
-    assert.deepEqual(dev.branch, { name: "dev", adoptDefault: false, protected: false, protectable: true });
+    assert.deepEqual(dev.branch, { name: "dev", adoptDefault: false, protected: false, protectable: true, branchLimit: { plan: "scale", max: 5000 } });
     assert.deepEqual(dev.compute, { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 });
     assert.equal(dev.projectId, "cool-pond-12345678");
 
     const preview = resolve("pr-42", scale(base)).database;
     assert.ok(preview.kind === "neon");
-    assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: undefined, protected: false, protectable: true, ttlDays: 7 });
+    assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: undefined, protected: false, protectable: true, branchLimit: { plan: "scale", max: 5000 }, ttlDays: 7 });
     assert.deepEqual(preview.compute, { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 });
 
     const prod = resolve("prod", { ...base, neon: { plan: "scale" } }).database;

@@ -28,6 +28,8 @@ export interface BranchInputs {
   protectable?: boolean;
   /** RFC 3339 time after which Neon deletes the branch. */
   expiresAt?: string;
+  /** The plan's branches per project (the default branch counted): a create past it fails first, naming the plan. @default no check */
+  branchLimit?: { plan: string; max: number };
   providerVersion: string;
 }
 
@@ -85,8 +87,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
   async create(inputs: BranchInputs): Promise<pulumi.dynamic.CreateResult<BranchOutputs>> {
     const neon = this.client();
     if (inputs.adoptDefault) {
-      const { branches } = await request(neon, `listing branches of ${inputs.projectId}`, () => neon.api.listProjectBranches({ projectId: inputs.projectId }), "read");
-      const found = branches.find((b) => b.default);
+      const found = (await this.listBranches(inputs.projectId)).find((b) => b.default);
       if (!found) throw new Error(`Neon project ${inputs.projectId} has no default branch to adopt`);
       const res = await request(neon, `updating branch ${found.id}`, () =>
         neon.api.updateProjectBranch(inputs.projectId, found.id, { branch: { name: inputs.name, protected: inputs.protected } }),
@@ -105,6 +106,15 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       await awaitOperations(neon, inputs.projectId, res.operations);
       return { id: existing.id, outs: defined(outputsOf(inputs, res.branch, false)) };
     }
+    if (inputs.branchLimit) {
+        const { count } = await request(neon, `counting branches of ${inputs.projectId}`, () => neon.api.countProjectBranches({ projectId: inputs.projectId }), "read");
+      const { plan, max } = inputs.branchLimit;
+      if (count >= max) {
+        throw new Error(
+          `Neon project ${inputs.projectId} has ${count} branches, the ${plan} plan's limit of ${max} (the default branch included): close or merge pull requests whose previews can go (each destroys its branch), run the sweep, or move to a plan with more branches`,
+        );
+      }
+    }
     const res = await request(neon, `creating branch ${inputs.name}`, () =>
       neon.api.createProjectBranch(inputs.projectId, {
         branch: { name: inputs.name, parent_id: parentId, protected: inputs.protected, expires_at: inputs.expiresAt },
@@ -115,9 +125,20 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
   }
 
   private async branchByName(projectId: string, name: string): Promise<Branch | undefined> {
+    return (await this.listBranches(projectId, name)).find((b) => b.name === name);
+  }
+
+  /** Every branch of a project (matching `search`), page by page: Neon lists them newest first, a page at a time. */
+  private async listBranches(projectId: string, search?: string): Promise<Branch[]> {
     const neon = this.client();
-    const { branches } = await request(neon, `listing branches of ${projectId}`, () => neon.api.listProjectBranches({ projectId, search: name }), "read");
-    return branches.find((b) => b.name === name);
+    const out: Branch[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await request(neon, `listing branches of ${projectId}`, () => neon.api.listProjectBranches({ projectId, search, limit: 100, cursor }), "read");
+      out.push(...page.branches);
+      cursor = page.branches.length > 0 ? page.pagination?.next : undefined;
+    } while (cursor);
+    return out;
   }
 
   async read(id: string, stored?: BranchOutputs): Promise<pulumi.dynamic.ReadResult<BranchOutputs>> {
@@ -149,8 +170,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
     if (props.adopted) return; // the default branch belongs to the project, not to this stack
     const neon = this.client();
     // Neon refuses to delete a branch that has children: say which, and what to do.
-    const { branches } = await request(neon, `listing branches of ${props.projectId}`, () => neon.api.listProjectBranches({ projectId: props.projectId }), "read");
-    const children = branches.filter((b) => b.parent_id === id).map((b) => b.name);
+    const children = (await this.listBranches(props.projectId)).filter((b) => b.parent_id === id).map((b) => b.name);
     if (children.length > 0) {
       throw new Error(`branch "${props.name}" (${id}) has child branches: ${children.join(", ")}. Destroy the stacks that own them first (previews: \`npm run preview-stack -- destroy --pr <n>\`, or wait for the sweep)`);
     }
@@ -172,6 +192,8 @@ export interface NeonBranchArgs {
   readonly protected?: pulumi.Input<boolean>;
   /** Whether the plan offers protected branches (Free does not). @default true */
   readonly protectable?: boolean;
+  /** The plan's branches per project, the default one counted: a create past it fails first, naming the plan. @default no check */
+  readonly branchLimit?: { plan: string; max: number };
   /** @example "2026-12-03T00:00:00Z" */
   readonly expiresAt?: pulumi.Input<string>;
 }

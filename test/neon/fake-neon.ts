@@ -66,7 +66,8 @@ function loadRoutes(): Route[] {
       routes.push({ method: method.toUpperCase(), pattern, params, operationId: op.operationId, request: body ? ajv.compile(body) : undefined, responses });
     }
   }
-  return routes;
+  // A literal segment wins over a parameter (`branches/count` is not a branch id), as in Neon's router.
+  return routes.sort((a, b) => a.params.length - b.params.length);
 }
 
 let cachedRoutes: Route[] | undefined;
@@ -76,11 +77,14 @@ const nextId = (prefix: string) => `${prefix}-${(++seq).toString(36).padStart(6,
 
 /** Neon's plans, as the fake enforces them. */
 export type FakePlan = "free" | "launch" | "scale";
-const PLAN: Record<FakePlan, { maxCu: number; retention: number; protectedBranches: boolean; suspend: (s: number) => boolean }> = {
-  free: { maxCu: 2, retention: 21_600, protectedBranches: false, suspend: (s) => s === 0 || s === 300 },
-  launch: { maxCu: 16, retention: 604_800, protectedBranches: true, suspend: (s) => s === 0 || s === 300 || s === -1 },
-  scale: { maxCu: 56, retention: 2_592_000, protectedBranches: true, suspend: (s) => s === -1 || s === 0 || (s >= 60 && s <= 604_800) },
+// Branches per project, the default one included: Free has no extra branches; paid plans bill those past their allowance, up to 5,000.
+const PLAN: Record<FakePlan, { maxCu: number; retention: number; protectedBranches: boolean; maxBranches: number; suspend: (s: number) => boolean }> = {
+  free: { maxCu: 2, retention: 21_600, protectedBranches: false, maxBranches: 10, suspend: (s) => s === 0 || s === 300 },
+  launch: { maxCu: 16, retention: 604_800, protectedBranches: true, maxBranches: 5_000, suspend: (s) => s === 0 || s === 300 || s === -1 },
+  scale: { maxCu: 56, retention: 2_592_000, protectedBranches: true, maxBranches: 5_000, suspend: (s) => s === -1 || s === 0 || (s >= 60 && s <= 604_800) },
 };
+/** Branches a list returns when the request names no `limit`: a client must follow `pagination.next`. */
+const DEFAULT_PAGE = 10;
 const MUTATING = new Set(["POST", "PATCH", "DELETE", "PUT"]);
 
 /** The fake server and its state, which tests read and change directly. */
@@ -370,10 +374,24 @@ export class FakeNeon {
     return [200, { operation }];
   }
 
+  private branchesOf(p: Record<string, string>): Json[] {
+    return [...this.branches.values()].filter((b) => b.project_id === p.project_id && (!p.search || (b.name as string).includes(p.search) || b.id === p.search));
+  }
+
   listProjectBranches(p: Record<string, string>): [number, Json] {
     if (!this.projects.has(p.project_id)) return [404, { code: "", message: "project not found" }];
-    const branches = [...this.branches.values()].filter((b) => b.project_id === p.project_id && (!p.search || (b.name as string).includes(p.search) || b.id === p.search));
-    return [200, { branches, annotations: {}, pagination: {} }];
+    // Newest first, one page at a time, as Neon lists them: the default branch is often on the last page.
+    const all = this.branchesOf(p).sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)) || String(b.id).localeCompare(String(a.id)));
+    const from = p.cursor ? Number(Buffer.from(p.cursor, "base64url").toString()) : 0;
+    const limit = p.limit ? Number(p.limit) : DEFAULT_PAGE;
+    const page = all.slice(from, from + limit);
+    const next = from + limit < all.length ? Buffer.from(String(from + limit)).toString("base64url") : undefined;
+    return [200, { branches: page, annotations: {}, pagination: next ? { next } : {} }];
+  }
+
+  countProjectBranches(p: Record<string, string>): [number, Json] {
+    if (!this.projects.has(p.project_id)) return [404, { code: "", message: "project not found" }];
+    return [200, { count: this.branchesOf(p).length }];
   }
 
   createProjectBranch(p: Record<string, string>, body: Json): [number, Json] {
@@ -384,6 +402,8 @@ export class FakeNeon {
     if (name && [...this.branches.values()].some((b) => b.project_id === p.project_id && b.name === name)) return [409, { code: "", message: `branch with name "${name}" already exists` }];
     const refused = this.planRefuses({ protected: body.branch?.protected }) ?? this.expiryRefused(body.branch?.expires_at, Boolean(body.branch?.protected));
     if (refused) return [400, { code: "", message: refused }];
+    const cap = PLAN[this.plan].maxBranches;
+    if (this.branchesOf({ project_id: p.project_id }).length >= cap) return [422, { code: "", message: `branches limit exceeded: the ${this.plan} plan allows ${cap} branches per project` }];
     const branch = this.newBranch(p.project_id, { ...body.branch, parent_id: parent }, false);
     this.copyBranchObjects(parent as string, branch.id);
     const op = this.operation(p.project_id, "create_branch", { branch_id: branch.id });

@@ -276,6 +276,33 @@ describe("Neon providers against the fake Neon API", function () {
       assert.equal(fake.projects.get(inOrg.id)?.org_id, "org-acme-1234");
     });
 
+    it("counts branches before creating one: past the plan's limit it fails first, naming the plan, and the fake refuses as Neon does", async () => {
+      fake.plan = "free";
+      const { projectId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      const limit = { plan: "free", max: 10 };
+      for (let pr = 1; pr <= 9; pr++) await create(p, { projectId, name: `preview/pr-${pr}`, protected: false, branchLimit: limit, providerVersion: v });
+      const creates = () => fake.log.filter((l) => l.operationId === "createProjectBranch").length;
+      const before = creates();
+      await assert.rejects(create(p, { projectId, name: "preview/pr-10", protected: false, branchLimit: limit, providerVersion: v }), /has 10 branches, the free plan's limit of 10 \(the default branch included\): close or merge pull requests/);
+      assert.equal(creates(), before, "nothing was sent: the count came first");
+      await assert.rejects(create(p, { projectId, name: "preview/pr-10", protected: false, providerVersion: v }), /branches limit exceeded: the free plan allows 10 branches per project/);
+      fake.plan = "launch";
+      await create(p, { projectId, name: "preview/pr-10", protected: false, branchLimit: { plan: "launch", max: 5000 }, providerVersion: v });
+    });
+
+    it("reads every page of a branch list: the default branch and a child are found past the first page", async () => {
+      const { projectId, branchId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      const dev = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
+      await create(p, { projectId, name: "preview/pr-1", parentName: "dev", protected: false, providerVersion: v });
+      for (let i = 0; i < 24; i++) await create(p, { projectId, name: `other-${i}`, protected: false, providerVersion: v });
+      // Newest first, ten to a page: the default branch and the child are on later pages.
+      const adopted = await create(p, { projectId, name: "main", adoptDefault: true, protected: true, providerVersion: v });
+      assert.equal(adopted.id, branchId);
+      await assert.rejects(p.delete(dev.id, dev.outs), /has child branches: preview\/pr-1/);
+    });
+
     it("creates a branch once: a retry after the response was lost takes over the branch it made", async () => {
       const { projectId } = fake.seedProject();
       const p = await provider(new BranchProvider());
