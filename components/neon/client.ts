@@ -165,8 +165,10 @@ export function isNotFound(e: unknown): boolean {
 
 // Arrays, not Sets: module-level values are serialized into the provider by value, and a
 // serialized Set loses its methods.
+// `error` is not among them: Neon retries an operation in error itself (its failures_count
+// grows); only `failed` and `cancelled` are final.
 const DONE: readonly string[] = ["finished", "skipped"];
-const FAILED: readonly string[] = ["failed", "error", "cancelled"];
+const FAILED: readonly string[] = ["failed", "cancelled"];
 
 /** Waits until every operation finishes; throws on the first that fails or on timeout. */
 export async function awaitOperations(neon: Neon, projectId: string, operations: readonly Operation[] | undefined): Promise<void> {

@@ -44,6 +44,7 @@ export function checkEndpoint(news: Partial<EndpointInputs>): CheckFailure[] {
   if (typeof minCu === "number" && typeof maxCu === "number") {
     if (minCu > maxCu) failures.push({ property: "minCu", reason: `got ${minCu}, expected at most maxCu (${maxCu})` });
     else if (minCu !== maxCu && maxCu > 16) failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most 16 while autoscaling (fixed sizes up to 56 need minCu = maxCu)` });
+    else if (maxCu > 16 && maxCu % 2 !== 0) failures.push({ property: "maxCu", reason: `got ${maxCu}, expected an even fixed size above 16 CU (18, 20, … 56), as Neon offers them` });
     else if (maxCu - minCu > 8) failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most minCu + 8: Neon's autoscaling range spans at most 8 CU` });
   }
   const s = news.suspendTimeoutSeconds;

@@ -108,8 +108,10 @@ export class FakeNeon {
   plan: FakePlan = "scale";
   /** An organization account: creating a project without `org_id` is refused. */
   requireOrgId = false;
-  /** Requests refused 429 from now on (with Retry-After: 0), to exercise rate limits. */
+  /** Requests refused 429 from now on, to exercise rate limits. */
   rateLimited = 0;
+  /** The Retry-After (seconds) a 429 carries: how long Neon asks a client to wait. */
+  retryAfterSeconds = 0;
   private readonly faults = new Map<string, number[]>();
   private readonly lostResponses = new Map<string, number[]>();
   private server?: http.Server;
@@ -159,7 +161,7 @@ export class FakeNeon {
     if (this.rateLimited > 0) {
       this.rateLimited--;
       this.log.push({ operationId: route.operationId, status: 429 });
-      res.writeHead(429, { "content-type": "application/json", "retry-after": "0" });
+      res.writeHead(429, { "content-type": "application/json", "retry-after": String(this.retryAfterSeconds) });
       res.end(JSON.stringify({ code: "", message: "rate limit exceeded" }));
       return;
     }
@@ -193,7 +195,7 @@ export class FakeNeon {
 
   /** An operation's status, moved on by the time it has run (Neon's operations run whether or not anyone polls). */
   private age(op: Json & { pollsLeft: number }): string {
-    if (op.status !== "finished" && Date.now() - Date.parse(op.created_at as string) > this.operationMs) op.status = "finished";
+    if (!["finished", "failed", "cancelled"].includes(op.status as string) && Date.now() - Date.parse(op.created_at as string) > this.operationMs) op.status = "finished";
     return op.status as string;
   }
 
@@ -203,6 +205,7 @@ export class FakeNeon {
     if (what.protected && !plan.protectedBranches) return `protected branches are not available on the ${this.plan} plan`;
     if (what.retention !== undefined && what.retention > plan.retention) return `history_retention_seconds ${what.retention} exceeds the ${this.plan} plan's limit of ${plan.retention}`;
     for (const cu of [what.minCu, what.maxCu]) if (cu !== undefined && cu > plan.maxCu) return `compute size ${cu} CU exceeds the ${this.plan} plan's limit of ${plan.maxCu} CU`;
+    for (const cu of [what.minCu, what.maxCu]) if (cu !== undefined && cu > 16 && cu % 2 !== 0) return `compute size ${cu} CU is not offered: sizes above 16 CU are even`;
     if (what.suspend !== undefined && !plan.suspend(what.suspend)) return `suspend_timeout_seconds cannot be changed to ${what.suspend} on the ${this.plan} plan`;
     return undefined;
   }
@@ -364,8 +367,14 @@ export class FakeNeon {
   getProjectOperation(p: Record<string, string>): [number, Json] {
     const op = this.operations.get(p.operation_id);
     if (!op) return [404, { code: "", message: "operation not found" }];
-    // scheduling → running → finished, one step per poll once the polls it takes are used up.
-    if (this.age(op) !== "finished") {
+    // Neon retries an operation in error: it runs again.
+    if (op.status === "error") {
+      op.status = "running";
+      op.failures_count = Number(op.failures_count) + 1;
+    } else if (op.status === "failed" || op.status === "cancelled") {
+      // final
+    } else if (this.age(op) !== "finished") {
+      // scheduling → running → finished, one step per poll once the polls it takes are used up.
       if (op.pollsLeft > 0) op.pollsLeft--;
       else op.status = op.status === "scheduling" ? "running" : "finished";
       if (op.status === "scheduling" && op.pollsLeft === 0) op.status = "running";

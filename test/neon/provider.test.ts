@@ -127,6 +127,24 @@ describe("Neon providers against the fake Neon API", function () {
       await assert.rejects(create(p, { projectId, name: "dev", protected: false, providerVersion: v }), /ended failed: storage quota exceeded/);
     });
 
+    it("waits through an operation Neon reports in error (Neon retries those), and fails only on failed or cancelled", async () => {
+      const { projectId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      const original = fake.createProjectBranch.bind(fake);
+      const next: { status?: string } = {};
+      fake.createProjectBranch = (params, body) => {
+        const [status, out] = original(params, body);
+        const op = fake.operations.get(out.operations[0].id)!;
+        op.status = next.status ?? "error";
+        return [status, out];
+      };
+      const made = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
+      assert.ok(made.id);
+      assert.ok([...fake.operations.values()].some((o) => Number(o.failures_count) > 0), "the operation was retried by Neon, and awaited");
+      next.status = "cancelled";
+      await assert.rejects(create(p, { projectId, name: "qa", protected: false, providerVersion: v }), /ended cancelled/);
+    });
+
     it("checks inputs before anything is sent", async () => {
       const p = new BranchProvider();
       const { failures } = await p.check({} as never, { projectId: "", name: "x", protected: false, expiresAt: "2001-01-01T00:00:00Z", providerVersion: v });
@@ -184,6 +202,15 @@ describe("Neon providers against the fake Neon API", function () {
     it("rejects impossible compute sizes", async () => {
       const { failures } = await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 3, maxCu: 0.3, suspendTimeoutSeconds: 5, providerVersion: v });
       assert.deepEqual(failures?.map((f) => f.property), ["maxCu", "minCu", "suspendTimeoutSeconds"]);
+      const odd = await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 17, maxCu: 17, suspendTimeoutSeconds: 0, providerVersion: v });
+      assert.match(odd.failures?.map((f) => f.reason).join() ?? "", /expected an even fixed size above 16 CU/);
+      assert.deepEqual((await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 18, maxCu: 18, suspendTimeoutSeconds: 0, providerVersion: v })).failures, []);
+    });
+
+    it("is refused by the fake as by Neon: no odd fixed size above 16 CU", async () => {
+      const { projectId, branchId } = fake.seedProject();
+      const p = await provider(new EndpointProvider());
+      await assert.rejects(create(p, { projectId, branchId, minCu: 17, maxCu: 17, suspendTimeoutSeconds: 0, providerVersion: v }), /sizes above 16 CU are even/);
     });
   });
 
@@ -337,7 +364,19 @@ describe("Neon providers against the fake Neon API", function () {
       assert.deepEqual([500, 502, undefined].map((s) => client.isRetryable(s, "write")), [false, false, false]);
       assert.deepEqual([500, 502, undefined, 423, 429, 503].map((s) => client.isRetryable(s, "read")), [true, true, true, true, true, true]);
       assert.equal(client.backoffMs(0, client.DEFAULT_RETRY, "7"), 7000, "Retry-After wins");
+      assert.equal(client.backoffMs(0, client.DEFAULT_RETRY, "3600"), 60_000, "but never more than a minute: a wrong header cannot stall a deploy for an hour");
       assert.ok(client.DEFAULT_RETRY.busyBudgetMs > 60_000, "longer than Neon's one-minute rate-limit window");
+    });
+
+    it("waits as long as a 429's Retry-After says, not its own shorter backoff", async () => {
+      const { projectId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      fake.rateLimited = 1;
+      fake.retryAfterSeconds = 1;
+      const started = Date.now();
+      await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
+      // The retry policy here backs off at most 5 ms: only the header can make it wait a second.
+      assert.ok(Date.now() - started >= 950, `waited ${Date.now() - started} ms`);
     });
 
     it("waits out a branch another operation holds (423), until the operation finishes", async () => {
