@@ -174,8 +174,8 @@ export class FakeNeon {
       return send(400, { code: "", message: `request does not match the spec: ${JSON.stringify(route.request.errors)}` });
     }
     const params = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(route.pattern.exec(path)![i + 1])]));
-    const locked = MUTATING.has(req.method ?? "") ? this.lockedBranch(params, body) : undefined;
-    if (locked) return send(423, { code: "", message: `branch ${locked} has an operation in progress; retry when it is done` });
+    const locked = MUTATING.has(req.method ?? "") ? this.lockedProject(params, body) : undefined;
+    if (locked) return send(423, { code: "", message: `project ${locked} already has running conflicting operations, scheduling of new ones is prohibited` });
     const handler = (this as unknown as Record<string, Handler | undefined>)[route.operationId];
     if (typeof handler !== "function") return send(501, { message: `the fake does not implement ${route.operationId}` });
     const [status, out] = handler.call(this, { ...params, ...Object.fromEntries(url.searchParams) }, body);
@@ -186,11 +186,15 @@ export class FakeNeon {
     send(status, out);
   }
 
-  /** The branch a mutating request touches, if an operation on it is still running. */
-  private lockedBranch(params: Record<string, string>, body: Json): string | undefined {
-    const branchId = params.branch_id ?? (body.endpoint as Json | undefined)?.branch_id ?? (params.endpoint_id ? this.endpoints.get(params.endpoint_id)?.branch_id : undefined);
-    if (!branchId) return undefined;
-    return [...this.operations.values()].some((op) => op.branch_id === branchId && this.age(op) !== "finished") ? (branchId) : undefined;
+  /**
+   * The project a mutating request touches, if an operation in it is still running: Neon
+   * runs one operation per project at a time and refuses the next with 423, whichever
+   * branch it is for.
+   */
+  private lockedProject(params: Record<string, string>, _body: Json): string | undefined {
+    const projectId = params.project_id;
+    if (!projectId) return undefined;
+    return [...this.operations.values()].some((op) => op.project_id === projectId && !["finished", "skipped", "failed", "cancelled"].includes(this.age(op))) ? projectId : undefined;
   }
 
   /** An operation's status, moved on by the time it has run (Neon's operations run whether or not anyone polls). */

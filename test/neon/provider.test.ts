@@ -392,6 +392,17 @@ describe("Neon providers against the fake Neon API", function () {
       assert.ok(fake.log.some((l) => l.operationId === "createProjectBranchRole" && l.status === 423), "Neon answered 423 first");
     });
 
+    it("waits out another branch's operation too: Neon runs one operation per project at a time", async () => {
+      const { projectId } = fake.seedProject();
+      fake.operationMs = 150;
+      fake.pollsPerOperation = 1_000;
+      // Another preview's branch is being created in the same project.
+      fake.createProjectBranch({ project_id: projectId }, { branch: { name: "preview/pr-1" } });
+      const p = await provider(new BranchProvider());
+      await create(p, { projectId, name: "preview/pr-2", protected: false, providerVersion: v });
+      assert.deepEqual(fake.log.filter((l) => l.operationId === "createProjectBranch").map((l) => l.status).slice(0, 1), [423], "refused while the other branch's operation ran");
+    });
+
     it("replaces a branch delete-first (names are unique), and says which children block a delete", async () => {
       const { projectId, branchId: main } = fake.seedProject();
       const p = await provider(new BranchProvider());
