@@ -122,8 +122,10 @@ export class AppDatabase extends pulumi.ComponentResource {
     const endpoint = new NeonEndpoint(`${name}-endpoint`, { projectId, branchId: branch.id, ...args.compute }, { parent: this, retainOnDelete: retain });
     const role = new NeonRole(`${name}-role`, { projectId, branchId: branch.id, name: roleName, rotation: args.passwordRotation }, { parent: this, retainOnDelete: retain });
     // The owner by its configured name (known in every preview), ordered after the role.
-    new NeonDatabase(`${name}-database`, { projectId, branchId: branch.id, name: database, ownerName: roleName }, { ...keep, dependsOn: [role] });
-    const url = (host: pulumi.Input<string>) => pulumi.secret(pulumi.interpolate`postgresql://${roleName}:${role.password}@${host}/${database}?sslmode=require`);
+    const db = new NeonDatabase(`${name}-database`, { projectId, branchId: branch.id, name: database, ownerName: roleName }, { ...keep, dependsOn: [role] });
+    // The database's own output in the URL: whatever reads the URL (the migration Job's
+    // Secret) waits until the database exists, and follows a rename.
+    const url = (host: pulumi.Input<string>) => pulumi.secret(pulumi.interpolate`postgresql://${roleName}:${role.password}@${host}/${db.name}?sslmode=require`);
     return {
       projectId,
       branchId: branch.id,

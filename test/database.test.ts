@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { isSecretValue, RecordingMocks, secretOf, useMocks, valueOf } from "./mocks";
 
 describe("AppDatabase", () => {
@@ -49,6 +50,15 @@ describe("AppDatabase", () => {
       ["Branch", "Database", "Endpoint", "Role"],
     );
     assert.ok(typeof mocks.one("pulumi-nodejs:dynamic/neon:Branch").inputs.providerVersion === "string", "a provider version input lets code changes reach state");
+  });
+
+  it("makes the connection strings depend on the database itself: what reads them waits until it exists", async () => {
+    const db = new mod.AppDatabase("db", { neon });
+    for (const url of [db.databaseUrl, db.directUrl]) {
+      const deps = [...(await (url as unknown as { allResources(): Promise<Set<pulumi.Resource>> }).allResources())];
+      const names = await Promise.all(deps.filter((r) => r instanceof pulumi.CustomResource).map((r) => valueOf(r.urn)));
+      assert.ok(names.some((urn) => urn.endsWith("::db-database")), `depends on the database: ${names.join(", ")}`);
+    }
   });
 
   it("keeps everything that holds data when asked to retain (prod)", async () => {

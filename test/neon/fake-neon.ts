@@ -342,7 +342,8 @@ export class FakeNeon {
 
   listProjects(p: Record<string, string>): [number, Json] {
     const projects = [...this.projects.values()]
-      .filter((x) => (!p.search || (x.name as string).includes(p.search) || x.id === p.search) && (!p.org_id || x.org_id === p.org_id))
+      // Without org_id Neon lists the key owner's personal projects only.
+      .filter((x) => (!p.search || (x.name as string).includes(p.search) || x.id === p.search) && (p.org_id ? x.org_id === p.org_id : !x.org_id))
       .map(({ consumption_period_end: _e, consumption_period_start: _s, data_storage_bytes_hour: _d, data_transfer_bytes: _t, written_data_bytes: _w, compute_time_seconds: _c, active_time_seconds: active, ...item }) => ({ ...item, active_time: active }));
     return [200, { projects, applications: {}, integrations: {} }];
   }

@@ -3,6 +3,7 @@
  * Neon API on loopback.
  */
 import { strict as assert } from "assert";
+import { randomUUID } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { FakeNeon } from "./fake-neon";
 import { BranchProvider, DatabaseProvider, EndpointProvider, NEON_PROVIDER_VERSION, NeonProviderBase, ProjectProvider, RetryPolicy, RoleProvider } from "../../components/neon";
@@ -348,6 +349,42 @@ describe("Neon providers against the fake Neon API", function () {
       assert.equal(fake.projects.size, 1);
       await assert.rejects(create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v }), /already exists .*Adopt it: pulumi config set --path neon.projectId proj-/);
       assert.equal(fake.projects.size, 1, "no duplicate project");
+      // In an organization too: the search for the first one names the organization.
+      fake.requireOrgId = true;
+      const org = { name: "shop", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, orgId: "org-acme-1234", providerVersion: v };
+      fake.failAfterCommit("createProject", 500);
+      await assert.rejects(create(p, org));
+      await assert.rejects(create(p, org), /already exists/);
+      assert.equal([...fake.projects.values()].filter((x) => x.name === "shop").length, 1, "no duplicate in the organization");
+    });
+
+    it("waits for every operation a request starts, a delete's included, and takes a branch over with the expiry asked now", async () => {
+      const { projectId } = fake.seedProject();
+      fake.operationMs = 10_000;
+      fake.pollsPerOperation = 1;
+      const p = await provider(new BranchProvider());
+      // Neon may answer one request with several operations; the later ones take longer.
+      const original = fake.createProjectBranch.bind(fake);
+      fake.createProjectBranch = (params, body) => {
+        const [status, out] = original(params, body);
+        const second = { ...out.operations[0], id: randomUUID(), action: "start_compute" };
+        fake.operations.set(second.id, { ...second, pollsLeft: 4 });
+        return [status, { ...out, operations: [...out.operations, second] }];
+      };
+      const running = () => [...fake.operations.values()].filter((o) => o.project_id === projectId && !["finished", "failed", "cancelled"].includes(String(o.status))).length;
+      const made = await create(p, { projectId, name: "preview/pr-3", protected: false, providerVersion: v });
+      assert.equal(running(), 0, "both operations finished before create returned");
+      await p.delete(made.id, made.outs);
+      assert.equal(running(), 0, "the delete's operation finished before delete returned");
+      // A branch left by a lost answer is taken over with the expiry this up asks for.
+      fake.createProjectBranch = original;
+      fake.operationMs = 1;
+      const soon = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      const later = new Date(Date.now() + 7 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      fake.createProjectBranch({ project_id: projectId }, { branch: { name: "preview/pr-4", expires_at: soon } });
+      const taken = await create(p, { projectId, name: "preview/pr-4", protected: false, expiresAt: later, providerVersion: v });
+      assert.equal(taken.outs.expiresAt, later);
+      assert.equal([...fake.branches.values()].find((b) => b.name === "preview/pr-4")?.expires_at, later);
     });
 
     it("retries writes only when Neon says it did nothing (423, 429, 503), honouring Retry-After", async () => {
@@ -484,6 +521,15 @@ describe("Neon providers against the fake Neon API", function () {
       assert.equal(rotated.outs?.password, fake.roles.get(`${branchId}/app`)?.password);
       const same = await roles.update(role.id, rotated.outs!, { projectId, branchId, name: "app", rotation: "2", providerVersion: "next" });
       assert.equal(same.outs?.password, rotated.outs?.password, "no new password without a new keeper");
+    });
+
+    it("replaces a role on a new name: Neon cannot rename one, and the connection strings must name a role that exists", async () => {
+      const { projectId, branchId } = fake.seedProject();
+      const roles = await provider(new RoleProvider());
+      const role = await create(roles, { projectId, branchId, name: "app", providerVersion: v });
+      assert.deepEqual(await roles.diff(role.id, role.outs, { ...role.outs, name: "shop" }), { changes: true, replaces: ["name"] });
+      const renamed = await create(roles, { projectId, branchId, name: "shop", providerVersion: v });
+      assert.ok(fake.roles.has(`${branchId}/shop`) && renamed.outs.password, "the new role exists, with its own password");
     });
   });
 
