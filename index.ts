@@ -37,6 +37,8 @@ interface StackOutputs {
   neonProjectId?: pulumi.Output<string>;
   databaseBranch?: pulumi.Output<string>;
   databaseExpiresAt?: string;
+  /** What a pull request's comment compares: the branch, the one it was made from, and the database (scripts/lib/schema-diff.ts). */
+  schemaDiff?: { projectId: pulumi.Output<string>; branchId: pulumi.Output<string>; baseBranchId: pulumi.Output<string | undefined>; database: string };
   dopplerConfig?: pulumi.Output<string>;
   /** Where a deploy records its Sentry release (scripts/deploy.ts), when the stack names a Sentry project. */
   sentry?: { org: string; project: string; url?: string; environment: string; release: pulumi.Output<string> };
@@ -190,6 +192,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     neonProjectId: database.projectId,
     databaseBranch: database.branchName,
     databaseExpiresAt: expiry,
+    schemaDiff: database.projectId && database.branchId && database.sourceBranchId ? { projectId: database.projectId, branchId: database.branchId, baseBranchId: database.sourceBranchId, database: s.database.name } : undefined,
     dopplerConfig: secrets.dopplerConfig,
     sentry: s.sentry.org && s.sentry.project ? { org: s.sentry.org, project: s.sentry.project, url: s.sentry.url, environment: s.sentry.environment, release: app.sentryRelease } : undefined,
   };

@@ -31,9 +31,13 @@ export interface NeonArgs {
     /** Whether the project's plan offers protected branches (Free does not). @default true */
     protectable?: boolean;
     /** The plan's branches per project: a create past it fails first, naming the plan. @default no check */
-    branchLimit?: { plan: string; max: number };
+    branchLimit?: { plan: string; max: number; maxRoots?: number };
     /** RFC 3339 expiry, for previews: Neon deletes the branch even if every workflow fails. */
     expiresAt?: string;
+    /** The parent's rows too, or its schema alone. **Changing it replaces the branch.** @default "parent-data" */
+    initSource?: "parent-data" | "schema-only";
+    /** A new value resets the branch from its parent before the migrations run (previews that start clean). @default never */
+    resetKey?: string;
   };
   readonly compute: { minCu: number; maxCu: number; suspendTimeoutSeconds: number };
   /** Keeper of the role's password: a new value rotates it (and so rolls the app). @default none */
@@ -83,6 +87,8 @@ export class AppDatabase extends pulumi.ComponentResource {
   /** Neon branch id and name (undefined for local Postgres). */
   readonly branchId?: pulumi.Output<string>;
   readonly branchName?: pulumi.Output<string>;
+  /** The Neon branch this one was made from: the base of its schema diff (undefined for local Postgres and the default branch). */
+  readonly sourceBranchId?: pulumi.Output<string | undefined>;
   /** Neon project id (for the other stacks' `neon.projectId`). */
   readonly projectId?: pulumi.Output<string>;
 
@@ -103,9 +109,10 @@ export class AppDatabase extends pulumi.ComponentResource {
       this.directUrl = neon.direct;
       this.branchId = neon.branchId;
       this.branchName = neon.branchName;
+      this.sourceBranchId = neon.sourceBranchId;
       this.projectId = neon.projectId;
     }
-    this.registerOutputs({ databaseUrl: this.databaseUrl, directUrl: this.directUrl, branchId: this.branchId, branchName: this.branchName, projectId: this.projectId });
+    this.registerOutputs({ databaseUrl: this.databaseUrl, directUrl: this.directUrl, branchId: this.branchId, branchName: this.branchName, sourceBranchId: this.sourceBranchId, projectId: this.projectId });
   }
 
   private createNeon(name: string, args: NeonArgs, database: string, roleName: string, retain: boolean) {
@@ -116,13 +123,14 @@ export class AppDatabase extends pulumi.ComponentResource {
     // Children take the parents' resource ids, not their outputs: an id stays known while a
     // preview shows an update of the parent, so it never turns into a false replacement.
     const projectId = args.manageProject
-      ? new NeonProject(`${name}-project`, { ...args.manageProject, defaultBranchName: args.branch.adoptDefault ? args.branch.name : undefined }, keep).id
+      ? new NeonProject(`${name}-project`, { ...args.manageProject, defaultBranchName: args.branch.adoptDefault ? args.branch.name : undefined, defaultDatabase: args.branch.adoptDefault ? { name: database, ownerName: roleName } : undefined }, keep).id
       : pulumi.output(args.projectId!);
     const branch = new NeonBranch(`${name}-branch`, { projectId, ...args.branch }, keep);
     const endpoint = new NeonEndpoint(`${name}-endpoint`, { projectId, branchId: branch.id, ...args.compute }, { parent: this, retainOnDelete: retain });
-    const role = new NeonRole(`${name}-role`, { projectId, branchId: branch.id, name: roleName, rotation: args.passwordRotation }, { parent: this, retainOnDelete: retain });
+    // After a reset the branch's roles and databases are its parent's: both are made this stack's again.
+    const role = new NeonRole(`${name}-role`, { projectId, branchId: branch.id, name: roleName, rotation: args.passwordRotation, branchState: branch.resetKey }, { parent: this, retainOnDelete: retain });
     // The owner by its configured name (known in every preview), ordered after the role.
-    const db = new NeonDatabase(`${name}-database`, { projectId, branchId: branch.id, name: database, ownerName: roleName }, { ...keep, dependsOn: [role] });
+    const db = new NeonDatabase(`${name}-database`, { projectId, branchId: branch.id, name: database, ownerName: roleName, branchState: branch.resetKey }, { ...keep, dependsOn: [role] });
     // The database's own output in the URL: whatever reads the URL (the migration Job's
     // Secret) waits until the database exists, and follows a rename.
     const url = (host: pulumi.Input<string>) => pulumi.secret(pulumi.interpolate`postgresql://${roleName}:${role.password}@${host}/${db.name}?sslmode=require`);
@@ -130,6 +138,7 @@ export class AppDatabase extends pulumi.ComponentResource {
       projectId,
       branchId: branch.id,
       branchName: branch.name,
+      sourceBranchId: branch.sourceBranchId,
       host: endpoint.host,
       direct: url(endpoint.host),
       pooled: url(endpoint.host.apply(poolerHost)),

@@ -186,8 +186,24 @@ function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Set
   }
   const plan = n.plan ?? "free";
   const limits = PLAN_LIMITS[plan];
+  const initSource = n.data === "schema-only" ? "schema-only" : "parent-data";
+  // A reset on every new commit: the key is the commit deployed, so a second `up` of it changes nothing.
+  const resetKey = n.resetOnDeploy ? (c.image?.gitSha ?? normalizeSha(ctx.input.env.GITHUB_SHA)) : undefined;
+  if (n.resetOnDeploy && initSource === "schema-only") {
+    issues.push({ key: `${ns}neon.resetOnDeploy`, message: `got true with ${ns}neon.data schema-only, expected false: a schema-only branch has no parent to reset from (a restore from its source would copy the source's rows)` });
+  } else if (n.resetOnDeploy && !resetKey) {
+    issues.push({ key: `${ns}neon.resetOnDeploy`, message: `got true, expected the commit being deployed to key the reset: $GITHUB_SHA (set in GitHub Actions) or ${ns}image.gitSha` });
+  }
   // Neon's protected flag is a paid feature; Pulumi's own `protect` guards production on every plan.
-  const branch = { ...names.neonBranch, protected: names.production && limits.protectedBranches, protectable: limits.protectedBranches, ...(names.neonBranch.adoptDefault ? {} : { branchLimit: { plan, max: limits.maxBranches } }), ...(profile === "preview" ? { ttlDays: n.previewTtlDays ?? 7 } : {}) };
+  const branch = {
+    ...names.neonBranch,
+    protected: names.production && limits.protectedBranches,
+    protectable: limits.protectedBranches,
+    initSource,
+    ...(resetKey ? { resetKey } : {}),
+    ...(names.neonBranch.adoptDefault ? {} : { branchLimit: { plan, max: limits.maxBranches, maxRoots: limits.maxRootBranches } }),
+    ...(profile === "preview" ? { ttlDays: n.previewTtlDays ?? 7 } : {}),
+  } as const;
   // Defaults valid on the plan: sizes capped, scale-to-zero tuned only where the plan allows it.
   const maxCu = n.maxCu ?? Math.min(d.neon.maxCu, limits.maxAutoscalingCu);
   const suspend = n.suspendTimeoutSeconds ?? (suspendAllowed(limits, d.neon.suspendTimeoutSeconds) ? d.neon.suspendTimeoutSeconds : 0);

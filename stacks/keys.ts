@@ -105,6 +105,8 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "neon.maxCu": { profiles: DEPLOYED, default: "preview 0.25; dev 1; prod 4 (free plan: 2)", notes: "a Neon size; autoscaling up to 16 (free plan: 2)" },
   "neon.suspendTimeoutSeconds": { profiles: DEPLOYED, default: "scale plan: preview 60, dev 300, prod 0; others 0 (Neon's default, 5 minutes)", notes: "scale to zero after this idle time; free: only 0; launch: 0 or -1 (never)" },
   "neon.previewTtlDays": { profiles: ["preview"], default: "7", notes: "a preview branch expires no sooner than this" },
+  "neon.data": { profiles: ["dev", "preview"], default: "`copy`", notes: "what the stack's branch starts with: `copy`, its parent's rows (copy-on-write; in the stack's own project, never production's), or `schema-only`, the schema alone (a root branch: the plan allows few, see docs/neon.md); **changing it replaces the branch and its data**" },
+  "neon.resetOnDeploy": { profiles: ["preview"], default: "false", notes: "reset the preview's branch from its parent on every new commit, before migrations run; needs `neon.data: copy`" },
   "neon.previewParent": { profiles: ["preview"], default: "the previews' project's default branch", notes: "the branch previews copy, in the previews' own project" },
   "database.name": { profiles: APP, default: "`app`", notes: "" },
   "database.role": { profiles: APP, default: "`app`", notes: "**changing it replaces the role (a new password)**" },

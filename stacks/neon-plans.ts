@@ -22,14 +22,16 @@ export interface PlanLimits {
   includedBranches: number;
   /** Branches per project the plan allows at all (Free: no extra branches). */
   maxBranches: number;
+  /** Root branches per project: the default branch, every schema-only branch and restore backups count. */
+  maxRootBranches: number;
   /** The scale-to-zero settings the plan accepts (`-1` never, `0` Neon's default of 5 minutes, or a range). */
   suspend: { values: number[]; range?: [number, number] };
 }
 
 export const PLAN_LIMITS: Readonly<Record<NeonPlan, PlanLimits>> = {
-  free: { maxAutoscalingCu: 2, maxFixedCu: 2, maxHistoryRetentionSeconds: 21_600, protectedBranches: false, includedBranches: 10, maxBranches: 10, suspend: { values: [0] } },
-  launch: { maxAutoscalingCu: 16, maxFixedCu: 16, maxHistoryRetentionSeconds: 604_800, protectedBranches: true, includedBranches: 10, maxBranches: 5_000, suspend: { values: [0, -1] } },
-  scale: { maxAutoscalingCu: 16, maxFixedCu: 56, maxHistoryRetentionSeconds: 2_592_000, protectedBranches: true, includedBranches: 25, maxBranches: 5_000, suspend: { values: [0, -1], range: [60, 604_800] } },
+  free: { maxAutoscalingCu: 2, maxFixedCu: 2, maxHistoryRetentionSeconds: 21_600, protectedBranches: false, includedBranches: 10, maxBranches: 10, maxRootBranches: 3, suspend: { values: [0] } },
+  launch: { maxAutoscalingCu: 16, maxFixedCu: 16, maxHistoryRetentionSeconds: 604_800, protectedBranches: true, includedBranches: 10, maxBranches: 5_000, maxRootBranches: 5, suspend: { values: [0, -1] } },
+  scale: { maxAutoscalingCu: 16, maxFixedCu: 56, maxHistoryRetentionSeconds: 2_592_000, protectedBranches: true, includedBranches: 25, maxBranches: 5_000, maxRootBranches: 10, suspend: { values: [0, -1], range: [60, 604_800] } },
 };
 
 /** The cheapest plan that accepts a value, for the error message. */
@@ -55,6 +57,7 @@ export function planTable(): string {
     `|---|${NEON_PLANS.map(() => "---").join("|")}|`,
     row("branches per project, the default one counted", (l) => (l.maxBranches === l.includedBranches ? `${l.maxBranches}, no more` : `${l.includedBranches} included, then billed per branch-month, up to ${l.maxBranches}`)),
     row("open previews at once in the previews' project", (l) => (l.maxBranches === l.includedBranches ? `${l.maxBranches - 1}` : `${l.includedBranches - 1} included, more billed`)),
+    row("schema-only previews at once (`neon.data: schema-only`: root branches, the default one counted)", (l) => `${l.maxRootBranches - 1}`),
     row("protected branches", (l) => (l.protectedBranches ? "yes" : "no")),
     row("autoscaling up to", (l) => `${l.maxAutoscalingCu} CU`),
     row("fixed compute up to", (l) => `${l.maxFixedCu} CU`),

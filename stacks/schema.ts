@@ -229,6 +229,9 @@ export const KubernetesConfig = z
   })
   .partial();
 
+/** What a stack's Neon branch starts with: its parent's rows, or its schema alone. */
+export const BRANCH_DATA = ["copy", "schema-only"] as const;
+
 /** `nextjs-infra:neon` — the Neon project and this stack's branch and compute. */
 export const NeonConfig = z
   .strictObject({
@@ -248,6 +251,8 @@ export const NeonConfig = z
       .refine((s) => s === -1 || s === 0 || (s >= 60 && s <= 604800), { error: "-1 (never), 0 (Neon's default) or 60 to 604800 seconds" })
       .describe("-1 (never), 0 (Neon's default) or 60 to 604800 seconds"),
     previewTtlDays: intRange(1, 29, "a whole number of days", "the expiry rounds up to the next midnight, and Neon's longest is 30 days"),
+    data: z.enum(BRANCH_DATA, { error: `one of ${BRANCH_DATA.join(", ")}` }).describe(`one of ${BRANCH_DATA.join(", ")}`),
+    resetOnDeploy: z.boolean({ error: "true or false" }).describe("true or false"),
     previewParent: z.string().regex(/^[A-Za-z0-9][\w./-]{0,255}$/, { error: "the name of the branch previews copy, e.g. dev" }).describe("the name of the branch previews copy, e.g. dev"),
   })
   .partial();

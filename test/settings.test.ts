@@ -137,23 +137,38 @@ describe("settings: profiles", () => {
 
     const dev = resolve("dev", scale(base)).database;
     assert.ok(dev.kind === "neon");
-    assert.deepEqual(dev.branch, { name: "dev", adoptDefault: false, protected: false, protectable: true, branchLimit: { plan: "scale", max: 5000 } });
+    assert.deepEqual(dev.branch, { name: "dev", adoptDefault: false, protected: false, protectable: true, initSource: "parent-data", branchLimit: { plan: "scale", max: 5000, maxRoots: 10 } });
     assert.deepEqual(dev.compute, { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 });
     assert.equal(dev.projectId, "cool-pond-12345678");
 
     const preview = resolve("pr-42", scale(base)).database;
     assert.ok(preview.kind === "neon");
-    assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: undefined, protected: false, protectable: true, branchLimit: { plan: "scale", max: 5000 }, ttlDays: 7 });
+    assert.deepEqual(preview.branch, { name: "preview/pr-42", adoptDefault: false, parentName: undefined, protected: false, protectable: true, initSource: "parent-data", branchLimit: { plan: "scale", max: 5000, maxRoots: 10 }, ttlDays: 7 });
     assert.deepEqual(preview.compute, { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 });
 
     const prod = resolve("prod", { ...base, neon: { plan: "scale" } }).database;
     assert.ok(prod.kind === "neon");
     assert.equal(prod.projectId, undefined, "the production stack may create the project");
     assert.equal(prod.manageProject, true);
-    assert.deepEqual(prod.branch, { name: "main", adoptDefault: true, protected: true, protectable: true });
+    assert.deepEqual(prod.branch, { name: "main", adoptDefault: true, protected: true, protectable: true, initSource: "parent-data" });
     assert.deepEqual(prod.project, { name: "web", regionId: "aws-us-east-2", pgVersion: 17, historyRetentionSeconds: 86400, orgId: undefined });
     const managed = resolve("prod", { ...base, neon: { plan: "scale", projectId: "cool-pond-12345678" } }).database;
     assert.ok(managed.kind === "neon" && managed.manageProject, "with an id set, the production stack still manages (adopts) the project");
+  });
+
+  it("starts a branch from its parent's rows or its schema alone, and resets a preview on each new commit, by setting", () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const neon = (extra: Record<string, unknown>) => ({ ...base, neon: { ...(base.neon as object), ...extra } });
+    const branchOf = (s: Settings) => (s.database.kind === "neon" ? s.database.branch : undefined);
+    assert.equal(branchOf(resolve("pr-42", neon({ data: "schema-only" })))?.initSource, "schema-only");
+    assert.equal(branchOf(resolve("dev", neon({ data: "schema-only" })))?.initSource, "schema-only");
+    assert.equal(branchOf(resolve("pr-42", neon({ resetOnDeploy: true }), undefined, { GITHUB_SHA: sha }))?.resetKey, sha, "keyed by the commit: a second up of it resets nothing");
+    assert.equal(branchOf(resolve("pr-42", neon({}), undefined, { GITHUB_SHA: sha }))?.resetKey, undefined, "off by default");
+    assert.throws(() => resolve("pr-42", neon({ resetOnDeploy: true, data: "schema-only" }), undefined, { GITHUB_SHA: sha }), /nextjs-infra:neon\.resetOnDeploy: got true with nextjs-infra:neon\.data schema-only, expected false/);
+    assert.throws(() => resolve("pr-42", neon({ resetOnDeploy: true })), /nextjs-infra:neon\.resetOnDeploy: got true, expected the commit being deployed/);
+    assert.throws(() => resolve("pr-42", neon({ data: "anonymised" })), /nextjs-infra:neon\.data.*one of copy, schema-only/);
+    assert.throws(() => resolve("prod", { ...base, neon: { plan: "scale", data: "schema-only" } }), /nextjs-infra:neon\.data: got a value, expected none: only the dev, preview profiles read it/);
+    assert.throws(() => resolve("dev", neon({ resetOnDeploy: true }), undefined, { GITHUB_SHA: sha }), /nextjs-infra:neon\.resetOnDeploy: got a value, expected none/);
   });
 
   it("picks Neon defaults every plan accepts, starting with the Free plan most new users have", () => {

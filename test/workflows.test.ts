@@ -372,7 +372,7 @@ describe("workflows", () => {
       assert.equal(cancel?.run, 'npm run --silent preview-stack -- cancel --pr "$PR"');
     });
 
-    it("comment the URL in one comment, updated in place, never by a run for an older commit", async () => {
+    it("comment the URL and the schema diff in one comment, updated in place, never by a run for an older commit; a plan's cap is said", async () => {
       const step = stepOf(jobs.comment, "actions/github-script");
       const head = sha("f");
       const context = { repo, issue: { number: 42 }, runId: 9, serverUrl: "https://github.com", payload: { pull_request: { head: { sha: head } } } };
@@ -385,6 +385,14 @@ describe("workflows", () => {
       const updated = again.calls.find((c) => c.method === "issues.updateComment")!;
       assert.equal(updated.args.comment_id, 3);
       assert.match(String(updated.args.body), /`pr-42`: failure \(\[run\]\(https:\/\/github\.com\/acme\/web\/actions\/runs\/9\)\)/);
+      assert.deepEqual([jobs.up.outputs?.schema, jobs.up.outputs?.problem], ["${{ steps.preview.outputs.schema }}", "${{ steps.preview.outputs.problem }}"], "what up found reaches the comment");
+      assert.deepEqual([step.env?.SCHEMA, step.env?.PROBLEM], ["${{ needs.up.outputs.schema }}", "${{ needs.up.outputs.problem }}"]);
+      const capped = await runGithubScript(step, { context, env: { ...env, UP: "failure", PROBLEM: "Neon project p-1 has 10 branches, the free plan's limit of 10 (the default branch included): close or merge pull requests" }, answers: { ...pr, "issues.listComments": [] } });
+      assert.match(String(capped.calls.find((c) => c.method === "issues.createComment")!.args.body), /failure \(\[run\]\([^)]+\)\)\n\n> Neon project p-1 has 10 branches, the free plan's limit of 10/, "a plan's cap is said in the comment");
+      const schema = "<details><summary><b>Schema</b> of <code>app</code>: 1 line changed against <code>br-x</code></summary>\n\n```diff\n+CREATE TABLE orders\n```\n</details>";
+      const withDiff = await runGithubScript(step, { context, env: { ...env, SCHEMA: schema }, answers: { ...pr, "issues.listComments": [] } });
+      const diffBody = String(withDiff.calls.find((c) => c.method === "issues.createComment")!.args.body);
+      assert.ok(diffBody.includes(`https://pr-42.preview.example.com\n\n${schema}\n\nUpdated for fffffff.`), diffBody);
       const stale = await runGithubScript(step, { context, env, answers: { "pulls.get": { head: { sha: sha("0") } }, "issues.listComments": [{ id: 3, body: "x" }] } });
       assert.deepEqual(stale.calls.map((c) => c.method), ["pulls.get"], "a run for an older commit writes nothing");
       assert.match(stale.notices[0], /whose run comments/);

@@ -3,8 +3,14 @@
  * default branch adopted as it is (prod): adopted branches are never deleted by Pulumi.
  *
  * Creates are idempotent: branch names are unique in a project and every name belongs to
- * one stack, so a branch that already carries the name is this stack's, left by a create
- * whose response was lost; it is taken over, not created twice.
+ * one stack, so a branch that already carries the name, made from the same branch the same
+ * way, is this stack's, left by a create whose response was lost; it is taken over, not
+ * created twice. One made from another branch is somebody else's: the create fails.
+ *
+ * A branch holds its parent's data (`parent-data`) or only its schema (`schema-only`: a
+ * root branch, with no parent and none of the source's rows). A new `resetKey` resets a
+ * `parent-data` branch from its parent: everything in it (its roles and databases too) is
+ * replaced by the parent's latest state.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Branch } from "@neondatabase/api-client";
@@ -28,16 +34,34 @@ export interface BranchInputs {
   protectable?: boolean;
   /** RFC 3339 time after which Neon deletes the branch. */
   expiresAt?: string;
-  /** The plan's branches per project (the default branch counted): a create past it fails first, naming the plan. @default no check */
-  branchLimit?: { plan: string; max: number };
+  /** The plan's branches per project (the default branch counted), and its root branches (schema-only ones count): a create past either fails first, naming the plan. @default no check */
+  branchLimit?: BranchLimit;
+  /** What the branch starts with: its parent's data, or only its schema. **Changing it replaces the branch.** @default "parent-data" */
+  initSource?: InitSource;
+  /** A new value resets the branch from its parent (its data, roles and databases become the parent's). Only for `parent-data` branches. */
+  resetKey?: string;
   providerVersion: string;
+}
+
+/** What a branch starts with (Neon's `init_source`). */
+export type InitSource = "parent-data" | "schema-only";
+
+/** A plan's caps on branches per project. */
+export interface BranchLimit {
+  plan: string;
+  /** Branches per project, the default one counted. */
+  max: number;
+  /** Root branches per project: the default branch, schema-only branches and restore backups. */
+  maxRoots?: number;
 }
 
 /** State of a branch. */
 export interface BranchOutputs extends BranchInputs {
   branchId: string;
-  /** The parent the branch actually has. */
+  /** The parent the branch actually has (none for a schema-only branch). */
   actualParentId?: string;
+  /** The branch it was made from: its parent, or a schema-only branch's source. The base of its schema diff. */
+  sourceBranchId?: string;
   /** Whether Pulumi found the branch rather than creating it (then `delete` leaves it). */
   adopted: boolean;
 }
@@ -68,11 +92,21 @@ export function checkBranch(news: Partial<BranchInputs>, now = Date.now()): Chec
   if (news.parentId && news.parentName) {
     failures.push({ property: "parentName", reason: "conflicts with `parentId`: name the parent one way" });
   }
+  if (news.initSource !== undefined && news.initSource !== "parent-data" && news.initSource !== "schema-only") {
+    failures.push({ property: "initSource", reason: `got "${String(news.initSource)}", expected parent-data or schema-only` });
+  }
+  if (news.initSource === "schema-only" && news.adoptDefault) failures.push({ property: "initSource", reason: "conflicts with `adoptDefault`: the default branch is not created" });
+  if (news.resetKey !== undefined) {
+    // A schema-only branch has no parent to reset from (a restore from its source would copy the source's rows).
+    if (news.initSource === "schema-only") failures.push({ property: "resetKey", reason: "a schema-only branch has no parent to reset from; reset needs initSource parent-data" });
+    if (news.adoptDefault) failures.push({ property: "resetKey", reason: "the default branch has no parent to reset from" });
+    if (news.protected) failures.push({ property: "resetKey", reason: "Neon refuses to reset a protected branch" });
+  }
   return failures;
 }
 
-function outputsOf(inputs: BranchInputs, b: Branch, adopted: boolean): BranchOutputs {
-  return { ...inputs, branchId: b.id, name: b.name, protected: b.protected, expiresAt: b.expires_at, actualParentId: b.parent_id, adopted };
+function outputsOf(inputs: BranchInputs, b: Branch, adopted: boolean, sourceBranchId: string | undefined): BranchOutputs {
+  return { ...inputs, branchId: b.id, name: b.name, protected: b.protected, expiresAt: b.expires_at, actualParentId: b.parent_id, sourceBranchId, adopted };
 }
 
 /** The dynamic provider for branches. */
@@ -93,35 +127,68 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
         neon.api.updateProjectBranch(inputs.projectId, found.id, { branch: { name: inputs.name, protected: inputs.protected } }),
       );
       await awaitOperations(neon, inputs.projectId, res.operations);
-      return { id: found.id, outs: defined(outputsOf(inputs, res.branch, true)) };
+      return { id: found.id, outs: defined(outputsOf(inputs, res.branch, true, undefined)) };
     }
-    const parentId = inputs.parentName ? (await this.branchByName(inputs.projectId, inputs.parentName))?.id : inputs.parentId;
-    if (inputs.parentName && !parentId) throw new Error(`Neon project ${inputs.projectId} has no branch named "${inputs.parentName}" to branch from; deploy the stack that owns it first`);
-    // A branch with this name is this stack's, from a create whose answer was lost: take it over.
+    const sourceId = await this.sourceOf(inputs);
+    const init = inputs.initSource ?? "parent-data";
+    // A branch with this name, made from the same branch the same way, is this stack's, from a
+    // create whose answer was lost: take it over. Made otherwise, it is somebody else's.
     const existing = await this.branchByName(inputs.projectId, inputs.name);
     if (existing) {
+      const same = init === "schema-only" ? existing.parent_id === undefined && existing.init_source === "schema-only" : existing.parent_id === sourceId;
+      if (!same) {
+        const made = existing.parent_id ? `from branch ${existing.parent_id}` : "as a root branch";
+        throw new Error(
+          `Neon project ${inputs.projectId} already has a branch named "${inputs.name}" (${existing.id}), made ${made}, not ${init === "schema-only" ? "as a schema-only copy" : "from"} ${sourceId}: it is not this stack's, and taking it over would delete it on destroy. Rename or delete it in Neon, or point this stack at its own branch`,
+        );
+      }
       const res = await request(neon, `taking over branch ${existing.id}`, () =>
         neon.api.updateProjectBranch(inputs.projectId, existing.id, { branch: { protected: inputs.protected, expires_at: inputs.expiresAt } }),
       );
       await awaitOperations(neon, inputs.projectId, res.operations);
-      return { id: existing.id, outs: defined(outputsOf(inputs, res.branch, false)) };
+      return { id: existing.id, outs: defined(outputsOf(inputs, res.branch, false, sourceId)) };
     }
-    if (inputs.branchLimit) {
-        const { count } = await request(neon, `counting branches of ${inputs.projectId}`, () => neon.api.countProjectBranches({ projectId: inputs.projectId }), "read");
-      const { plan, max } = inputs.branchLimit;
-      if (count >= max) {
-        throw new Error(
-          `Neon project ${inputs.projectId} has ${count} branches, the ${plan} plan's limit of ${max} (the default branch included): close or merge pull requests whose previews can go (each destroys its branch), run the sweep, or move to a plan with more branches`,
-        );
-      }
-    }
+    if (inputs.branchLimit) await this.checkCapacity(inputs.projectId, inputs.branchLimit, init);
     const res = await request(neon, `creating branch ${inputs.name}`, () =>
       neon.api.createProjectBranch(inputs.projectId, {
-        branch: { name: inputs.name, parent_id: parentId, protected: inputs.protected, expires_at: inputs.expiresAt },
+        branch: { name: inputs.name, parent_id: sourceId, protected: inputs.protected, expires_at: inputs.expiresAt, ...(init === "schema-only" ? { init_source: init } : {}) },
       }),
     );
     await awaitOperations(neon, inputs.projectId, res.operations);
-    return { id: res.branch.id, outs: defined(outputsOf(inputs, res.branch, false)) };
+    return { id: res.branch.id, outs: defined(outputsOf(inputs, res.branch, false, sourceId)) };
+  }
+
+  /** The id of the branch a new branch is made from: by id, by name, or the project's default. */
+  private async sourceOf(inputs: BranchInputs): Promise<string> {
+    if (inputs.parentId) return inputs.parentId;
+    if (inputs.parentName) {
+      const parent = await this.branchByName(inputs.projectId, inputs.parentName);
+      if (!parent) throw new Error(`Neon project ${inputs.projectId} has no branch named "${inputs.parentName}" to branch from; deploy the stack that owns it first`);
+      return parent.id;
+    }
+    const found = (await this.listBranches(inputs.projectId)).find((b) => b.default);
+    if (!found) throw new Error(`Neon project ${inputs.projectId} has no default branch to branch from`);
+    return found.id;
+  }
+
+  /** Fails, naming the plan, when one more branch (or root branch, for schema-only) would pass the plan's cap. */
+  private async checkCapacity(projectId: string, limit: BranchLimit, init: InitSource): Promise<void> {
+    const neon = this.client();
+    const { count } = await request(neon, `counting branches of ${projectId}`, () => neon.api.countProjectBranches({ projectId }), "read");
+    const { plan, max, maxRoots } = limit;
+    if (count >= max) {
+      throw new Error(
+        `Neon project ${projectId} has ${count} branches, the ${plan} plan's limit of ${max} (the default branch included): close or merge pull requests whose previews can go (each destroys its branch), run the sweep, or move to a plan with more branches`,
+      );
+    }
+    if (init === "schema-only" && maxRoots !== undefined) {
+      const roots = (await this.listBranches(projectId)).filter((b) => !b.parent_id).length;
+      if (roots >= maxRoots) {
+        throw new Error(
+          `Neon project ${projectId} has ${roots} root branches, the ${plan} plan's limit of ${maxRoots} (the default branch and every schema-only branch count): close pull requests whose previews can go, run the sweep, use neon.data copy (child branches do not count), or move to a plan with more root branches`,
+        );
+      }
+    }
   }
 
   private async branchByName(projectId: string, name: string): Promise<Branch | undefined> {
@@ -146,16 +213,23 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
     const neon = this.client();
     const found = await getIfPresent(neon, `reading branch ${id}`, () => neon.api.getProjectBranch(props.projectId, id));
     // Gone: an empty result makes refresh drop it from state.
-    return found ? { id, props: defined(outputsOf(props, found.branch, props.adopted)) } : {};
+    return found ? { id, props: defined(outputsOf(props, found.branch, props.adopted, props.sourceBranchId)) } : {};
   }
 
   async diff(_id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.DiffResult> {
     // The name is kept across a replacement and names are unique: the old branch goes first.
-    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "parentId", "parentName", "adoptDefault"], update: ["name", "protected", "expiresAt", "providerVersion"] }, true));
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "parentId", "parentName", "adoptDefault", "initSource"], update: ["name", "protected", "expiresAt", "resetKey", "providerVersion"] }, true));
   }
 
   async update(id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.UpdateResult<BranchOutputs>> {
     const neon = this.client();
+    if (news.resetKey !== undefined && news.resetKey !== olds.resetKey && !olds.adopted) {
+      // Reset from the parent before anything reads the branch: its data, roles and databases become the parent's.
+      const parent = olds.actualParentId;
+      if (!parent) throw new Error(`branch "${olds.name}" (${id}) has no parent to reset from`);
+      const reset = await request(neon, `resetting branch ${id} from its parent ${parent}`, () => neon.api.restoreProjectBranch(news.projectId, id, { source_branch_id: parent }));
+      await awaitOperations(neon, news.projectId, reset.operations);
+    }
     const res = await request(neon, `updating branch ${id}`, () =>
       neon.api.updateProjectBranch(news.projectId, id, {
         // `null` clears an expiry that the new inputs no longer ask for.
@@ -163,7 +237,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       }),
     );
     await awaitOperations(neon, news.projectId, res.operations);
-    return { outs: defined(outputsOf(news, res.branch, olds.adopted)) };
+    return { outs: defined(outputsOf(news, res.branch, olds.adopted, olds.sourceBranchId)) };
   }
 
   async delete(id: string, props: BranchOutputs): Promise<void> {
@@ -192,8 +266,12 @@ export interface NeonBranchArgs {
   readonly protected?: pulumi.Input<boolean>;
   /** Whether the plan offers protected branches (Free does not). @default true */
   readonly protectable?: boolean;
-  /** The plan's branches per project, the default one counted: a create past it fails first, naming the plan. @default no check */
-  readonly branchLimit?: { plan: string; max: number };
+  /** The plan's branches and root branches per project, the default one counted: a create past either fails first, naming the plan. @default no check */
+  readonly branchLimit?: BranchLimit;
+  /** What the branch starts with. **Changing it replaces the branch.** @default "parent-data" */
+  readonly initSource?: InitSource;
+  /** A new value resets the branch from its parent (previews that start clean on each push). @default never reset */
+  readonly resetKey?: pulumi.Input<string>;
   /** @example "2026-12-03T00:00:00Z" */
   readonly expiresAt?: pulumi.Input<string>;
 }
@@ -204,6 +282,8 @@ export class NeonBranch extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly expiresAt: pulumi.Output<string | undefined>;
   declare readonly protected: pulumi.Output<boolean>;
+  declare readonly sourceBranchId: pulumi.Output<string | undefined>;
+  declare readonly resetKey: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: NeonBranchArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -212,6 +292,7 @@ export class NeonBranch extends pulumi.dynamic.Resource {
       providerVersion: NEON_PROVIDER_VERSION,
       branchId: undefined,
       actualParentId: undefined,
+      sourceBranchId: undefined,
       adopted: undefined,
     };
     super(new BranchProvider(), name, props, opts, "neon", "Branch");

@@ -210,7 +210,7 @@ export async function deleteIfPresent(
  * Bumped whenever provider code changes behaviour: the engine does not notice a changed
  * dynamic provider by itself, and a changed input makes it run `update` with the new code.
  */
-export const NEON_PROVIDER_VERSION = "2";
+export const NEON_PROVIDER_VERSION = "3";
 
 /**
  * A dynamic-provider base: the connection comes from `configure` (or the environment),

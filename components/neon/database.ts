@@ -1,6 +1,7 @@
 /**
  * A database on a branch, owned by a role. Like roles, a database inherited from the
- * parent branch is adopted (and its owner set) rather than created twice.
+ * parent branch is adopted (and its owner set) rather than created twice. A branch reset
+ * replaces its databases with the parent's: a new `branchState` makes it again.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Database } from "@neondatabase/api-client";
@@ -14,6 +15,8 @@ export interface DatabaseInputs {
   branchId: string;
   name: string;
   ownerName: string;
+  /** The branch's reset key: a new value means the branch was reset, and the database is made again where it is missing. */
+  branchState?: string;
   providerVersion: string;
 }
 
@@ -42,11 +45,14 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
   }
 
   async create(inputs: DatabaseInputs): Promise<pulumi.dynamic.CreateResult<DatabaseOutputs>> {
+    return { id: `${inputs.branchId}/${inputs.name}`, outs: defined({ ...inputs, adopted: await this.ensure(inputs) }) };
+  }
+
+  /** The database with its owner, made where missing; whether it was there already. */
+  private async ensure(inputs: DatabaseInputs): Promise<boolean> {
     const neon = this.client();
     const existing = await find(neon, inputs);
-    if (existing && existing.owner_name === inputs.ownerName) {
-      return { id: `${inputs.branchId}/${inputs.name}`, outs: defined({ ...inputs, adopted: true }) };
-    }
+    if (existing && existing.owner_name === inputs.ownerName) return true;
     const res = existing
       ? await request(neon, `setting the owner of ${inputs.name}`, () =>
           neon.api.updateProjectBranchDatabase(inputs.projectId, inputs.branchId, inputs.name, { database: { owner_name: inputs.ownerName } }),
@@ -55,7 +61,7 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
           neon.api.createProjectBranchDatabase(inputs.projectId, inputs.branchId, { database: { name: inputs.name, owner_name: inputs.ownerName } }),
         );
     await awaitOperations(neon, inputs.projectId, res.operations);
-    return { id: `${inputs.branchId}/${inputs.name}`, outs: defined({ ...inputs, adopted: existing !== undefined }) };
+    return existing !== undefined;
   }
 
   async read(id: string, stored?: DatabaseOutputs): Promise<pulumi.dynamic.ReadResult<DatabaseOutputs>> {
@@ -66,10 +72,14 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
 
   async diff(_id: string, olds: DatabaseOutputs, news: DatabaseInputs): Promise<pulumi.dynamic.DiffResult> {
     // Neon renames a database in place: a new name is an update, never a drop.
-    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId"], update: ["name", "ownerName", "providerVersion"] }));
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId"], update: ["name", "ownerName", "branchState", "providerVersion"] }));
   }
 
   async update(_id: string, olds: DatabaseOutputs, news: DatabaseInputs): Promise<pulumi.dynamic.UpdateResult<DatabaseOutputs>> {
+    if ((olds.branchState ?? "") !== (news.branchState ?? "")) {
+      await this.ensure(news);
+      return { outs: defined({ ...news, adopted: olds.adopted }) };
+    }
     const changes = { ...(olds.name !== news.name ? { name: news.name } : {}), ...(olds.ownerName !== news.ownerName ? { owner_name: news.ownerName } : {}) };
     if (Object.keys(changes).length > 0) {
       const neon = this.client();
@@ -93,6 +103,8 @@ export interface NeonDatabaseArgs {
   /** @example "app" */
   readonly name: pulumi.Input<string>;
   readonly ownerName: pulumi.Input<string>;
+  /** The branch's reset key (`NeonBranch.resetKey`): after a reset the database is made again. @default none */
+  readonly branchState?: pulumi.Input<string | undefined>;
 }
 
 /** A Neon database (`pulumi-nodejs:dynamic/neon:Database`). */

@@ -23,6 +23,8 @@ export interface ProjectInputs {
   orgId?: string;
   /** The name the default branch gets when the project is created. */
   defaultBranchName?: string;
+  /** The database and its owner the default branch gets when the project is created, instead of Neon's `neondb` and `neondb_owner`. */
+  defaultDatabase?: { name: string; ownerName: string };
   /** Adopt this existing project instead of creating one. */
   adoptId?: string;
   providerVersion: string;
@@ -81,7 +83,11 @@ export class ProjectProvider extends NeonProviderBase implements pulumi.dynamic.
           pg_version: inputs.pgVersion,
           history_retention_seconds: inputs.historyRetentionSeconds,
           org_id: inputs.orgId,
-          branch: inputs.defaultBranchName ? { name: inputs.defaultBranchName } : undefined,
+          // Named like the stack's own, so no unused `neondb` and `neondb_owner` (with a password nobody rotates) are left behind.
+          branch:
+            inputs.defaultBranchName || inputs.defaultDatabase
+              ? { name: inputs.defaultBranchName, database_name: inputs.defaultDatabase?.name, role_name: inputs.defaultDatabase?.ownerName }
+              : undefined,
         },
       }),
     );
@@ -133,6 +139,8 @@ export interface NeonProjectArgs {
   readonly orgId?: pulumi.Input<string>;
   /** The default branch's name at creation. @default Neon's (`main` for projects made through the API) */
   readonly defaultBranchName?: pulumi.Input<string>;
+  /** The default branch's first database and owner at creation. @default Neon's (`neondb`, owned by `neondb_owner`) */
+  readonly defaultDatabase?: pulumi.Input<{ name: string; ownerName: string }>;
   /** Adopt this project instead of creating one (never deleted by Pulumi). The id of the project this resource created is accepted too. */
   readonly adoptId?: pulumi.Input<string>;
 }
@@ -149,6 +157,7 @@ export class NeonProject extends pulumi.dynamic.Resource {
       historyRetentionSeconds: args.historyRetentionSeconds ?? 21600,
       orgId: args.orgId,
       defaultBranchName: args.defaultBranchName,
+      defaultDatabase: args.defaultDatabase,
       adoptId: args.adoptId,
       providerVersion: NEON_PROVIDER_VERSION,
       projectId: undefined,

@@ -2,6 +2,8 @@
  * A Postgres role on a branch, with its password as a secret output. A child branch
  * inherits its parent's roles and passwords; an inherited role is adopted and its
  * password reset, so a preview never holds the credentials of the branch it came from.
+ * A branch reset replaces its roles with the parent's: a new `branchState` makes the role
+ * this stack's again (created if the reset removed it), with a new password.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { awaitOperations, deleteIfPresent, getIfPresent, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
@@ -14,6 +16,8 @@ export interface RoleInputs {
   name: string;
   /** Keeper: a new value resets the password (rotation). */
   rotation?: string;
+  /** The branch's reset key: a new value means the branch was reset, and the role is made again. */
+  branchState?: string;
   providerVersion: string;
 }
 
@@ -47,14 +51,20 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
   }
 
   async create(inputs: RoleInputs): Promise<pulumi.dynamic.CreateResult<RoleOutputs>> {
+    const { password, existed } = await this.ensure(inputs);
+    return { id: `${inputs.branchId}/${inputs.name}`, outs: defined({ ...inputs, password, adopted: existed }) };
+  }
+
+  /** The role with a password of its own: an existing one (inherited, or left by a lost answer) gets a new password. */
+  private async ensure(inputs: RoleInputs): Promise<{ password: string; existed: boolean }> {
     const neon = this.client();
-    const adopted = await exists(neon, inputs);
-    const res = adopted
+    const existed = await exists(neon, inputs);
+    const res = existed
       ? await request(neon, `resetting the password of ${inputs.name}`, () => neon.api.resetProjectBranchRolePassword(inputs.projectId, inputs.branchId, inputs.name))
       : await request(neon, `creating role ${inputs.name}`, () => neon.api.createProjectBranchRole(inputs.projectId, inputs.branchId, { role: { name: inputs.name } }));
     await awaitOperations(neon, inputs.projectId, res.operations);
     if (!res.role.password) throw new Error(`Neon returned no password for role ${inputs.name}`);
-    return { id: `${inputs.branchId}/${inputs.name}`, outs: defined({ ...inputs, password: res.role.password, adopted }) };
+    return { password: res.role.password, existed };
   }
 
   async read(id: string, stored?: RoleOutputs): Promise<pulumi.dynamic.ReadResult<RoleOutputs>> {
@@ -65,17 +75,15 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
 
   async diff(_id: string, olds: RoleOutputs, news: RoleInputs): Promise<pulumi.dynamic.DiffResult> {
     // Neon cannot rename a role: a new name is a new role (and password).
-    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId", "name"], update: ["rotation", "providerVersion"] }));
+    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId", "name"], update: ["rotation", "branchState", "providerVersion"] }));
   }
 
   async update(_id: string, olds: RoleOutputs, news: RoleInputs): Promise<pulumi.dynamic.UpdateResult<RoleOutputs>> {
-    if ((olds.rotation ?? "") === (news.rotation ?? "")) return { outs: defined({ ...olds, ...news }) };
-    // Rotation: a new password; the connection strings change, which rolls the app's pods.
-    const neon = this.client();
-    const res = await request(neon, `resetting the password of ${news.name}`, () => neon.api.resetProjectBranchRolePassword(news.projectId, news.branchId, news.name));
-    await awaitOperations(neon, news.projectId, res.operations);
-    if (!res.role.password) throw new Error(`Neon returned no password for role ${news.name}`);
-    return { outs: defined({ ...olds, ...news, password: res.role.password }) };
+    if ((olds.rotation ?? "") === (news.rotation ?? "") && (olds.branchState ?? "") === (news.branchState ?? "")) return { outs: defined({ ...olds, ...news }) };
+    // Rotation, or a reset branch: a new password (the role made again if the reset took it);
+    // the connection strings change, which rolls the app's pods.
+    const { password } = await this.ensure(news);
+    return { outs: defined({ ...olds, ...news, password }) };
   }
 
   async delete(_id: string, props: RoleOutputs): Promise<void> {
@@ -93,6 +101,8 @@ export interface NeonRoleArgs {
   readonly name: pulumi.Input<string>;
   /** Keeper: a new value gives the role a new password. @default none */
   readonly rotation?: pulumi.Input<string>;
+  /** The branch's reset key (`NeonBranch.resetKey`): after a reset the role is made again. @default none */
+  readonly branchState?: pulumi.Input<string | undefined>;
 }
 
 /** A Neon role (`pulumi-nodejs:dynamic/neon:Role`); `password` is a secret. */

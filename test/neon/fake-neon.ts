@@ -78,10 +78,11 @@ const nextId = (prefix: string) => `${prefix}-${(++seq).toString(36).padStart(6,
 /** Neon's plans, as the fake enforces them. */
 export type FakePlan = "free" | "launch" | "scale";
 // Branches per project, the default one included: Free has no extra branches; paid plans bill those past their allowance, up to 5,000.
-const PLAN: Record<FakePlan, { maxCu: number; retention: number; protectedBranches: boolean; maxBranches: number; suspend: (s: number) => boolean }> = {
-  free: { maxCu: 2, retention: 21_600, protectedBranches: false, maxBranches: 10, suspend: (s) => s === 0 || s === 300 },
-  launch: { maxCu: 16, retention: 604_800, protectedBranches: true, maxBranches: 5_000, suspend: (s) => s === 0 || s === 300 || s === -1 },
-  scale: { maxCu: 56, retention: 2_592_000, protectedBranches: true, maxBranches: 5_000, suspend: (s) => s === -1 || s === 0 || (s >= 60 && s <= 604_800) },
+// Root branches: the default one, schema-only branches and restore backups count (Neon's schema-only page).
+const PLAN: Record<FakePlan, { maxCu: number; retention: number; protectedBranches: boolean; maxBranches: number; maxRootBranches: number; suspend: (s: number) => boolean }> = {
+  free: { maxCu: 2, retention: 21_600, protectedBranches: false, maxBranches: 10, maxRootBranches: 3, suspend: (s) => s === 0 || s === 300 },
+  launch: { maxCu: 16, retention: 604_800, protectedBranches: true, maxBranches: 5_000, maxRootBranches: 5, suspend: (s) => s === 0 || s === 300 || s === -1 },
+  scale: { maxCu: 56, retention: 2_592_000, protectedBranches: true, maxBranches: 5_000, maxRootBranches: 10, suspend: (s) => s === -1 || s === 0 || (s >= 60 && s <= 604_800) },
 };
 /** Branches a list returns when the request names no `limit`: a client must follow `pagination.next`. */
 const DEFAULT_PAGE = 10;
@@ -94,6 +95,8 @@ export class FakeNeon {
   readonly endpoints = new Map<string, Json>();
   readonly roles = new Map<string, Json>(); // key: branchId/name
   readonly databases = new Map<string, Json>(); // key: branchId/name
+  /** What a database holds, as far as tests need: its schema (one line per object) and its rows. key: branchId/name */
+  readonly contents = new Map<string, { schema: string[]; rows: number }>();
   readonly operations = new Map<string, Json & { pollsLeft: number }>();
   /** Every request: operation id and status sent. */
   readonly log: { operationId: string; status: number }[] = [];
@@ -286,9 +289,18 @@ export class FakeNeon {
     return endpoint;
   }
 
-  private copyBranchObjects(from: string, to: string): void {
+  /** A branch's roles, databases and what they hold, copied from another: as a child branch, a schema-only branch (no rows) or a restore sees them. */
+  private copyBranchObjects(from: string, to: string, data = true): void {
+    for (const map of [this.roles, this.databases, this.contents]) for (const key of [...map.keys()]) if (key.startsWith(`${to}/`)) map.delete(key);
     for (const [key, role] of [...this.roles]) if (key.startsWith(`${from}/`)) this.roles.set(`${to}/${role.name}`, { ...role, branch_id: to });
     for (const [key, db] of [...this.databases]) if (key.startsWith(`${from}/`)) this.databases.set(`${to}/${db.name}`, { ...db, branch_id: to });
+    for (const [key, c] of [...this.contents]) if (key.startsWith(`${from}/`)) this.contents.set(`${to}/${key.slice(from.length + 1)}`, { schema: [...c.schema], rows: data ? c.rows : 0 });
+  }
+
+  /** What a test's migrations and inserts did to a database. */
+  write(branchId: string, database: string, change: { schema?: string[]; rows?: number }): void {
+    const c = this.contents.get(`${branchId}/${database}`) ?? { schema: [], rows: 0 };
+    this.contents.set(`${branchId}/${database}`, { schema: [...c.schema, ...(change.schema ?? [])], rows: c.rows + (change.rows ?? 0) });
   }
 
   private projectOr404(id: string): Json | undefined {
@@ -332,10 +344,13 @@ export class FakeNeon {
     // Projects made through the API get a default branch named `main` unless the request names it.
     const branch = this.newBranch(id, { name: b.project.branch?.name ?? "main" }, true);
     const endpoint = this.newEndpoint(id, { branch_id: branch.id, type: "read_write" });
-    const role = { branch_id: branch.id, name: "neondb_owner", password: "seed-password", created_at: now(), updated_at: now() };
-    this.roles.set(`${branch.id}/neondb_owner`, role);
-    const database = { id: 1, branch_id: branch.id, name: "neondb", owner_name: "neondb_owner", created_at: now(), updated_at: now() };
-    this.databases.set(`${branch.id}/neondb`, database);
+    // Neon names the first database `neondb` and its owner `<database>_owner` unless the request names them.
+    const dbName = (b.project.branch?.database_name as string | undefined) ?? "neondb";
+    const roleName = (b.project.branch?.role_name as string | undefined) ?? `${dbName}_owner`;
+    const role = { branch_id: branch.id, name: roleName, password: "seed-password", created_at: now(), updated_at: now() };
+    this.roles.set(`${branch.id}/${roleName}`, role);
+    const database = { id: 1, branch_id: branch.id, name: dbName, owner_name: roleName, created_at: now(), updated_at: now() };
+    this.databases.set(`${branch.id}/${dbName}`, database);
     const op = this.operation(id, "start_compute", { branch_id: branch.id, endpoint_id: endpoint.id });
     return [201, { project, connection_uris: [], roles: [role], databases: [database], operations: [op], branch, endpoints: [endpoint] }];
   }
@@ -418,8 +433,15 @@ export class FakeNeon {
     if (refused) return [400, { code: "", message: refused }];
     const cap = PLAN[this.plan].maxBranches;
     if (this.branchesOf({ project_id: p.project_id }).length >= cap) return [422, { code: "", message: `branches limit exceeded: the ${this.plan} plan allows ${cap} branches per project` }];
-    const branch = this.newBranch(p.project_id, { ...body.branch, parent_id: parent }, false);
-    this.copyBranchObjects(parent as string, branch.id);
+    const init = (body.branch?.init_source as string | undefined) ?? "parent-data";
+    if (init !== "parent-data" && init !== "schema-only") return [400, { code: "", message: `init_source must be schema-only or parent-data, got ${init}` }];
+    const roots = this.branchesOf({ project_id: p.project_id }).filter((b) => !b.parent_id).length;
+    const rootCap = PLAN[this.plan].maxRootBranches;
+    if (init === "schema-only" && roots >= rootCap) return [422, { code: "", message: `root branches limit exceeded: the ${this.plan} plan allows ${rootCap} root branches per project` }];
+    // A schema-only branch is a root branch: the source gives its schema, not a parent.
+    const branch = this.newBranch(p.project_id, { ...body.branch, parent_id: init === "schema-only" ? undefined : parent }, false);
+    branch.init_source = init;
+    this.copyBranchObjects(parent as string, branch.id, init === "parent-data");
     const op = this.operation(p.project_id, "create_branch", { branch_id: branch.id });
     return [201, { branch, endpoints: [], operations: [op], roles: [], databases: [] }];
   }
@@ -456,6 +478,40 @@ export class FakeNeon {
     this.branches.delete(p.branch_id);
     for (const [id, e] of [...this.endpoints]) if (e.branch_id === branch.id) this.endpoints.delete(id);
     return [200, { branch, operations: [this.operation(p.project_id, "delete_timeline", { branch_id: branch.id })] }];
+  }
+
+  restoreProjectBranch(p: Record<string, string>, body: Json): [number, Json] {
+    const branch = this.branches.get(p.branch_id);
+    const source = this.branches.get(body.source_branch_id as string);
+    if (!branch || branch.project_id !== p.project_id) return [404, { code: "", message: "branch not found" }];
+    if (!source || source.project_id !== p.project_id) return [404, { code: "", message: "source branch not found" }];
+    const self = source.id === branch.id;
+    if (self && !body.source_timestamp && !body.source_lsn) return [400, { code: "", message: "restoring a branch from itself needs source_timestamp or source_lsn" }];
+    const hasChildren = [...this.branches.values()].some((b) => b.parent_id === branch.id);
+    if ((self || hasChildren) && !body.preserve_under_name) return [400, { code: "", message: "preserve_under_name is required when the branch has children or restores from itself" }];
+    if (branch.protected) return [422, { code: "", message: "protected branch cannot be restored" }];
+    // Everything the branch holds is replaced by the source's: roles and databases are in the data.
+    if (!self) this.copyBranchObjects(source.id, branch.id);
+    branch.last_reset_at = now();
+    branch.updated_at = now();
+    return [200, { branch, operations: [this.operation(p.project_id, "create_timeline", { branch_id: branch.id })] }];
+  }
+
+  getProjectBranchSchemaComparison(p: Record<string, string>): [number, Json] {
+    const branch = this.branches.get(p.branch_id);
+    if (!branch || branch.project_id !== p.project_id) return [404, { code: "", message: "branch not found" }];
+    const baseId = p.base_branch_id ?? (branch.parent_id as string | undefined);
+    if (!baseId || !this.branches.has(baseId)) return [400, { code: "", message: "base_branch_id is required for a branch without a parent" }];
+    const schemaOf = (id: string) => {
+      if (!this.databases.has(`${id}/${p.db_name}`)) return undefined;
+      return this.contents.get(`${id}/${p.db_name}`)?.schema ?? [];
+    };
+    const [base, mine] = [schemaOf(baseId), schemaOf(branch.id)];
+    if (base === undefined || mine === undefined) return [404, { code: "", message: `database ${p.db_name} not found` }];
+    const removed = base.filter((l) => !mine.includes(l)).map((l) => `-${l}`);
+    const added = mine.filter((l) => !base.includes(l)).map((l) => `+${l}`);
+    const diff = removed.length + added.length === 0 ? "" : [`--- a/${p.db_name}`, `+++ b/${p.db_name}`, ...removed, ...added].join("\n");
+    return [200, { diff }];
   }
 
   listProjectBranchEndpoints(p: Record<string, string>): [number, Json] {

@@ -533,6 +533,82 @@ describe("Neon providers against the fake Neon API", function () {
     });
   });
 
+  describe("where a branch's data comes from", () => {
+    it("makes a schema-only branch a root branch with the source's schema and none of its rows, and counts root branches first", async () => {
+      fake.plan = "free";
+      const { projectId, branchId: main } = fake.seedProject();
+      fake.write(main, "neondb", { schema: ["TABLE users (id, email)"], rows: 42 });
+      const p = await provider(new BranchProvider());
+      const limit = { plan: "free", max: 10, maxRoots: 3 };
+      const a = await create(p, { projectId, name: "preview/pr-1", protected: false, initSource: "schema-only", branchLimit: limit, providerVersion: v });
+      assert.equal(fake.branches.get(a.id)?.parent_id, undefined, "no parent: a root branch");
+      assert.equal(a.outs.sourceBranchId, main, "the source is kept: the base of the schema diff");
+      assert.deepEqual(fake.contents.get(`${a.id}/neondb`), { schema: ["TABLE users (id, email)"], rows: 0 }, "the schema, not one row");
+      const copy = await create(p, { projectId, name: "preview/pr-2", protected: false, branchLimit: limit, providerVersion: v });
+      assert.equal(fake.contents.get(`${copy.id}/neondb`)?.rows, 42, "a parent-data branch holds the parent's rows");
+      await create(p, { projectId, name: "preview/pr-3", protected: false, initSource: "schema-only", branchLimit: limit, providerVersion: v });
+      const creates = () => fake.log.filter((l) => l.operationId === "createProjectBranch").length;
+      const before = creates();
+      await assert.rejects(
+        create(p, { projectId, name: "preview/pr-4", protected: false, initSource: "schema-only", branchLimit: limit, providerVersion: v }),
+        /has 3 root branches, the free plan's limit of 3 \(the default branch and every schema-only branch count\)/,
+      );
+      assert.equal(creates(), before, "nothing was sent");
+      await assert.rejects(create(p, { projectId, name: "preview/pr-4", protected: false, initSource: "schema-only", providerVersion: v }), /root branches limit exceeded/, "and the fake refuses as Neon does");
+      await create(p, { projectId, name: "preview/pr-4", protected: false, branchLimit: limit, providerVersion: v });
+      assert.deepEqual(await p.diff(a.id, a.outs, { ...a.outs, initSource: "parent-data" }), { changes: true, replaces: ["initSource"], deleteBeforeReplace: true });
+    });
+
+    it("never takes over a same-named branch made from another branch, or made another way", async () => {
+      const { projectId } = fake.seedProject();
+      const p = await provider(new BranchProvider());
+      const dev = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
+      await create(p, { projectId, name: "preview/pr-5", parentId: dev.id, protected: false, providerVersion: v });
+      await assert.rejects(create(p, { projectId, name: "preview/pr-5", protected: false, providerVersion: v }), /already has a branch named "preview\/pr-5" .* made from branch br-[\w-]+, not from br-[\w-]+: it is not this stack's/);
+      await assert.rejects(create(p, { projectId, name: "preview/pr-5", parentId: dev.id, protected: false, initSource: "schema-only", providerVersion: v }), /not as a schema-only copy/);
+      const again = await create(p, { projectId, name: "preview/pr-5", parentName: "dev", protected: false, providerVersion: v });
+      assert.equal(again.outs.adopted, false, "made from the same branch: this stack's own, taken over");
+    });
+
+    it("resets a branch from its parent on a new reset key; the role and database are made again, with a new password", async () => {
+      const { projectId, branchId: main } = fake.seedProject();
+      fake.write(main, "neondb", { schema: ["TABLE users"], rows: 3 });
+      const branches = await provider(new BranchProvider());
+      const roles = await provider(new RoleProvider());
+      const dbs = await provider(new DatabaseProvider());
+      const b = await create(branches, { projectId, name: "preview/pr-6", protected: false, resetKey: "sha-1", providerVersion: v });
+      const role = await create(roles, { projectId, branchId: b.id, name: "app", branchState: "sha-1", providerVersion: v });
+      const db = await create(dbs, { projectId, branchId: b.id, name: "app", ownerName: "app", branchState: "sha-1", providerVersion: v });
+      fake.write(b.id, "neondb", { schema: ["TABLE orders"], rows: 100 });
+      assert.deepEqual(await branches.diff(b.id, b.outs, { ...b.outs, resetKey: "sha-1" }), { changes: false, replaces: [] }, "the same key: nothing to do");
+      assert.deepEqual(await branches.diff(b.id, b.outs, { ...b.outs, resetKey: "sha-2" }), { changes: true, replaces: [] }, "a new key: an update, not a new branch");
+      const reset = await branches.update(b.id, b.outs, { ...b.outs, resetKey: "sha-2" });
+      assert.equal(reset.outs?.resetKey, "sha-2");
+      assert.deepEqual(fake.contents.get(`${b.id}/neondb`), { schema: ["TABLE users"], rows: 3 }, "the parent's latest state, the branch's own changes gone");
+      assert.equal(fake.roles.has(`${b.id}/app`), false, "the reset took the role the parent does not have");
+      const role2 = await roles.update(role.id, role.outs, { ...role.outs, branchState: "sha-2" });
+      assert.ok(fake.roles.has(`${b.id}/app`), "made again");
+      assert.notEqual(role2.outs?.password, role.outs.password);
+      assert.equal(fake.roles.get(`${b.id}/app`)?.password, role2.outs?.password);
+      await dbs.update(db.id, db.outs, { ...db.outs, branchState: "sha-2" });
+      assert.equal(fake.databases.get(`${b.id}/app`)?.owner_name, "app");
+      for (const bad of [{ initSource: "schema-only" as const }, { protected: true }, { adoptDefault: true }]) {
+        const { failures } = await branches.check({} as never, { projectId, name: "x", protected: false, resetKey: "k", providerVersion: v, ...bad });
+        assert.ok(failures?.some((f) => f.property === "resetKey"), JSON.stringify(bad));
+      }
+    });
+
+    it("creates a project whose default branch holds the stack's database and role, not neondb and neondb_owner", async () => {
+      const p = await provider(new ProjectProvider());
+      const created = await create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 86400, defaultBranchName: "main", defaultDatabase: { name: "app", ownerName: "app" }, providerVersion: v });
+      const main = [...fake.branches.values()].find((b) => b.project_id === created.id)!;
+      assert.deepEqual([...fake.databases.keys()].filter((k) => k.startsWith(`${main.id}/`)), [`${main.id}/app`]);
+      assert.deepEqual([...fake.roles.keys()].filter((k) => k.startsWith(`${main.id}/`)), [`${main.id}/app`]);
+      const role = await create(await provider(new RoleProvider()), { projectId: created.id, branchId: main.id as string, name: "app", providerVersion: v });
+      assert.notEqual(role.outs.password, "seed-password", "the role Neon made gets a password only Pulumi knows");
+    });
+  });
+
   describe("serialization (what the engine stores and runs)", () => {
     // What the dynamic-provider host does with the text stored in state.
     async function revive<T extends NeonProviderBase>(original: T): Promise<{ text: string; provider: T }> {
