@@ -67,7 +67,8 @@ async function imageArgs(s: Settings): Promise<AppImageArgs> {
       throw new SettingsError(s.stack, [
         {
           key: `${s.project}:image.ref`,
-          message: "got nothing, and the stack runs no image yet: the prod profile never builds; promote a digest, e.g. `npm run deploy -- --stack prod --image-ref \"$(pulumi stack output imageRef -s dev)\"`",
+          message:
+            'got nothing, and the stack runs no image yet: the prod profile never builds; promote a digest, e.g. `npm run deploy -- --stack prod --image-ref "$(pulumi stack output imageRef -s dev)"`',
         },
       ]);
     }
@@ -75,7 +76,9 @@ async function imageArgs(s: Settings): Promise<AppImageArgs> {
   }
   const img = s.image;
   // Source maps go to Sentry from this build only when it holds the token (scripts/sourcemaps.mjs in the app).
-  const sentry = s.sentry.buildToken ? { SENTRY_ORG: s.sentry.org ?? "", SENTRY_PROJECT: s.sentry.project ?? "", ...(s.sentry.url ? { SENTRY_URL: s.sentry.url } : {}) } : {};
+  const sentry = s.sentry.buildToken
+    ? { SENTRY_ORG: s.sentry.org ?? "", SENTRY_PROJECT: s.sentry.project ?? "", ...(s.sentry.url ? { SENTRY_URL: s.sentry.url } : {}) }
+    : {};
   return {
     registry,
     build: {
@@ -120,14 +123,28 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
   // A laptop cluster may have no ingress controller: local does not wait for an address.
   const ingress =
     s.ingress.enabled && s.ingress.host
-      ? { host: s.ingress.host, className: s.ingress.className, clusterIssuer: s.ingress.clusterIssuer, tls: s.ingress.tls, awaitAddress: s.profile !== "local" }
+      ? {
+          host: s.ingress.host,
+          className: s.ingress.className,
+          clusterIssuer: s.ingress.clusterIssuer,
+          tls: s.ingress.tls,
+          awaitAddress: s.profile !== "local",
+        }
       : undefined;
   const image = new AppImage(`${s.appName}-image`, await imageArgs(s));
   // One explicit Kubernetes provider for everything in the cluster (default providers are off).
   const k8s = { providers: [kubernetesProvider("kubernetes", { context: s.kubernetes.context })] };
   const ns = new AppNamespace(
     s.appName,
-    { name: s.namespace, profile: s.profile, protect: s.protect, labels: { "app.kubernetes.io/instance": s.stack }, quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined, previewAccess: s.previewAccess, dns: { namespaces: s.network.dnsNamespaces, ports: s.network.dnsPorts, cidrs: s.network.dnsCidrs } },
+    {
+      name: s.namespace,
+      profile: s.profile,
+      protect: s.protect,
+      labels: { "app.kubernetes.io/instance": s.stack },
+      quota: s.profile === "preview" ? PREVIEW_QUOTA : undefined,
+      previewAccess: s.previewAccess,
+      dns: { namespaces: s.network.dnsNamespaces, ports: s.network.dnsPorts, cidrs: s.network.dnsCidrs },
+    },
     k8s,
   );
   const database = new AppDatabase(`${s.appName}-db`, databaseArgs(s, ns.name), k8s);
@@ -145,40 +162,45 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     },
     k8s,
   );
-  const pull = s.registry.pullToken && s.registry.username ? { registry: s.registry.address, username: s.registry.username, password: s.registry.pullToken } : undefined;
+  const pull =
+    s.registry.pullToken && s.registry.username ? { registry: s.registry.address, username: s.registry.username, password: s.registry.pullToken } : undefined;
 
-  const app = new NextjsApp(s.appName, {
-    appName: s.appName,
-    stack: s.stack,
-    namespace: ns.name,
-    imageRef: image.imageRef,
-    migrationImageRef: image.migratorRef,
-    port: s.app.port,
-    replicas: s.app.replicas,
-    resources: s.app.resources,
-    env: s.app.env,
-    logLevel: s.app.logLevel,
-    sentryEnvironment: s.sentry.environment,
-    databaseUrl: database.databaseUrl,
-    directUrl: database.directUrl,
-    secretEnvFrom: [secrets.secretName],
-    secretEnvChecksum: secrets.checksum,
-    deploymentAnnotations: secrets.deploymentAnnotations,
-    livenessPath: s.app.livenessPath,
-    readinessPath: s.app.readinessPath,
-    migrationCommand: s.app.migrate ? s.app.migrationCommand : undefined,
-    autoscaling: s.autoscaling.enabled ? s.autoscaling : undefined,
-    disruptionBudget: s.disruptionBudget.enabled ? s.disruptionBudget : undefined,
-    ingress,
-    ingressControllerNamespace: s.ingress.controllerNamespace,
-    imagePullCredentials: pull,
-    skipAwait: s.kubernetes.skipAwait,
-    guardrailsDeletedWith: s.previewAccess ? ns.namespace : undefined,
-    ingressSources: s.network.ingressCidrs,
-    spreadAcrossNodes: s.app.spreadAcrossNodes,
-    requestLocalStorage: s.app.requestLocalStorage,
-    priorityClassName: s.app.priorityClassName,
-  }, k8s);
+  const app = new NextjsApp(
+    s.appName,
+    {
+      appName: s.appName,
+      stack: s.stack,
+      namespace: ns.name,
+      imageRef: image.imageRef,
+      migrationImageRef: image.migratorRef,
+      port: s.app.port,
+      replicas: s.app.replicas,
+      resources: s.app.resources,
+      env: s.app.env,
+      logLevel: s.app.logLevel,
+      sentryEnvironment: s.sentry.environment,
+      databaseUrl: database.databaseUrl,
+      directUrl: database.directUrl,
+      secretEnvFrom: [secrets.secretName],
+      secretEnvChecksum: secrets.checksum,
+      deploymentAnnotations: secrets.deploymentAnnotations,
+      livenessPath: s.app.livenessPath,
+      readinessPath: s.app.readinessPath,
+      migrationCommand: s.app.migrate ? s.app.migrationCommand : undefined,
+      autoscaling: s.autoscaling.enabled ? s.autoscaling : undefined,
+      disruptionBudget: s.disruptionBudget.enabled ? s.disruptionBudget : undefined,
+      ingress,
+      ingressControllerNamespace: s.ingress.controllerNamespace,
+      imagePullCredentials: pull,
+      skipAwait: s.kubernetes.skipAwait,
+      guardrailsDeletedWith: s.previewAccess ? ns.namespace : undefined,
+      ingressSources: s.network.ingressCidrs,
+      spreadAcrossNodes: s.app.spreadAcrossNodes,
+      requestLocalStorage: s.app.requestLocalStorage,
+      priorityClassName: s.app.priorityClassName,
+    },
+    k8s,
+  );
 
   const expiry = s.database.kind === "neon" && s.database.branch.ttlDays !== undefined ? previewExpiry(s.database.branch.ttlDays) : undefined;
   return {
@@ -192,9 +214,15 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     neonProjectId: database.projectId,
     databaseBranch: database.branchName,
     databaseExpiresAt: expiry,
-    schemaDiff: database.projectId && database.branchId && database.sourceBranchId ? { projectId: database.projectId, branchId: database.branchId, baseBranchId: database.sourceBranchId, database: s.database.name } : undefined,
+    schemaDiff:
+      database.projectId && database.branchId && database.sourceBranchId
+        ? { projectId: database.projectId, branchId: database.branchId, baseBranchId: database.sourceBranchId, database: s.database.name }
+        : undefined,
     dopplerConfig: secrets.dopplerConfig,
-    sentry: s.sentry.org && s.sentry.project ? { org: s.sentry.org, project: s.sentry.project, url: s.sentry.url, environment: s.sentry.environment, release: app.sentryRelease } : undefined,
+    sentry:
+      s.sentry.org && s.sentry.project
+        ? { org: s.sentry.org, project: s.sentry.project, url: s.sentry.url, environment: s.sentry.environment, release: app.sentryRelease }
+        : undefined,
   };
 }
 
@@ -208,10 +236,19 @@ function deployRepository(s: RepositorySettings): StackOutputs {
   const opts = { providers: [provider] };
   const environments = s.environments.map(({ contract, reviewers, secrets, variables }) => {
     const missing = contract.credentials.filter((c) => c.kind === "secret" && !c.optional && !(c.name in secrets)).map((c) => c.name);
-    if (missing.length > 0) void pulumi.log.warn(`environment ${contract.name} has no ${missing.join(", ")} yet: its jobs fail until \`ciSecrets.${contract.name}.<NAME>\` is set`);
-    return new GithubEnvironment(`${s.repository}-${contract.name}`, { repository: s.repository, environment: contract.name, reviewers, mainOnly: contract.branches === "main", secrets, variables }, opts).environment;
+    if (missing.length > 0)
+      void pulumi.log.warn(`environment ${contract.name} has no ${missing.join(", ")} yet: its jobs fail until \`ciSecrets.${contract.name}.<NAME>\` is set`);
+    return new GithubEnvironment(
+      `${s.repository}-${contract.name}`,
+      { repository: s.repository, environment: contract.name, reviewers, mainOnly: contract.branches === "main", secrets, variables },
+      opts,
+    ).environment;
   });
-  const protection = new RepositoryProtection(s.repository, { repository: s.repository, requiredChecks: s.ruleset.requiredChecks, approvals: s.ruleset.approvals }, opts);
+  const protection = new RepositoryProtection(
+    s.repository,
+    { repository: s.repository, requiredChecks: s.ruleset.requiredChecks, approvals: s.ruleset.approvals },
+    opts,
+  );
   return { stackProfile: s.profile, environments: pulumi.all(environments), rulesetId: protection.rulesetId };
 }
 

@@ -13,7 +13,8 @@ module.exports = {
       chromePath: process.env.CHROME_PATH,
       settings: {
         preset: "desktop",
-        chromeFlags: "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking --disable-component-update --disable-sync --no-first-run",
+        chromeFlags:
+          "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking --disable-component-update --disable-sync --no-first-run",
       },
     },
     assert: {

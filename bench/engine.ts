@@ -14,7 +14,11 @@ const ROOT = path.resolve(__dirname, "..");
 
 function timed(op: string, workDir: string, register: string): { ms: number; wall: number } {
   const start = Date.now();
-  const r = spawnSync(process.execPath, ["-r", register, path.join(ROOT, "bench", "engine-op.ts"), op, workDir], { cwd: ROOT, encoding: "utf8", env: process.env });
+  const r = spawnSync(process.execPath, ["-r", register, path.join(ROOT, "bench", "engine-op.ts"), op, workDir], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: process.env,
+  });
   if (r.status !== 0) throw new Error(`${op} failed:\n${r.stderr}`);
   return { ms: Number(r.stdout.trim().split("\n").pop()), wall: Date.now() - start };
 }
@@ -39,26 +43,26 @@ async function printPhases(kube: Kube): Promise<void> {
 }
 
 async function main(): Promise<void> {
-const started = Date.now();
-const engine = startEngine();
-try {
-  console.log(`cluster, node and images ready in ${((Date.now() - started) / 1000).toFixed(1)} s; image builds:`);
-  for (const [image, s] of Object.entries(engine.images.seconds)) console.log(`  ${image.padEnd(16)}${s.toFixed(1)} s`);
-  const fast = "ts-node/register/transpile-only";
-  const first = timed("up", engine.workDir, fast);
-  await printPhases(engine.kube);
-  const rows: [string, { ms: number; wall: number }][] = [
-    ["first up (transpile-only)", first],
-    ["no-op up (transpile-only)", timed("up", engine.workDir, fast)],
-    ["no-op preview, transpile-only", timed("preview", engine.workDir, fast)],
-    ["no-op preview, type-checked", timed("preview", engine.workDir, "ts-node/register")],
-    ["destroy", timed("destroy", engine.workDir, fast)],
-  ];
-  console.log(`${"operation".padEnd(34)}${"engine op".padEnd(12)}whole process`);
-  for (const [name, t] of rows) console.log(`${name.padEnd(34)}${`${(t.ms / 1000).toFixed(1)} s`.padEnd(12)}${(t.wall / 1000).toFixed(1)} s`);
-} finally {
-  engine.stop();
-}
+  const started = Date.now();
+  const engine = startEngine();
+  try {
+    console.log(`cluster, node and images ready in ${((Date.now() - started) / 1000).toFixed(1)} s; image builds:`);
+    for (const [image, s] of Object.entries(engine.images.seconds)) console.log(`  ${image.padEnd(16)}${s.toFixed(1)} s`);
+    const fast = "ts-node/register/transpile-only";
+    const first = timed("up", engine.workDir, fast);
+    await printPhases(engine.kube);
+    const rows: [string, { ms: number; wall: number }][] = [
+      ["first up (transpile-only)", first],
+      ["no-op up (transpile-only)", timed("up", engine.workDir, fast)],
+      ["no-op preview, transpile-only", timed("preview", engine.workDir, fast)],
+      ["no-op preview, type-checked", timed("preview", engine.workDir, "ts-node/register")],
+      ["destroy", timed("destroy", engine.workDir, fast)],
+    ];
+    console.log(`${"operation".padEnd(34)}${"engine op".padEnd(12)}whole process`);
+    for (const [name, t] of rows) console.log(`${name.padEnd(34)}${`${(t.ms / 1000).toFixed(1)} s`.padEnd(12)}${(t.wall / 1000).toFixed(1)} s`);
+  } finally {
+    engine.stop();
+  }
 }
 
 main().catch((e: unknown) => {

@@ -41,15 +41,51 @@ export function appContract(): ContractItem[] {
   const writable = scratchVolumes(true).mounts.map((m) => `\`${m.mountPath}\``);
   const d = APP_DEFAULTS;
   return [
-    { what: "Build", requirement: '`output: "standalone"` in `next.config`; the image runs `node server.js` from its working directory', why: "the runtime image holds only the standalone server: small, no dev dependencies" },
-    { what: "Port", requirement: `listen on \`$PORT\` (\`ENV PORT=${d.port}\` in the Dockerfile, \`app.port\` in settings) and \`$HOSTNAME\``, why: "the Service, the probes and the network policy all use it" },
-    { what: "User", requirement: `run as UID ${APP_UID} (any GID), no root at any point`, why: "`runAsNonRoot` with that UID; the namespace enforces Pod Security `restricted`" },
-    { what: "Filesystem", requirement: `write only to ${writable.join(" and ")} (\`${APP_DIR}\` is the working directory)`, why: "the root filesystem is read-only; those paths are scratch volumes" },
-    { what: "Liveness", requirement: `\`GET ${d.livenessPath}\` answers 2xx while the process works (also the startup probe)`, why: "a wedged process is restarted; a slow start gets a minute" },
-    { what: "Readiness", requirement: `\`GET ${d.readinessPath}\` answers 2xx when this process can serve, without asking the database`, why: "a database blip must not empty the Service at once" },
-    { what: "Shutdown", requirement: `keep serving for ${PRE_STOP_SECONDS} s after termination starts, then stop on SIGTERM`, why: "the pre-stop pause lets the ingress stop routing to the pod first" },
-    { what: "Migrations", requirement: `a Dockerfile stage named \`${d.migratorTarget}\` (\`image.migratorTarget\`) whose image runs \`${d.migrationCommand.join(" ")}\` (\`app.migrationCommand\`) and has \`node\` on PATH`, why: "one Job per migrator digest runs before the new app version takes traffic; `node` waits for the database first" },
-    { what: "Configuration", requirement: "read settings from the environment only: the variables below, and the app's own secrets from Doppler", why: "nothing secret is baked into the image" },
+    {
+      what: "Build",
+      requirement: '`output: "standalone"` in `next.config`; the image runs `node server.js` from its working directory',
+      why: "the runtime image holds only the standalone server: small, no dev dependencies",
+    },
+    {
+      what: "Port",
+      requirement: `listen on \`$PORT\` (\`ENV PORT=${d.port}\` in the Dockerfile, \`app.port\` in settings) and \`$HOSTNAME\``,
+      why: "the Service, the probes and the network policy all use it",
+    },
+    {
+      what: "User",
+      requirement: `run as UID ${APP_UID} (any GID), no root at any point`,
+      why: "`runAsNonRoot` with that UID; the namespace enforces Pod Security `restricted`",
+    },
+    {
+      what: "Filesystem",
+      requirement: `write only to ${writable.join(" and ")} (\`${APP_DIR}\` is the working directory)`,
+      why: "the root filesystem is read-only; those paths are scratch volumes",
+    },
+    {
+      what: "Liveness",
+      requirement: `\`GET ${d.livenessPath}\` answers 2xx while the process works (also the startup probe)`,
+      why: "a wedged process is restarted; a slow start gets a minute",
+    },
+    {
+      what: "Readiness",
+      requirement: `\`GET ${d.readinessPath}\` answers 2xx when this process can serve, without asking the database`,
+      why: "a database blip must not empty the Service at once",
+    },
+    {
+      what: "Shutdown",
+      requirement: `keep serving for ${PRE_STOP_SECONDS} s after termination starts, then stop on SIGTERM`,
+      why: "the pre-stop pause lets the ingress stop routing to the pod first",
+    },
+    {
+      what: "Migrations",
+      requirement: `a Dockerfile stage named \`${d.migratorTarget}\` (\`image.migratorTarget\`) whose image runs \`${d.migrationCommand.join(" ")}\` (\`app.migrationCommand\`) and has \`node\` on PATH`,
+      why: "one Job per migrator digest runs before the new app version takes traffic; `node` waits for the database first",
+    },
+    {
+      what: "Configuration",
+      requirement: "read settings from the environment only: the variables below, and the app's own secrets from Doppler",
+      why: "nothing secret is baked into the image",
+    },
   ];
 }
 

@@ -112,7 +112,9 @@ export class AppImage extends pulumi.ComponentResource {
     if (args.build) {
       this.imageRef = this.createBuild(`${name}-build`, args.build, args.registry);
       if (args.build.migratorTarget) {
-        const cache = args.build.cache ? { to: `${args.build.cache.to}-migrator`, from: (args.build.cache.from ?? []).map((ref) => `${ref}-migrator`) } : undefined;
+        const cache = args.build.cache
+          ? { to: `${args.build.cache.to}-migrator`, from: (args.build.cache.from ?? []).map((ref) => `${ref}-migrator`) }
+          : undefined;
         const tags = (args.build.tags ?? []).map((t) => `migrator-${t}`);
         this.migratorRef = this.createBuild(`${name}-migrator-build`, { ...args.build, target: args.build.migratorTarget, tags, cache }, args.registry);
       }
@@ -148,9 +150,7 @@ export class AppImage extends pulumi.ComponentResource {
   private resolvePrebuilt(name: string, ref: string, registry?: RegistryCredentials) {
     if (digestOf(ref)) return pulumi.output(ref);
     // A tag moves; resolve it once per `up` so the Deployment records the exact image.
-    const provider = registry
-      ? new docker.Provider(name, { registryAuth: [registry] }, { parent: this })
-      : undefined;
+    const provider = registry ? new docker.Provider(name, { registryAuth: [registry] }, { parent: this }) : undefined;
     const found = docker.getRegistryImageOutput({ name: ref }, { parent: this, provider });
     return pulumi.interpolate`${repositoryOf(ref)}@${found.sha256Digest}`;
   }

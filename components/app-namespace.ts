@@ -118,13 +118,27 @@ export class AppNamespace extends pulumi.ComponentResource {
     this.registerOutputs({ name: this.name });
   }
 
-  private createQuota(name: string, namespace: pulumi.Output<string>, q: NamespaceQuota, t: NonNullable<AppNamespaceArgs["transform"]>, opts: pulumi.CustomResourceOptions) {
+  private createQuota(
+    name: string,
+    namespace: pulumi.Output<string>,
+    q: NamespaceQuota,
+    t: NonNullable<AppNamespaceArgs["transform"]>,
+    opts: pulumi.CustomResourceOptions,
+  ) {
     const quota = new k8s.core.v1.ResourceQuota(
       `${name}-quota`,
       applyTransform(
         {
           metadata: { name: "quota", namespace },
-          spec: { hard: { "requests.cpu": q.requests.cpu, "requests.memory": q.requests.memory, "limits.cpu": q.limits.cpu, "limits.memory": q.limits.memory, pods: String(q.pods) } },
+          spec: {
+            hard: {
+              "requests.cpu": q.requests.cpu,
+              "requests.memory": q.requests.memory,
+              "limits.cpu": q.limits.cpu,
+              "limits.memory": q.limits.memory,
+              pods: String(q.pods),
+            },
+          },
         },
         t.resourceQuota,
       ),
@@ -134,7 +148,10 @@ export class AppNamespace extends pulumi.ComponentResource {
     const limits = new k8s.core.v1.LimitRange(
       `${name}-limits`,
       applyTransform(
-        { metadata: { name: "defaults", namespace }, spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "50m", memory: "128Mi" } }] } },
+        {
+          metadata: { name: "defaults", namespace },
+          spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "50m", memory: "128Mi" } }] },
+        },
         t.limitRange,
       ),
       opts,

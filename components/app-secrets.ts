@@ -84,7 +84,11 @@ export class AppSecrets extends pulumi.ComponentResource {
       this.dopplerConfig = config;
       const written = Object.entries(owned).map(
         ([key, value]) =>
-          new doppler.Secret(`${name}-${key.toLowerCase().replace(/_/g, "-")}`, { project: d.project, config, name: key, value: pulumi.secret(value) }, { parent: this }),
+          new doppler.Secret(
+            `${name}-${key.toLowerCase().replace(/_/g, "-")}`,
+            { project: d.project, config, name: key, value: pulumi.secret(value) },
+            { parent: this },
+          ),
       );
       if ((d.sync ?? "snapshot") === "snapshot") {
         // Read after our writes: the config name is passed through the written secrets' ids
@@ -106,17 +110,29 @@ export class AppSecrets extends pulumi.ComponentResource {
   private writeSecret(name: string, args: AppSecretsArgs, secretName: string, data: pulumi.Output<Record<string, string>>) {
     return new k8s.core.v1.Secret(
       `${name}-secret`,
-      { metadata: { name: secretName, namespace: args.namespace, labels: { "app.kubernetes.io/name": args.appName, "app.kubernetes.io/managed-by": "pulumi" } }, type: "Opaque", stringData: data },
+      {
+        metadata: { name: secretName, namespace: args.namespace, labels: { "app.kubernetes.io/name": args.appName, "app.kubernetes.io/managed-by": "pulumi" } },
+        type: "Opaque",
+        stringData: data,
+      },
       { parent: this },
     );
   }
 
   /** Operator mode: a read-only token the operator uses, and the `DopplerSecret` that names the target Secret. */
   private createOperatorSync(name: string, args: AppSecretsArgs, d: DopplerArgs, config: pulumi.Output<string>, secretName: string): pulumi.Output<string> {
-    const token = new doppler.ServiceToken(`${name}-operator-token`, { project: d.project, config, name: `${args.appName}-operator`, access: "read" }, { parent: this });
+    const token = new doppler.ServiceToken(
+      `${name}-operator-token`,
+      { project: d.project, config, name: `${args.appName}-operator`, access: "read" },
+      { parent: this },
+    );
     const tokenSecret = new k8s.core.v1.Secret(
       `${name}-operator-token`,
-      { metadata: { name: `${args.appName}-doppler-token`, namespace: args.namespace }, type: "Opaque", stringData: { serviceToken: pulumi.secret(token.key) } },
+      {
+        metadata: { name: `${args.appName}-doppler-token`, namespace: args.namespace },
+        type: "Opaque",
+        stringData: { serviceToken: pulumi.secret(token.key) },
+      },
       { parent: this },
     );
     const sync = new k8s.apiextensions.CustomResource(

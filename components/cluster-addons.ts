@@ -44,10 +44,28 @@ export interface ClusterAddonsArgs {
 
 /** The charts, where they come from, the version installed unless one is given, and the values we set. */
 export const ADDON_CHARTS = {
-  dopplerOperator: { chart: "doppler-kubernetes-operator", repo: "https://helm.doppler.com", version: "1.7.1", namespace: "doppler-operator-system", values: {} },
-  certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.21.1", namespace: "cert-manager", values: { crds: { enabled: true } } },
+  dopplerOperator: {
+    chart: "doppler-kubernetes-operator",
+    repo: "https://helm.doppler.com",
+    version: "1.7.1",
+    namespace: "doppler-operator-system",
+    values: {},
+  },
+  certManager: {
+    chart: "cert-manager",
+    repo: "https://charts.jetstack.io",
+    version: "v1.21.1",
+    namespace: "cert-manager",
+    values: { crds: { enabled: true } },
+  },
   ingressNginx: { chart: "ingress-nginx", repo: "https://kubernetes.github.io/ingress-nginx", version: "4.15.1", namespace: "ingress-nginx", values: {} },
-  metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.13.1", namespace: "kube-system", values: {} },
+  metricsServer: {
+    chart: "metrics-server",
+    repo: "https://kubernetes-sigs.github.io/metrics-server/",
+    version: "3.13.1",
+    namespace: "kube-system",
+    values: {},
+  },
 } as const;
 
 /** Production's pods' PriorityClass: a busy node evicts previews and dev first. */
@@ -68,7 +86,9 @@ export function issuerSpec(name: keyof typeof ACME_SERVERS, args: IssuerArgs): R
 /** ingress-nginx's chart values: the controller Service's annotations, when the cloud needs some. Pure, for tests. */
 export function ingressNginxValues(args: ClusterAddonsArgs["ingressNginx"]): Record<string, unknown> {
   const annotations = args.serviceAnnotations ?? {};
-  return Object.keys(annotations).length === 0 ? { ...ADDON_CHARTS.ingressNginx.values } : { ...ADDON_CHARTS.ingressNginx.values, controller: { service: { annotations } } };
+  return Object.keys(annotations).length === 0
+    ? { ...ADDON_CHARTS.ingressNginx.values }
+    : { ...ADDON_CHARTS.ingressNginx.values, controller: { service: { annotations } } };
 }
 
 /** Cluster-wide add-ons, each a Helm release in its own namespace. */
@@ -111,7 +131,13 @@ export class ClusterAddons extends pulumi.ComponentResource {
     }
     new k8s.scheduling.v1.PriorityClass(
       `${name}-production-priority`,
-      { metadata: { name: PRODUCTION_PRIORITY_CLASS }, value: 100000, globalDefault: false, preemptionPolicy: "PreemptLowerPriority", description: "The production app's pods (nextjs-infra): scheduled first, evicted last." },
+      {
+        metadata: { name: PRODUCTION_PRIORITY_CLASS },
+        value: 100000,
+        globalDefault: false,
+        preemptionPolicy: "PreemptLowerPriority",
+        description: "The production app's pods (nextjs-infra): scheduled first, evicted last.",
+      },
       { parent: this },
     );
     this.releases = pulumi.all(Object.values(installed).map((r) => r.name));

@@ -112,7 +112,14 @@ export class AppDatabase extends pulumi.ComponentResource {
       this.sourceBranchId = neon.sourceBranchId;
       this.projectId = neon.projectId;
     }
-    this.registerOutputs({ databaseUrl: this.databaseUrl, directUrl: this.directUrl, branchId: this.branchId, branchName: this.branchName, sourceBranchId: this.sourceBranchId, projectId: this.projectId });
+    this.registerOutputs({
+      databaseUrl: this.databaseUrl,
+      directUrl: this.directUrl,
+      branchId: this.branchId,
+      branchName: this.branchName,
+      sourceBranchId: this.sourceBranchId,
+      projectId: this.projectId,
+    });
   }
 
   private createNeon(name: string, args: NeonArgs, database: string, roleName: string, retain: boolean) {
@@ -123,14 +130,30 @@ export class AppDatabase extends pulumi.ComponentResource {
     // Children take the parents' resource ids, not their outputs: an id stays known while a
     // preview shows an update of the parent, so it never turns into a false replacement.
     const projectId = args.manageProject
-      ? new NeonProject(`${name}-project`, { ...args.manageProject, defaultBranchName: args.branch.adoptDefault ? args.branch.name : undefined, defaultDatabase: args.branch.adoptDefault ? { name: database, ownerName: roleName } : undefined }, keep).id
+      ? new NeonProject(
+          `${name}-project`,
+          {
+            ...args.manageProject,
+            defaultBranchName: args.branch.adoptDefault ? args.branch.name : undefined,
+            defaultDatabase: args.branch.adoptDefault ? { name: database, ownerName: roleName } : undefined,
+          },
+          keep,
+        ).id
       : pulumi.output(args.projectId!);
     const branch = new NeonBranch(`${name}-branch`, { projectId, ...args.branch }, keep);
     const endpoint = new NeonEndpoint(`${name}-endpoint`, { projectId, branchId: branch.id, ...args.compute }, { parent: this, retainOnDelete: retain });
     // After a reset the branch's roles and databases are its parent's: both are made this stack's again.
-    const role = new NeonRole(`${name}-role`, { projectId, branchId: branch.id, name: roleName, rotation: args.passwordRotation, branchState: branch.resetKey }, { parent: this, retainOnDelete: retain });
+    const role = new NeonRole(
+      `${name}-role`,
+      { projectId, branchId: branch.id, name: roleName, rotation: args.passwordRotation, branchState: branch.resetKey },
+      { parent: this, retainOnDelete: retain },
+    );
     // The owner by its configured name (known in every preview), ordered after the role.
-    const db = new NeonDatabase(`${name}-database`, { projectId, branchId: branch.id, name: database, ownerName: roleName, branchState: branch.resetKey }, { ...keep, dependsOn: [role] });
+    const db = new NeonDatabase(
+      `${name}-database`,
+      { projectId, branchId: branch.id, name: database, ownerName: roleName, branchState: branch.resetKey },
+      { ...keep, dependsOn: [role] },
+    );
     // The database's own output in the URL: whatever reads the URL (the migration Job's
     // Secret) waits until the database exists, and follows a rename.
     const url = (host: pulumi.Input<string>) => pulumi.secret(pulumi.interpolate`postgresql://${roleName}:${role.password}@${host}/${db.name}?sslmode=require`);

@@ -33,7 +33,10 @@ export function randomAlphanumeric(length: number): string {
 /** The dynamic provider: create makes the value, read keeps it, a new keeper or length replaces it. */
 export const generatedSecretProvider: pulumi.dynamic.ResourceProvider<GeneratedSecretInputs, GeneratedSecretOutputs> = {
   check(_olds, news) {
-    const failures = Number.isInteger(news.length) && news.length >= 16 && news.length <= 256 ? [] : [{ property: "length", reason: `got ${String(news.length)}, expected a whole number from 16 to 256` }];
+    const failures =
+      Number.isInteger(news.length) && news.length >= 16 && news.length <= 256
+        ? []
+        : [{ property: "length", reason: `got ${String(news.length)}, expected a whole number from 16 to 256` }];
     return Promise.resolve({ inputs: news, failures });
   },
   create(inputs) {

@@ -40,7 +40,10 @@ export class GithubEnvironment extends pulumi.ComponentResource {
     super("nextjs-infra:github:GithubEnvironment", name, {}, opts);
     const bad = [...Object.keys(args.secrets ?? {}), ...Object.keys(args.variables ?? {})].filter(isGithubReservedName);
     if (bad.length > 0) {
-      throw new pulumi.ResourceError(`GitHub secret names in \`secrets\` must be letters, digits and _ and not start with GITHUB_; got ${bad.join(", ")}`, this);
+      throw new pulumi.ResourceError(
+        `GitHub secret names in \`secrets\` must be letters, digits and _ and not start with GITHUB_; got ${bad.join(", ")}`,
+        this,
+      );
     }
     const child = { parent: this };
     const users = (args.reviewers?.users ?? []).map((username) => github.getUserOutput({ username }, child).id.apply(Number));
@@ -60,7 +63,11 @@ export class GithubEnvironment extends pulumi.ComponentResource {
       child,
     );
     if (args.mainOnly) {
-      new github.RepositoryEnvironmentDeploymentPolicy(`${name}-main-only`, { repository: args.repository, environment: env.environment, branchPattern: "main" }, child);
+      new github.RepositoryEnvironmentDeploymentPolicy(
+        `${name}-main-only`,
+        { repository: args.repository, environment: env.environment, branchPattern: "main" },
+        child,
+      );
     }
     for (const [secretName, value] of Object.entries(args.secrets ?? {})) {
       new github.ActionsEnvironmentSecret(
@@ -70,7 +77,11 @@ export class GithubEnvironment extends pulumi.ComponentResource {
       );
     }
     for (const [variableName, value] of Object.entries(args.variables ?? {})) {
-      new github.ActionsEnvironmentVariable(`${name}-variable-${slug(variableName)}`, { repository: args.repository, environment: env.environment, variableName, value }, child);
+      new github.ActionsEnvironmentVariable(
+        `${name}-variable-${slug(variableName)}`,
+        { repository: args.repository, environment: env.environment, variableName, value },
+        child,
+      );
     }
     this.environment = env.environment;
     this.registerOutputs({ environment: this.environment });

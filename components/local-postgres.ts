@@ -46,12 +46,18 @@ export class LocalPostgres extends pulumi.ComponentResource {
     const password = new GeneratedSecret(`${name}-password`, { length: 32 }, { parent: this });
     const credentials = new k8s.core.v1.Secret(
       `${name}-credentials`,
-      { metadata: { namespace: args.namespace, labels }, stringData: { POSTGRES_USER: args.role, POSTGRES_DB: args.database, POSTGRES_PASSWORD: password.value } },
+      {
+        metadata: { namespace: args.namespace, labels },
+        stringData: { POSTGRES_USER: args.role, POSTGRES_DB: args.database, POSTGRES_PASSWORD: password.value },
+      },
       { parent: this },
     );
     const service = new k8s.core.v1.Service(
       `${name}-service`,
-      { metadata: { name: "postgres", namespace: args.namespace, labels, annotations }, spec: { clusterIP: "None", selector: labels, ports: [{ name: "postgres", port: PORT }] } },
+      {
+        metadata: { name: "postgres", namespace: args.namespace, labels, annotations },
+        spec: { clusterIP: "None", selector: labels, ports: [{ name: "postgres", port: PORT }] },
+      },
       { parent: this },
     );
     const ready = { exec: { command: ["pg_isready", "-U", args.role, "-d", args.database, "-h", "127.0.0.1"] } };
@@ -67,7 +73,13 @@ export class LocalPostgres extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: POSTGRES_UID,
+                runAsGroup: POSTGRES_UID,
+                fsGroup: POSTGRES_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
               volumes: [
                 { name: "run", emptyDir: {} },
                 { name: "tmp", emptyDir: {} },

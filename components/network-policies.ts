@@ -17,11 +17,24 @@ export const NON_PUBLIC_RANGES_V6 = ["fc00::/7", "fe80::/10", "::1/128"];
  * Ingress to the app's pods on its port, from the ingress controller's namespace, and from
  * `sources` (CIDRs: a cloud load balancer that routes to pod IPs, a hostNetwork controller's nodes).
  */
-export function ingressFromController(selector: Record<string, string>, controllerNamespace: string, port: string | number, sources: readonly string[] = []): PolicySpec {
+export function ingressFromController(
+  selector: Record<string, string>,
+  controllerNamespace: string,
+  port: string | number,
+  sources: readonly string[] = [],
+): PolicySpec {
   return {
     podSelector: { matchLabels: selector },
     policyTypes: ["Ingress"],
-    ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": controllerNamespace } } }, ...sources.map((cidr) => ({ ipBlock: { cidr } }))], ports: [{ protocol: "TCP", port }] }],
+    ingress: [
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": controllerNamespace } } },
+          ...sources.map((cidr) => ({ ipBlock: { cidr } })),
+        ],
+        ports: [{ protocol: "TCP", port }],
+      },
+    ],
   };
 }
 
@@ -36,7 +49,13 @@ export function appEgress(appName: string): PolicySpec {
     podSelector: { matchLabels: { "app.kubernetes.io/name": appName } },
     policyTypes: ["Egress"],
     egress: [
-      { to: publicOnly, ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 5432 }] },
+      {
+        to: publicOnly,
+        ports: [
+          { protocol: "TCP", port: 443 },
+          { protocol: "TCP", port: 5432 },
+        ],
+      },
       { to: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 5432 }] },
     ],
   };

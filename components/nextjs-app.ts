@@ -14,7 +14,19 @@ import * as k8s from "@pulumi/kubernetes";
 import { MigrationJob } from "./migration-job";
 import { appEgress, ingressFromController } from "./network-policies";
 import { applyTransform, Transform } from "./transform";
-import { checksum, containerResources, containerSecurityContext, ContainerResources, drainOnStop, labels, podSecurityContext, probes, scratchVolumes, SKIP_AWAIT, spread } from "./workload";
+import {
+  checksum,
+  containerResources,
+  containerSecurityContext,
+  ContainerResources,
+  drainOnStop,
+  labels,
+  podSecurityContext,
+  probes,
+  scratchVolumes,
+  SKIP_AWAIT,
+  spread,
+} from "./workload";
 
 /** Registry credentials the cluster pulls the image with (private registries). */
 export interface PullCredentials {
@@ -164,9 +176,13 @@ export class NextjsApp extends pulumi.ComponentResource {
       SENTRY_RELEASE: release,
     };
     const secretData = { DATABASE_URL: pulumi.secret(args.databaseUrl), DIRECT_URL: pulumi.secret(args.directUrl ?? args.databaseUrl) };
-    this.databaseSecret = new k8s.core.v1.Secret(`${name}-database`, applyTransform({ metadata: meta(`${args.appName}-database`), type: "Opaque", stringData: secretData }, t.secret), {
-      parent: this,
-    });
+    this.databaseSecret = new k8s.core.v1.Secret(
+      `${name}-database`,
+      applyTransform({ metadata: meta(`${args.appName}-database`), type: "Opaque", stringData: secretData }, t.secret),
+      {
+        parent: this,
+      },
+    );
     const pullSecret = args.imagePullCredentials ? this.createPullSecret(name, args.imagePullCredentials, meta(`${args.appName}-registry`)) : undefined;
 
     this.migration = args.migrationCommand
@@ -216,7 +232,13 @@ export class NextjsApp extends pulumi.ComponentResource {
     const awaitAnnotations = args.skipAwait ? { [SKIP_AWAIT]: "true" } : undefined;
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
-      applyTransform({ metadata: { ...meta(args.appName), annotations: awaitAnnotations }, spec: { type: "ClusterIP", selector: selectorOf(args), ports: [{ name: "http", port: 80, targetPort: "http" }] } }, t.service),
+      applyTransform(
+        {
+          metadata: { ...meta(args.appName), annotations: awaitAnnotations },
+          spec: { type: "ClusterIP", selector: selectorOf(args), ports: [{ name: "http", port: 80, targetPort: "http" }] },
+        },
+        t.service,
+      ),
       { parent: this },
     );
     if (args.ingress) this.ingress = this.createIngress(name, args, args.ingress, meta(args.appName), awaitAnnotations);
@@ -232,7 +254,11 @@ export class NextjsApp extends pulumi.ComponentResource {
 
   private createPullSecret(name: string, c: PullCredentials, metadata: k8s.types.input.meta.v1.ObjectMeta) {
     const config = pulumi.secret(pulumi.all([c.username, c.password]).apply(([u, p]) => dockerConfigJson(c.registry, u, p)));
-    return new k8s.core.v1.Secret(`${name}-registry`, { metadata, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": config } }, { parent: this });
+    return new k8s.core.v1.Secret(
+      `${name}-registry`,
+      { metadata, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": config } },
+      { parent: this },
+    );
   }
 
   private createDeployment(
@@ -273,7 +299,8 @@ export class NextjsApp extends pulumi.ComponentResource {
                 terminationGracePeriodSeconds: 30,
                 imagePullSecrets: pullSecretName ? [{ name: pullSecretName }] : undefined,
                 volumes: scratch.volumes,
-                topologySpreadConstraints: (replicas ?? args.autoscaling?.minReplicas ?? 1) > 1 ? spread(selectorOf(args), args.spreadAcrossNodes === "required") : undefined,
+                topologySpreadConstraints:
+                  (replicas ?? args.autoscaling?.minReplicas ?? 1) > 1 ? spread(selectorOf(args), args.spreadAcrossNodes === "required") : undefined,
                 priorityClassName: args.priorityClassName,
                 containers: [
                   {
@@ -299,7 +326,13 @@ export class NextjsApp extends pulumi.ComponentResource {
     );
   }
 
-  private createIngress(name: string, args: NextjsAppArgs, ingress: NonNullable<NextjsAppArgs["ingress"]>, metadata: k8s.types.input.meta.v1.ObjectMeta, awaitAnnotations?: Record<string, string>) {
+  private createIngress(
+    name: string,
+    args: NextjsAppArgs,
+    ingress: NonNullable<NextjsAppArgs["ingress"]>,
+    metadata: k8s.types.input.meta.v1.ObjectMeta,
+    awaitAnnotations?: Record<string, string>,
+  ) {
     const skip: Record<string, string> = ingress.awaitAddress === false ? { [SKIP_AWAIT]: "true" } : {};
     const annotations = { ...awaitAnnotations, ...skip, ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}) };
     return new k8s.networking.v1.Ingress(
@@ -310,7 +343,12 @@ export class NextjsApp extends pulumi.ComponentResource {
           spec: {
             ingressClassName: ingress.className,
             tls: ingress.tls ? [{ hosts: [ingress.host], secretName: `${args.appName}-tls` }] : undefined,
-            rules: [{ host: ingress.host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { name: "http" } } } }] } }],
+            rules: [
+              {
+                host: ingress.host,
+                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { name: "http" } } } }] },
+              },
+            ],
           },
         },
         args.transform?.ingress,
@@ -343,7 +381,13 @@ export class NextjsApp extends pulumi.ComponentResource {
       // Unhealthy pods may always be evicted: a budget never blocks a node drain because pods are failing anyway.
       new k8s.policy.v1.PodDisruptionBudget(
         `${name}-pdb`,
-        applyTransform({ metadata, spec: { minAvailable: args.disruptionBudget.minAvailable, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selectorOf(args) } } }, args.transform?.disruptionBudget),
+        applyTransform(
+          {
+            metadata,
+            spec: { minAvailable: args.disruptionBudget.minAvailable, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selectorOf(args) } },
+          },
+          args.transform?.disruptionBudget,
+        ),
         { parent: this },
       );
     }
@@ -351,15 +395,20 @@ export class NextjsApp extends pulumi.ComponentResource {
 
   private createNetworkPolicies(name: string, args: NextjsAppArgs, namespace: pulumi.Output<string>, port: number) {
     const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-      new k8s.networking.v1.NetworkPolicy(`${name}-${suffix}`, applyTransform({ metadata: { name: `${args.appName}-${suffix}`, namespace }, spec }, args.transform?.networkPolicy), {
-        parent: this,
-        deletedWith: args.guardrailsDeletedWith,
-      });
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${suffix}`,
+        applyTransform({ metadata: { name: `${args.appName}-${suffix}`, namespace }, spec }, args.transform?.networkPolicy),
+        {
+          parent: this,
+          deletedWith: args.guardrailsDeletedWith,
+        },
+      );
     const controller = args.ingressControllerNamespace ?? "ingress-nginx";
     policy("allow-ingress", ingressFromController(selectorOf(args), controller, port, args.ingressSources));
     policy("allow-egress", appEgress(args.appName));
     // cert-manager answers HTTP-01 challenges from solver pods in this namespace: default-deny would starve them.
-    if (args.ingress?.tls !== false && args.ingress?.clusterIssuer) policy("allow-acme-solver", ingressFromController(ACME_SOLVER_SELECTOR, controller, ACME_SOLVER_PORT, args.ingressSources));
+    if (args.ingress?.tls !== false && args.ingress?.clusterIssuer)
+      policy("allow-acme-solver", ingressFromController(ACME_SOLVER_SELECTOR, controller, ACME_SOLVER_PORT, args.ingressSources));
   }
 }
 

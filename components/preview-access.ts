@@ -69,7 +69,11 @@ export const PREVIEW_QUOTA: NamespaceQuota = { requests: { cpu: "1", memory: "2G
 
 /** What a preview stack does inside its own namespace. */
 export const PREVIEW_NAMESPACE_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
-  { apiGroups: [""], resources: ["configmaps", "secrets", "services", "serviceaccounts", "persistentvolumeclaims", "resourcequotas", "limitranges"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  {
+    apiGroups: [""],
+    resources: ["configmaps", "secrets", "services", "serviceaccounts", "persistentvolumeclaims", "resourcequotas", "limitranges"],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+  },
   { apiGroups: [""], resources: ["pods", "pods/log", "events", "endpoints"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
@@ -117,18 +121,28 @@ const list = (xs: readonly string[]) => `[${xs.map(lit).join(", ")}]`;
  * `--authentication-config`): tokens of this repository's `preview` environment, for pull
  * requests (one user per pull request, in the deployers' group) or for main (the sweeper).
  */
-export function previewAuthentication(args: Pick<PreviewAccessArgs, "repository" | "issuer" | "audience">, certificateAuthority?: string): Record<string, unknown> {
+export function previewAuthentication(
+  args: Pick<PreviewAccessArgs, "repository" | "issuer" | "audience">,
+  certificateAuthority?: string,
+): Record<string, unknown> {
   const repo = lit(args.repository);
   return {
     apiVersion: "apiserver.config.k8s.io/v1",
     kind: "AuthenticationConfiguration",
     jwt: [
       {
-        issuer: { url: args.issuer ?? PREVIEW_ACCESS.issuer, audiences: [args.audience ?? PREVIEW_ACCESS.audience], ...(certificateAuthority ? { certificateAuthority } : {}) },
+        issuer: {
+          url: args.issuer ?? PREVIEW_ACCESS.issuer,
+          audiences: [args.audience ?? PREVIEW_ACCESS.audience],
+          ...(certificateAuthority ? { certificateAuthority } : {}),
+        },
         claimValidationRules: [
           { expression: `claims.repository == ${repo}`, message: `only ${args.repository}'s jobs are previews` },
           { expression: "has(claims.environment) && claims.environment == 'preview'", message: "only jobs in the preview environment are previews" },
-          { expression: "claims.ref.matches('^refs/pull/[1-9][0-9]{0,8}/merge$') || claims.ref == 'refs/heads/main'", message: "a preview identity is a pull request's, or the sweep's on main" },
+          {
+            expression: "claims.ref.matches('^refs/pull/[1-9][0-9]{0,8}/merge$') || claims.ref == 'refs/heads/main'",
+            message: "a preview identity is a pull request's, or the sweep's on main",
+          },
         ],
         claimMappings: {
           username: { expression: `'github:' + claims.repository + ':preview:' + claims.ref` },
@@ -168,7 +182,8 @@ export function deployerValidations(a: PreviewAccessArgs): { variables: Variable
   const hasLabels = Object.entries(labels)
     .map(([k, v]) => `${lit(k)} in object.metadata.labels && object.metadata.labels[${lit(k)}] == ${lit(v)}`)
     .join(" && ");
-  const quota = (key: string, value: string) => `${lit(key)} in object.spec.hard && quantity(object.spec.hard[${lit(key)}]).compareTo(quantity(${lit(value)})) <= 0`;
+  const quota = (key: string, value: string) =>
+    `${lit(key)} in object.spec.hard && quantity(object.spec.hard[${lit(key)}]).compareTo(quantity(${lit(value)})) <= 0`;
   return {
     variables: [
       { name: "ref", expression: "request.userInfo.username.find('refs/pull/[1-9][0-9]{0,8}/merge$')" },
@@ -184,13 +199,18 @@ export function deployerValidations(a: PreviewAccessArgs): { variables: Variable
       },
       {
         expression: `request.resource.resource != 'namespaces' || !variables.writes || (has(object.metadata.labels) && ${hasLabels})`,
-        message: `a preview namespace carries ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(", ")}, always`,
+        message: `a preview namespace carries ${Object.entries(labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")}, always`,
       },
       {
         expression: `request.resource.resource != 'rolebindings' || !variables.writes || (object.roleRef.kind == 'ClusterRole' && object.roleRef.name == ${lit(PREVIEW_ACCESS.namespaceRole)} && object.subjects.all(s, s.kind == 'User' && (s.name == request.userInfo.username || s.name == ${lit(sweeperUsername(a.repository))})))`,
         message: `a preview binds only ${PREVIEW_ACCESS.namespaceRole}, only to its own identity (and the sweeper's)`,
       },
-      { expression: "!(request.resource.resource in ['networkpolicies', 'resourcequotas', 'limitranges']) || variables.writes", message: "a preview's guardrails (network policies, quota, limits) go only with its namespace" },
+      {
+        expression: "!(request.resource.resource in ['networkpolicies', 'resourcequotas', 'limitranges']) || variables.writes",
+        message: "a preview's guardrails (network policies, quota, limits) go only with its namespace",
+      },
       {
         expression: `request.resource.resource != 'resourcequotas' || !variables.writes || (${[quota("requests.cpu", max.requests.cpu), quota("requests.memory", max.requests.memory), quota("limits.cpu", max.limits.cpu), quota("limits.memory", max.limits.memory), quota("pods", String(max.pods))].join(" && ")})`,
         message: `a preview's quota states requests.cpu, requests.memory, limits.cpu, limits.memory and pods, at most ${max.requests.cpu}, ${max.requests.memory}, ${max.limits.cpu}, ${max.limits.memory} and ${max.pods}`,
@@ -223,7 +243,8 @@ export function namespaceValidations(a: PreviewAccessArgs): Validation[] {
       messageExpression: `'a preview serves only ' + ${host} + ' (rules and TLS hosts, no default backend)'`,
     },
     {
-      expression: "request.resource.resource != 'ingresses' || !has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.contains('snippet'))",
+      expression:
+        "request.resource.resource != 'ingresses' || !has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.contains('snippet'))",
       message: "a preview's Ingress carries no configuration snippets for the shared controller",
     },
     {
@@ -231,7 +252,8 @@ export function namespaceValidations(a: PreviewAccessArgs): Validation[] {
       message: "a preview's Services are ClusterIP only (no LoadBalancer, NodePort, ExternalName or external IPs)",
     },
     {
-      expression: "request.resource.resource != 'pods' || !has(object.spec.priorityClassName) || !(object.spec.priorityClassName in ['nextjs-infra-production', 'system-cluster-critical', 'system-node-critical'])",
+      expression:
+        "request.resource.resource != 'pods' || !has(object.spec.priorityClassName) || !(object.spec.priorityClassName in ['nextjs-infra-production', 'system-cluster-critical', 'system-node-critical'])",
       message: "a preview's pods never take production's (or the system's) priority: they would preempt them",
     },
   ];
@@ -244,11 +266,24 @@ function admission(
   spec: k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec,
   binding: Partial<k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec> = {},
 ): void {
-  const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}`, { metadata: { name }, spec: { failurePolicy: "Fail", ...spec } }, { parent });
-  new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-binding`, { metadata: { name }, spec: { policyName: policy.metadata.name, validationActions: ["Deny"], ...binding } }, { parent });
+  const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+    `${name}`,
+    { metadata: { name }, spec: { failurePolicy: "Fail", ...spec } },
+    { parent },
+  );
+  new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+    `${name}-binding`,
+    { metadata: { name }, spec: { policyName: policy.metadata.name, validationActions: ["Deny"], ...binding } },
+    { parent },
+  );
 }
 
-const rule = (apiGroups: string[], resources: string[], operations: string[] = ["CREATE", "UPDATE", "DELETE"]) => ({ apiGroups, apiVersions: ["v1"], operations, resources });
+const rule = (apiGroups: string[], resources: string[], operations: string[] = ["CREATE", "UPDATE", "DELETE"]) => ({
+  apiGroups,
+  apiVersions: ["v1"],
+  operations,
+  resources,
+});
 const previewNamespaces = { matchLabels: { [PROFILE_LABEL]: "preview" } };
 
 /** The preview contract on the cluster: roles for the OIDC identities, and the admission policies that hold them. */
@@ -258,12 +293,22 @@ export class PreviewAccess extends pulumi.ComponentResource {
 
   constructor(name: string, args: PreviewAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:cluster:PreviewAccess", name, {}, opts);
-    if (!/^[a-z0-9]([-a-z0-9]*-)?$/.test(args.namespacePrefix)) throw new pulumi.ResourceError(`\`namespacePrefix\` got "${args.namespacePrefix}", expected a DNS label prefix ending in '-', e.g. "web-pr-"`, this);
+    if (!/^[a-z0-9]([-a-z0-9]*-)?$/.test(args.namespacePrefix))
+      throw new pulumi.ResourceError(`\`namespacePrefix\` got "${args.namespacePrefix}", expected a DNS label prefix ending in '-', e.g. "web-pr-"`, this);
     const child = { parent: this, protect: args.protect };
     const p = PREVIEW_ACCESS;
-    const clusterRole = (id: string, roleName: string, rules: k8s.types.input.rbac.v1.PolicyRule[]) => new k8s.rbac.v1.ClusterRole(`${name}-${id}`, { metadata: { name: roleName }, rules }, child);
+    const clusterRole = (id: string, roleName: string, rules: k8s.types.input.rbac.v1.PolicyRule[]) =>
+      new k8s.rbac.v1.ClusterRole(`${name}-${id}`, { metadata: { name: roleName }, rules }, child);
     const bindGroup = (id: string, role: k8s.rbac.v1.ClusterRole, group: string) =>
-      new k8s.rbac.v1.ClusterRoleBinding(`${name}-${id}-binding`, { metadata: { name: `${p.deployerRole}-${id}` }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name }, subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: group }] }, child);
+      new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-${id}-binding`,
+        {
+          metadata: { name: `${p.deployerRole}-${id}` },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+          subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: group }],
+        },
+        child,
+      );
     clusterRole("namespace-role", p.namespaceRole, PREVIEW_NAMESPACE_RULES);
     const deployer = clusterRole("deployer", p.deployerRole, [
       // list and watch: the provider waits on a namespace's deletion by watching it (namespace names are all they show).
@@ -277,7 +322,13 @@ export class PreviewAccess extends pulumi.ComponentResource {
 
     const { variables, validations } = deployerValidations(args);
     admission(`${name}-deployers`, this, {
-      matchConstraints: { resourceRules: [rule([""], ["namespaces", "resourcequotas", "limitranges"]), rule(["rbac.authorization.k8s.io"], ["rolebindings"]), rule(["networking.k8s.io"], ["networkpolicies"])] },
+      matchConstraints: {
+        resourceRules: [
+          rule([""], ["namespaces", "resourcequotas", "limitranges"]),
+          rule(["rbac.authorization.k8s.io"], ["rolebindings"]),
+          rule(["networking.k8s.io"], ["networkpolicies"]),
+        ],
+      },
       matchConditions: [{ name: "preview-deployers", expression: `${lit(p.deployers)} in request.userInfo.groups` }],
       variables,
       validations,
@@ -293,7 +344,14 @@ export class PreviewAccess extends pulumi.ComponentResource {
       ],
     });
     admission(`${name}-namespaces`, this, {
-      matchConstraints: { namespaceSelector: previewNamespaces, resourceRules: [rule(["networking.k8s.io"], ["ingresses"], ["CREATE", "UPDATE"]), rule([""], ["services"], ["CREATE", "UPDATE"]), rule([""], ["pods"], ["CREATE"])] },
+      matchConstraints: {
+        namespaceSelector: previewNamespaces,
+        resourceRules: [
+          rule(["networking.k8s.io"], ["ingresses"], ["CREATE", "UPDATE"]),
+          rule([""], ["services"], ["CREATE", "UPDATE"]),
+          rule([""], ["pods"], ["CREATE"]),
+        ],
+      },
       validations: namespaceValidations(args),
     });
     // Pods (created by controllers, so whoever asks) need the namespace's guardrails: the policies look them up as parameters.
@@ -304,14 +362,24 @@ export class PreviewAccess extends pulumi.ComponentResource {
       {
         paramKind: { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
         matchConstraints: pods,
-        validations: [{ expression: "'Ingress' in params.spec.policyTypes && 'Egress' in params.spec.policyTypes && (!has(params.spec.ingress) || size(params.spec.ingress) == 0) && (!has(params.spec.egress) || size(params.spec.egress) == 0)", message: "a preview runs pods only behind its default-deny network policy" }],
+        validations: [
+          {
+            expression:
+              "'Ingress' in params.spec.policyTypes && 'Egress' in params.spec.policyTypes && (!has(params.spec.ingress) || size(params.spec.ingress) == 0) && (!has(params.spec.egress) || size(params.spec.egress) == 0)",
+            message: "a preview runs pods only behind its default-deny network policy",
+          },
+        ],
       },
       { paramRef: { name: "default-deny", parameterNotFoundAction: "Deny" } },
     );
     admission(
       `${name}-pods-quota`,
       this,
-      { paramKind: { apiVersion: "v1", kind: "ResourceQuota" }, matchConstraints: pods, validations: [{ expression: "has(params.spec.hard)", message: "a preview runs pods only within its quota" }] },
+      {
+        paramKind: { apiVersion: "v1", kind: "ResourceQuota" },
+        matchConstraints: pods,
+        validations: [{ expression: "has(params.spec.hard)", message: "a preview runs pods only within its quota" }],
+      },
       { paramRef: { name: "quota", parameterNotFoundAction: "Deny" } },
     );
     this.authentication = pulumi.output(yaml.dump(previewAuthentication(args)));

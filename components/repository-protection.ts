@@ -27,9 +27,11 @@ export class RepositoryProtection extends pulumi.ComponentResource {
 
   constructor(name: string, args: RepositoryProtectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:github:RepositoryProtection", name, {}, opts);
-    if (args.requiredChecks.length === 0) throw new pulumi.ResourceError("`requiredChecks` got none, expected the CI jobs main requires (e.g. the job names of ci.yml)", this);
+    if (args.requiredChecks.length === 0)
+      throw new pulumi.ResourceError("`requiredChecks` got none, expected the CI jobs main requires (e.g. the job names of ci.yml)", this);
     const approvals = args.approvals ?? 1;
-    if (!Number.isInteger(approvals) || approvals < 1) throw new pulumi.ResourceError(`\`approvals\` got ${approvals}, expected a whole number of at least 1`, this);
+    if (!Number.isInteger(approvals) || approvals < 1)
+      throw new pulumi.ResourceError(`\`approvals\` got ${approvals}, expected a whole number of at least 1`, this);
     const child = { parent: this };
     const ruleset = new github.RepositoryRuleset(
       `${name}-main`,
@@ -60,8 +62,16 @@ export class RepositoryProtection extends pulumi.ComponentResource {
       child,
     );
     // A token that could approve pull requests would satisfy the review rule by itself.
-    new github.WorkflowRepositoryPermissions(`${name}-workflow-token`, { repository: args.repository, defaultWorkflowPermissions: "read", canApprovePullRequestReviews: false }, child);
-    new github.ActionsRepositoryPermissions(`${name}-actions`, { repository: args.repository, enabled: true, allowedActions: "all", shaPinningRequired: true }, child);
+    new github.WorkflowRepositoryPermissions(
+      `${name}-workflow-token`,
+      { repository: args.repository, defaultWorkflowPermissions: "read", canApprovePullRequestReviews: false },
+      child,
+    );
+    new github.ActionsRepositoryPermissions(
+      `${name}-actions`,
+      { repository: args.repository, enabled: true, allowedActions: "all", shaPinningRequired: true },
+      child,
+    );
     this.rulesetId = ruleset.rulesetId;
     this.registerOutputs({ rulesetId: this.rulesetId });
   }

@@ -124,7 +124,11 @@ export function spread(selector: Record<string, string>, hard = false): NonNulla
  * the pods when config or secrets change.
  */
 export function checksum(...parts: Record<string, string>[]): string {
-  const canonical = parts.map((p) => Object.keys(p).sort().map((k) => [k, p[k]]));
+  const canonical = parts.map((p) =>
+    Object.keys(p)
+      .sort()
+      .map((k) => [k, p[k]]),
+  );
   return sha256(JSON.stringify(canonical));
 }
 

@@ -16,7 +16,8 @@ export const SECRET_FIELDS: Record<string, string[]> = {
 export const dataPolicies: ResourceValidationPolicy[] = [
   {
     name: "production-environment-reviewed",
-    description: "The GitHub environments production and the repository's settings change through have required reviewers nobody can bypass, and a branch policy (main only).",
+    description:
+      "The GitHub environments production and the repository's settings change through have required reviewers nobody can bypass, and a branch policy (main only).",
     enforcementLevel: "mandatory",
     configSchema: { properties: { environments: { type: "array", items: { type: "string" }, default: ["production", "repository-admin"] } } },
     validateResource: (args, report) => {
@@ -24,10 +25,12 @@ export const dataPolicies: ResourceValidationPolicy[] = [
       const { environments = ["production", "repository-admin"] } = args.getConfig<{ environments?: string[] }>();
       if (!environments.includes(String(args.props.environment))) return;
       const reviewers = (args.props.reviewers ?? []) as { users?: unknown[]; teams?: unknown[] }[];
-      if (!reviewers.some((r) => (r.users?.length ?? 0) + (r.teams?.length ?? 0) > 0)) report(`environment "${String(args.props.environment)}" has no required reviewers`);
+      if (!reviewers.some((r) => (r.users?.length ?? 0) + (r.teams?.length ?? 0) > 0))
+        report(`environment "${String(args.props.environment)}" has no required reviewers`);
       if (!args.props.deploymentBranchPolicy) report(`environment "${String(args.props.environment)}" has no deployment branch policy (main only)`);
       // GitHub's default lets an admin deploy without the review.
-      if (args.props.canAdminsBypass !== false) report(`environment "${String(args.props.environment)}" lets admins bypass its reviewers (set canAdminsBypass: false)`);
+      if (args.props.canAdminsBypass !== false)
+        report(`environment "${String(args.props.environment)}" lets admins bypass its reviewers (set canAdminsBypass: false)`);
     },
   },
   {

@@ -20,7 +20,12 @@ const inNamespace = (r: PolicyResource, ns: string) => (r.props.metadata as { na
 
 /** Whether a NetworkPolicy denies all traffic of every pod it selects (an empty selector, both directions, no rules). */
 function isDefaultDeny(props: Record<string, unknown>): boolean {
-  const spec = (props.spec ?? {}) as { podSelector?: { matchLabels?: object; matchExpressions?: unknown[] }; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] };
+  const spec = (props.spec ?? {}) as {
+    podSelector?: { matchLabels?: object; matchExpressions?: unknown[] };
+    policyTypes?: string[];
+    ingress?: unknown[];
+    egress?: unknown[];
+  };
   const all = Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 && (spec.podSelector?.matchExpressions?.length ?? 0) === 0;
   return all && ["Ingress", "Egress"].every((t) => spec.policyTypes?.includes(t)) && !spec.ingress?.length && !spec.egress?.length;
 }

@@ -44,7 +44,13 @@ const POD_SPEC_PATHS: Record<string, string[]> = {
 };
 
 /** Workloads whose containers run until stopped, and so need probes. */
-const LONG_RUNNING = new Set(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:ReplicaSet", "kubernetes:core/v1:Pod"]);
+const LONG_RUNNING = new Set([
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:apps/v1:StatefulSet",
+  "kubernetes:apps/v1:DaemonSet",
+  "kubernetes:apps/v1:ReplicaSet",
+  "kubernetes:core/v1:Pod",
+]);
 
 /** The pod spec of a workload resource, or undefined for anything else. */
 export function podSpecOf(type: string, props: Record<string, unknown>): PodSpec | undefined {
@@ -104,14 +110,22 @@ export const workloadPolicies: ResourceValidationPolicy[] = [
     }),
   ),
   workloadPolicy("workload-probes", "Long-running containers have readiness and liveness probes.", (spec, type) =>
-    LONG_RUNNING.has(type) ? (spec.containers ?? []).flatMap((c) => (c.readinessProbe && c.livenessProbe ? [] : [`container "${c.name ?? "?"}": needs readinessProbe and livenessProbe`])) : [],
+    LONG_RUNNING.has(type)
+      ? (spec.containers ?? []).flatMap((c) =>
+          c.readinessProbe && c.livenessProbe ? [] : [`container "${c.name ?? "?"}": needs readinessProbe and livenessProbe`],
+        )
+      : [],
   ),
   workloadPolicy("workload-non-root", "Containers run as non-root (runAsNonRoot on the pod or the container).", (spec) =>
-    perContainer(spec, (c) => (c.securityContext?.runAsNonRoot ?? spec.securityContext?.runAsNonRoot ? undefined : "runAsNonRoot is not true")),
+    perContainer(spec, (c) => ((c.securityContext?.runAsNonRoot ?? spec.securityContext?.runAsNonRoot) ? undefined : "runAsNonRoot is not true")),
   ),
   workloadPolicy("workload-no-privilege", "Containers are not privileged and cannot escalate privileges.", (spec) =>
     perContainer(spec, (c) =>
-      c.securityContext?.privileged ? "privileged" : c.securityContext?.allowPrivilegeEscalation === false ? undefined : "allowPrivilegeEscalation is not false",
+      c.securityContext?.privileged
+        ? "privileged"
+        : c.securityContext?.allowPrivilegeEscalation === false
+          ? undefined
+          : "allowPrivilegeEscalation is not false",
     ),
   ),
   workloadPolicy("workload-read-only-root", "Containers have a read-only root filesystem.", (spec) =>
@@ -136,7 +150,8 @@ export const workloadPolicies: ResourceValidationPolicy[] = [
   ]),
   {
     name: "no-literal-secret-env",
-    description: "No secret-looking env var carries a literal value, and no ConfigMap holds a secret-looking key; secrets come from Secrets (valueFrom / envFrom).",
+    description:
+      "No secret-looking env var carries a literal value, and no ConfigMap holds a secret-looking key; secrets come from Secrets (valueFrom / envFrom).",
     enforcementLevel: "mandatory",
     configSchema: { properties: { allowedNames: { type: "array", items: { type: "string" }, default: [] } } },
     validateResource: (args, report) => {
@@ -144,7 +159,8 @@ export const workloadPolicies: ResourceValidationPolicy[] = [
         // A ConfigMap is read by anyone who may read the namespace: no credential belongs in one.
         const { allowedNames = [] } = args.getConfig<{ allowedNames?: string[] }>();
         const data = (args.props.data ?? {}) as Record<string, unknown>;
-        for (const key of Object.keys(data).filter((k) => isSecretLooking(k) && !allowedNames.includes(k))) report(`ConfigMap key ${key} looks like a credential; put it in a Secret`);
+        for (const key of Object.keys(data).filter((k) => isSecretLooking(k) && !allowedNames.includes(k)))
+          report(`ConfigMap key ${key} looks like a credential; put it in a Secret`);
         return;
       }
       const spec = podSpecOf(args.type, args.props);

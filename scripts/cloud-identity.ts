@@ -14,7 +14,9 @@ exit codes: 0 read, 2 malformed`;
 async function main(): Promise<number> {
   const fields = parseCloudVariable(process.env.CLOUD ?? "");
   for (const [k, v] of Object.entries(fields)) setOutput(k, v);
-  console.log(`cloud: ${fields.provider}, identity ${fields.identity}${fields.cluster ? `, cluster ${fields.cluster}` : ""}${fields.registry ? `, registry ${fields.registry}` : ""}`);
+  console.log(
+    `cloud: ${fields.provider}, identity ${fields.identity}${fields.cluster ? `, cluster ${fields.cluster}` : ""}${fields.registry ? `, registry ${fields.registry}` : ""}`,
+  );
   return await Promise.resolve(0);
 }
 

@@ -56,7 +56,9 @@ export async function deployStack(stack: Pick<Stack, "preview" | "up">, opts: De
       if (opts.expectPlan !== undefined) {
         const now = planFingerprint(await planChanges(stack, print), { imageRef: opts.imageRef, migratorRef: opts.migratorRef });
         if (now !== opts.expectPlan) {
-          throw new Error(`the plan changed since it was shown for approval (approved ${opts.expectPlan}, now ${now}): nothing was deployed; run the deploy again to see and approve the new plan`);
+          throw new Error(
+            `the plan changed since it was shown for approval (approved ${opts.expectPlan}, now ${now}): nothing was deployed; run the deploy again to see and approve the new plan`,
+          );
         }
       }
       await stack.up({ onOutput: print, policyPacks: POLICY_PACKS });
@@ -72,7 +74,13 @@ export async function deployStack(stack: Pick<Stack, "preview" | "up">, opts: De
 async function main(): Promise<number> {
   const parsed = parse(
     process.argv.slice(2),
-    { stack: { type: "string" }, "image-ref": { type: "string" }, "migrator-ref": { type: "string" }, "expect-plan": { type: "string" }, "wait-lock": { type: "string" } },
+    {
+      stack: { type: "string" },
+      "image-ref": { type: "string" },
+      "migrator-ref": { type: "string" },
+      "expect-plan": { type: "string" },
+      "wait-lock": { type: "string" },
+    },
     HELP,
   );
   if (!parsed) return 0;
@@ -82,7 +90,8 @@ async function main(): Promise<number> {
   const migratorRef = parseImageRef(parsed.values["migrator-ref"], "--migrator-ref");
   if (migratorRef && !imageRef) throw new UsageError("--migrator-ref goes with --image-ref");
   const expectPlan = parsed.values["expect-plan"];
-  if (expectPlan !== undefined && !/^[a-f0-9]{32}$/.test(expectPlan)) throw new UsageError(`--expect-plan wants the 32-hex fingerprint \`plan\` printed; got ${JSON.stringify(expectPlan)}`);
+  if (expectPlan !== undefined && !/^[a-f0-9]{32}$/.test(expectPlan))
+    throw new UsageError(`--expect-plan wants the 32-hex fingerprint \`plan\` printed; got ${JSON.stringify(expectPlan)}`);
   const wait = parsed.values["wait-lock"] ?? "0";
   if (!/^[0-9]{1,3}$/.test(wait)) throw new UsageError(`--wait-lock wants whole minutes, e.g. 30; got ${JSON.stringify(wait)}`);
   const stack = await openStack(name, false);

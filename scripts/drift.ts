@@ -27,7 +27,8 @@ const HELP = `usage: drift --stack <name> [--stack <name> ...] [--markdown <file
 exit codes: 0 no drift, 1 drift, 2 error, 3 skipped (stack locked by an update)`;
 
 /** The three outcomes of a check, and the lock that postpones it. */
-export type DriftOutcome = { kind: "none" } | { kind: "drift"; drifts: ResourceDrift[] } | { kind: "error"; message: string } | { kind: "skipped"; message: string };
+export type DriftOutcome =
+  { kind: "none" } | { kind: "drift"; drifts: ResourceDrift[] } | { kind: "error"; message: string } | { kind: "skipped"; message: string };
 
 /** Exit codes by outcome. */
 export const EXIT: Record<DriftOutcome["kind"], number> = { none: 0, drift: 1, error: 2, skipped: 3 };
@@ -73,7 +74,9 @@ export function describeOutcome(name: string, outcome: DriftOutcome, format: "te
     case "error": {
       // The last lines carry the engine's diagnosis; the run log has the rest.
       const tail = outcome.message.split("\n").filter(Boolean).slice(-15).join("\n");
-      return format === "markdown" ? `## Drift check of \`${name}\` failed\n\nThis is an error of the check, not drift.\n\n\`\`\`\n${tail}\n\`\`\`` : `${name}: error\n${tail}`;
+      return format === "markdown"
+        ? `## Drift check of \`${name}\` failed\n\nThis is an error of the check, not drift.\n\n\`\`\`\n${tail}\n\`\`\``
+        : `${name}: error\n${tail}`;
     }
   }
 }
@@ -84,7 +87,11 @@ export function worst(outcomes: DriftOutcome[]): DriftOutcome["kind"] {
 }
 
 async function main(): Promise<number> {
-  const parsed = parse(process.argv.slice(2), { stack: { type: "string", multiple: true }, markdown: { type: "string" }, cwd: { type: "string" }, "skip-policy": { type: "boolean" } }, HELP);
+  const parsed = parse(
+    process.argv.slice(2),
+    { stack: { type: "string", multiple: true }, markdown: { type: "string" }, cwd: { type: "string" }, "skip-policy": { type: "boolean" } },
+    HELP,
+  );
   if (!parsed) return 0;
   const stacks = (parsed.values.stack ?? []).map(parseStackName);
   if (stacks.length === 0) throw new Error("--stack is required (repeat it for several stacks)");

@@ -24,7 +24,9 @@ export async function jobToken(env: NodeJS.ProcessEnv, audience: string): Promis
   const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const bearer = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
   if (!url || !bearer) throw new Error("no OIDC token request in this job's environment: the job needs `permissions: id-token: write`");
-  const res = await fetch(`${url}${url.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`, { headers: { authorization: `Bearer ${bearer}`, accept: "application/json" } });
+  const res = await fetch(`${url}${url.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`, {
+    headers: { authorization: `Bearer ${bearer}`, accept: "application/json" },
+  });
   if (!res.ok) throw new Error(`the runner refused an OIDC token: HTTP ${res.status}`);
   const body = (await res.json()) as { value?: string };
   if (!body.value) throw new Error("the runner's answer held no token");

@@ -57,13 +57,26 @@ export function clusterContext(machine: Machine, asked?: string): string {
     return asked;
   }
   if (!machine.has("kind")) {
-    throw new MissingPrerequisite("no cluster to deploy to: install kind (https://kind.sigs.k8s.io, e.g. `go install sigs.k8s.io/kind@latest`) or pass --context <your cluster's context>");
+    throw new MissingPrerequisite(
+      "no cluster to deploy to: install kind (https://kind.sigs.k8s.io, e.g. `go install sigs.k8s.io/kind@latest`) or pass --context <your cluster's context>",
+    );
   }
   if (!machine.has("docker")) throw new MissingPrerequisite("kind needs Docker: install Docker Engine or Docker Desktop");
   const clusters = machine.run("kind", ["get", "clusters"]).stdout.split("\n").filter(Boolean);
   if (!clusters.includes("kind")) {
     if (machine.run("docker", ["inspect", "kind-registry"]).status !== 0) {
-      const r = machine.run("docker", ["run", "-d", "--restart=always", "-p", "127.0.0.1:5001:5000", "--network", "bridge", "--name", "kind-registry", "registry:2"]);
+      const r = machine.run("docker", [
+        "run",
+        "-d",
+        "--restart=always",
+        "-p",
+        "127.0.0.1:5001:5000",
+        "--network",
+        "bridge",
+        "--name",
+        "kind-registry",
+        "registry:2",
+      ]);
       if (r.status !== 0) throw new Error("could not start the local registry on localhost:5001");
     }
     if (machine.run("kind", ["create", "cluster", "--name", "kind"]).status !== 0) throw new Error("kind create cluster failed");
@@ -84,7 +97,14 @@ export function localBackend(projectDir: string): { url: string; passphrase: str
 async function main(): Promise<number> {
   const parsed = parse(
     process.argv.slice(2),
-    { destroy: { type: "boolean" }, context: { type: "string" }, "image-ref": { type: "string" }, "migrator-ref": { type: "string" }, "project-dir": { type: "string" }, "skip-policy": { type: "boolean" } },
+    {
+      destroy: { type: "boolean" },
+      context: { type: "string" },
+      "image-ref": { type: "string" },
+      "migrator-ref": { type: "string" },
+      "project-dir": { type: "string" },
+      "skip-policy": { type: "boolean" },
+    },
     HELP,
   );
   if (!parsed) return 0;

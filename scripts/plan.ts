@@ -63,7 +63,11 @@ export function formatPlan(stack: string, changes: readonly ResourceDrift[]): st
     "|---|---|---|",
   ];
   for (const c of changes.slice(0, LISTED)) {
-    const props = c.changes.map((p) => `\`${p.path}\``).slice(0, 8).join(", ") + (c.changes.length > 8 ? ", …" : "");
+    const props =
+      c.changes
+        .map((p) => `\`${p.path}\``)
+        .slice(0, 8)
+        .join(", ") + (c.changes.length > 8 ? ", …" : "");
     lines.push(`| ${c.op} | ${c.type} \`${c.name}\` | ${props.replace(/\|/g, "\\|")} |`);
   }
   if (changes.length > LISTED) lines.push("", `… and ${changes.length - LISTED} more (see the run log).`);
@@ -71,7 +75,11 @@ export function formatPlan(stack: string, changes: readonly ResourceDrift[]): st
 }
 
 async function main(): Promise<number> {
-  const parsed = parse(process.argv.slice(2), { stack: { type: "string" }, "image-ref": { type: "string" }, "migrator-ref": { type: "string" }, markdown: { type: "string" } }, HELP);
+  const parsed = parse(
+    process.argv.slice(2),
+    { stack: { type: "string" }, "image-ref": { type: "string" }, "migrator-ref": { type: "string" }, markdown: { type: "string" } },
+    HELP,
+  );
   if (!parsed) return 0;
   if (!parsed.values.stack) throw new UsageError("--stack is required");
   const name = parseStackName(parsed.values.stack);
@@ -79,9 +87,15 @@ async function main(): Promise<number> {
   const migratorRef = parseImageRef(parsed.values["migrator-ref"], "--migrator-ref");
   if (migratorRef && !imageRef) throw new UsageError("--migrator-ref goes with --image-ref");
   const stack = await openStack(name, false);
-  const changes = await withRunConfig(stack, PROJECT_DIR, { "nextjs-infra:image.ref": imageRef, "nextjs-infra:image.migratorRef": migratorRef }, () => planChanges(stack));
+  const changes = await withRunConfig(stack, PROJECT_DIR, { "nextjs-infra:image.ref": imageRef, "nextjs-infra:image.migratorRef": migratorRef }, () =>
+    planChanges(stack),
+  );
   const fingerprint = planFingerprint(changes, { imageRef, migratorRef });
-  const markdown = boundMarkdown(`${formatPlan(name, changes)}\n\nPlan \`${fingerprint}\`${imageRef ? ` for \`${imageRef}\`` : ""}: the deploy applies this plan or nothing.`, process.env.GITHUB_RUN_URL, 20_000);
+  const markdown = boundMarkdown(
+    `${formatPlan(name, changes)}\n\nPlan \`${fingerprint}\`${imageRef ? ` for \`${imageRef}\`` : ""}: the deploy applies this plan or nothing.`,
+    process.env.GITHUB_RUN_URL,
+    20_000,
+  );
   if (parsed.values.markdown) writeFileSync(parsed.values.markdown, `${markdown}\n`);
   setOutput("plan", markdown);
   setOutput("fingerprint", fingerprint);

@@ -31,7 +31,8 @@ async function main(): Promise<number> {
   const parsed = parse(process.argv.slice(2), { pr: { type: "string" } }, HELP);
   if (!parsed) return 0;
   const action = parsed.positionals[0];
-  if (action !== "up" && action !== "destroy" && action !== "cancel") throw new UsageError(`the first argument is up, destroy or cancel; got ${JSON.stringify(action ?? "")}`);
+  if (action !== "up" && action !== "destroy" && action !== "cancel")
+    throw new UsageError(`the first argument is up, destroy or cancel; got ${JSON.stringify(action ?? "")}`);
   const name = previewStackName(parsePullRequest(parsed.values.pr));
   const log = (out: string) => process.stdout.write(out);
 

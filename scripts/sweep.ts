@@ -43,7 +43,9 @@ export async function sweep(deps: SweepDeps, policy: SweepPolicy, dryRun: boolea
     if (!states.has(pr)) states.set(pr, await deps.github.pullRequestState(pr));
   }
   const decisions = decide(stacks, states, policy, deps.now());
-  deps.log(`${stacks.length} preview stack(s): ${decisions.filter((d) => d.action === "destroy").length} to destroy${dryRun ? " (dry run: nothing changes)" : ""}`);
+  deps.log(
+    `${stacks.length} preview stack(s): ${decisions.filter((d) => d.action === "destroy").length} to destroy${dryRun ? " (dry run: nothing changes)" : ""}`,
+  );
   let failed = 0;
   for (const d of decisions) {
     deps.log(`${dryRun ? "would " : ""}${d.action} ${d.name}: ${d.reason}`);
@@ -54,7 +56,10 @@ export async function sweep(deps: SweepDeps, policy: SweepPolicy, dryRun: boolea
         continue;
       }
       await deps.destroy(d.name);
-      await deps.github.upsertPreviewComment(d.pullRequest, `**Preview** \`${d.name}\` was destroyed by the nightly sweep: ${d.reason}. Push a commit to bring it back.`);
+      await deps.github.upsertPreviewComment(
+        d.pullRequest,
+        `**Preview** \`${d.name}\` was destroyed by the nightly sweep: ${d.reason}. Push a commit to bring it back.`,
+      );
     } catch (e) {
       failed++;
       deps.log(`failed to ${d.action} ${d.name}: ${e instanceof Error ? e.message : String(e)}`);
@@ -67,7 +72,8 @@ async function main(): Promise<number> {
   const parsed = parse(process.argv.slice(2), { "max-age": { type: "string" }, "dry-run": { type: "boolean" } }, HELP);
   if (!parsed) return 0;
   const maxAge = parsed.values["max-age"] === undefined ? DEFAULT_SWEEP.maxAgeHours : Number(parsed.values["max-age"]);
-  if (!Number.isFinite(maxAge) || maxAge <= 0) throw new UsageError(`--max-age wants a positive number of hours; got ${JSON.stringify(parsed.values["max-age"] ?? "")}`);
+  if (!Number.isFinite(maxAge) || maxAge <= 0)
+    throw new UsageError(`--max-age wants a positive number of hours; got ${JSON.stringify(parsed.values["max-age"] ?? "")}`);
   const token = process.env.GITHUB_TOKEN;
   if (!token) throw new Error("GITHUB_TOKEN is required to read pull request states");
   const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR });

@@ -177,25 +177,48 @@ function stackCredentials(m: AccessModel, s: StackView, mode: "deploy" | "read")
       kind: "secret",
       optional: "with sentry.org and sentry.project",
       is: `a Sentry organization token (scope org:ci: releases and source maps only) of ${m.sentryOrg ?? "sentry.org"}: ${s.profile === "dev" ? "the build uploads source maps, and " : ""}the deploy records its release; Sentry has no narrower token, so it writes every stack's releases`,
-      grants: [{ service: "sentry", resource: `organization ${m.sentryOrg ?? "?"} releases and source maps`, access: "write", owners: m.stacks.map((x) => x.stack) }],
+      grants: [
+        { service: "sentry", resource: `organization ${m.sentryOrg ?? "?"} releases and source maps`, access: "write", owners: m.stacks.map((x) => x.stack) },
+      ],
     });
   }
   if (write && s.profile === "dev" && !s.cloud) {
-    credentials.push({ name: "REGISTRY_TOKEN", kind: "secret", is: `a token that may push to ${m.images.repository ?? "image.repository"} (and its build cache)`, grants: [registryGrant(m)] });
+    credentials.push({
+      name: "REGISTRY_TOKEN",
+      kind: "secret",
+      is: `a token that may push to ${m.images.repository ?? "image.repository"} (and its build cache)`,
+      grants: [registryGrant(m)],
+    });
   }
   return credentials;
 }
 
 /** Pushing to the repository main's builds go to (and production promotes from). */
-const registryGrant = (m: AccessModel): Grant => ({ service: "registry", resource: `repository ${m.images.repository ?? "?"}`, access: "write", owners: registryOwners(m, m.images.repository) });
+const registryGrant = (m: AccessModel): Grant => ({
+  service: "registry",
+  resource: `repository ${m.images.repository ?? "?"}`,
+  access: "write",
+  owners: registryOwners(m, m.images.repository),
+});
 
 /** The preview environment: what every pull request's preview job holds. */
 function previewCredentials(m: AccessModel): Credential[] {
   const p = m.preview;
   const configs = `${p.dopplerProject ?? "?"}/${p.dopplerEnvironment}_pr_*`;
   return [
-    { name: "PULUMI", kind: "oidc", is: "a Pulumi Cloud team token for the pr-* stacks only, exchanged from the environment's OIDC token", grants: [pulumiGrant(PREVIEWS, "write")] },
-    { name: "PULUMI_CONFIG_PASSPHRASE", kind: "secret", optional: SELF_MANAGED, is: "the passphrase of the pr-* stacks (self-managed backends)", grants: [pulumiGrant(PREVIEWS, "read")] },
+    {
+      name: "PULUMI",
+      kind: "oidc",
+      is: "a Pulumi Cloud team token for the pr-* stacks only, exchanged from the environment's OIDC token",
+      grants: [pulumiGrant(PREVIEWS, "write")],
+    },
+    {
+      name: "PULUMI_CONFIG_PASSPHRASE",
+      kind: "secret",
+      optional: SELF_MANAGED,
+      is: "the passphrase of the pr-* stacks (self-managed backends)",
+      grants: [pulumiGrant(PREVIEWS, "read")],
+    },
     {
       name: "KUBERNETES",
       kind: "oidc",
@@ -220,7 +243,14 @@ function previewCredentials(m: AccessModel): Credential[] {
             name: "CLOUD",
             kind: "oidc" as const,
             is: `the previews' own cloud identity, ${p.cloud.identity} (the \`CLOUD\` variable names it), which may push to ${m.images.previewRepository ?? "?"} only`,
-            grants: [{ service: "registry" as const, resource: `repository ${m.images.previewRepository ?? "?"}`, access: "write" as const, owners: registryOwners(m, m.images.previewRepository) }],
+            grants: [
+              {
+                service: "registry" as const,
+                resource: `repository ${m.images.previewRepository ?? "?"}`,
+                access: "write" as const,
+                owners: registryOwners(m, m.images.previewRepository),
+              },
+            ],
           },
         ]
       : []),
@@ -231,7 +261,13 @@ function previewCredentials(m: AccessModel): Credential[] {
 function adminCredentials(m: AccessModel): Credential[] {
   return [
     { name: "PULUMI", kind: "oidc", is: `a Pulumi Cloud team token for stack ${REPOSITORY} (write)`, grants: [pulumiGrant(REPOSITORY, "write")] },
-    { name: "PULUMI_CONFIG_PASSPHRASE", kind: "secret", optional: SELF_MANAGED, is: `the passphrase of stack ${REPOSITORY} alone (self-managed backends)`, grants: [pulumiGrant(REPOSITORY, "read")] },
+    {
+      name: "PULUMI_CONFIG_PASSPHRASE",
+      kind: "secret",
+      optional: SELF_MANAGED,
+      is: `the passphrase of stack ${REPOSITORY} alone (self-managed backends)`,
+      grants: [pulumiGrant(REPOSITORY, "read")],
+    },
     {
       name: "ADMIN_APP_PRIVATE_KEY",
       kind: "secret",
@@ -243,7 +279,9 @@ function adminCredentials(m: AccessModel): Credential[] {
 
 /** The `CLOUD` variable of an environment whose stack runs on a cloud: set by the contract, read by the setup action. */
 function cloudVariables(value: string | undefined): Pick<EnvironmentContract, "variables" | "values"> {
-  return value === undefined ? {} : { variables: { CLOUD: "the cloud identity the setup action logs in with (set from the stack file's `cloud`)" }, values: { CLOUD: value } };
+  return value === undefined
+    ? {}
+    : { variables: { CLOUD: "the cloud identity the setup action logs in with (set from the stack file's `cloud`)" }, values: { CLOUD: value } };
 }
 
 /** Every environment the workflows use, with its contract. */
@@ -280,11 +318,22 @@ export function environmentContracts(m: AccessModel): EnvironmentContract[] {
       reviewed: false,
       stack: PREVIEWS,
       credentials: previewCredentials(m),
-      variables: { KUBE_SERVER: "the API server's URL", KUBE_CA: "the API server's CA certificate (PEM)", ...cloudVariables(m.preview.cloud?.deploy).variables },
+      variables: {
+        KUBE_SERVER: "the API server's URL",
+        KUBE_CA: "the API server's CA certificate (PEM)",
+        ...cloudVariables(m.preview.cloud?.deploy).variables,
+      },
       values: cloudVariables(m.preview.cloud?.deploy).values,
     });
   }
-  out.push({ name: SHARED_ENVIRONMENTS.admin, purpose: "the repository stack: environments, their secrets, main's ruleset", branches: "main", reviewed: true, stack: REPOSITORY, credentials: adminCredentials(m) });
+  out.push({
+    name: SHARED_ENVIRONMENTS.admin,
+    purpose: "the repository stack: environments, their secrets, main's ruleset",
+    branches: "main",
+    reviewed: true,
+    stack: REPOSITORY,
+    credentials: adminCredentials(m),
+  });
   return out;
 }
 
@@ -295,8 +344,15 @@ export function secretNames(env: EnvironmentContract): string[] {
 
 /** Which repository each of the workflow token's permissions writes, and who owns it. */
 function tokenGrant(m: AccessModel, permission: string): Grant {
-  if (permission === "packages") return { service: "registry", resource: `repository ${m.images.previewRepository ?? "?"} (the only package this repository's Actions may write)`, access: "write", owners: [PREVIEWS] };
-  if (permission === "contents") return { service: "github", resource: `${m.repository} branches other than main (main's ruleset refuses the rest)`, access: "write", owners: [] };
+  if (permission === "packages")
+    return {
+      service: "registry",
+      resource: `repository ${m.images.previewRepository ?? "?"} (the only package this repository's Actions may write)`,
+      access: "write",
+      owners: [PREVIEWS],
+    };
+  if (permission === "contents")
+    return { service: "github", resource: `${m.repository} branches other than main (main's ruleset refuses the rest)`, access: "write", owners: [] };
   return { service: "github", resource: `${m.repository} ${permission}`, access: "write", owners: [] };
 }
 

@@ -30,7 +30,9 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
   const d = PROFILE_DEFAULTS[profile];
   const appName = c.appName ?? "web";
   const image = imageSettings(ctx, c, appName, d);
-  const { address, kind, defaultUsername } = registryOf(image.kind === "build" ? image.repository : image.kind === "prebuilt" ? image.ref : (c.image?.repository ?? "docker.io/library/x"));
+  const { address, kind, defaultUsername } = registryOf(
+    image.kind === "build" ? image.repository : image.kind === "prebuilt" ? image.ref : (c.image?.repository ?? "docker.io/library/x"),
+  );
 
   return {
     role: "app",
@@ -70,7 +72,12 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       // "" turns production's class off (a cluster without the cluster stack has none).
       priorityClassName: c.app?.priorityClassName === "" ? undefined : (c.app?.priorityClassName ?? d.priorityClassName),
     },
-    network: { dnsNamespaces: c.network?.dnsNamespaces ?? ["kube-system"], dnsPorts: c.network?.dnsPorts ?? [53], dnsCidrs: c.network?.dnsCidrs ?? [], ingressCidrs: c.network?.ingressCidrs ?? [] },
+    network: {
+      dnsNamespaces: c.network?.dnsNamespaces ?? ["kube-system"],
+      dnsPorts: c.network?.dnsPorts ?? [53],
+      dnsCidrs: c.network?.dnsCidrs ?? [],
+      ingressCidrs: c.network?.ingressCidrs ?? [],
+    },
     autoscaling: { ...d.autoscaling, ...c.autoscaling },
     disruptionBudget: { ...d.disruptionBudget, ...c.disruptionBudget },
     ingress: {
@@ -93,7 +100,11 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
 function previewIdentity(ctx: MergeContext, c: Config): { users: string[] } {
   const repository = c.github?.repository;
   if (!repository) {
-    ctx.issues.push({ key: `${ctx.ns}github.repository`, message: "got nothing, expected owner/name of the app's repository (project-level): a preview's Kubernetes identity is its pull request's token from that repository" });
+    ctx.issues.push({
+      key: `${ctx.ns}github.repository`,
+      message:
+        "got nothing, expected owner/name of the app's repository (project-level): a preview's Kubernetes identity is its pull request's token from that repository",
+    });
     return { users: [] };
   }
   return { users: [previewUsername(repository, ctx.pullRequest ?? 0), sweeperUsername(repository)] };
@@ -108,19 +119,32 @@ function imageSettings(ctx: MergeContext, c: Config, appName: string, d: Profile
   if (ref) {
     const pinned = DIGEST_REF.test(ref);
     if (profile === "prod" && !pinned) {
-      issues.push({ key: `${ns}image.ref`, message: `got ${JSON.stringify(ref)}, expected a digest (<repository>@sha256:<64 hex digits>): the prod profile deploys only a promoted digest, never a tag that can move` });
+      issues.push({
+        key: `${ns}image.ref`,
+        message: `got ${JSON.stringify(ref)}, expected a digest (<repository>@sha256:<64 hex digits>): the prod profile deploys only a promoted digest, never a tag that can move`,
+      });
     }
     const migratorRef = c.image?.migratorRef;
     if (profile === "prod" && migratorRef && !DIGEST_REF.test(migratorRef)) {
-      issues.push({ key: `${ns}image.migratorRef`, message: `got ${JSON.stringify(migratorRef)}, expected a digest (<repository>@sha256:<64 hex digits>): the prod profile deploys only promoted digests` });
+      issues.push({
+        key: `${ns}image.migratorRef`,
+        message: `got ${JSON.stringify(migratorRef)}, expected a digest (<repository>@sha256:<64 hex digits>): the prod profile deploys only promoted digests`,
+      });
     }
     // A promotion or rollback deploys only what the app's own builds pushed: never an image from elsewhere.
     // A stack-level `image` (a promotion sets image.ref) replaces the project's whole object: fall back to it.
     const own = c.image?.repository ?? projectImageRepository(ctx);
     if (profile === "prod" && own) {
-      for (const [key, value] of [["image.ref", ref], ["image.migratorRef", migratorRef]] as const) {
+      for (const [key, value] of [
+        ["image.ref", ref],
+        ["image.migratorRef", migratorRef],
+      ] as const) {
         const repo = value ? DIGEST_REF.exec(value)?.[1] : undefined;
-        if (repo !== undefined && repo !== own) issues.push({ key: `${ns}${key}`, message: `got an image of ${repo}, expected a digest of ${own} (${ns}image.repository): production runs only what the app's own builds pushed` });
+        if (repo !== undefined && repo !== own)
+          issues.push({
+            key: `${ns}${key}`,
+            message: `got an image of ${repo}, expected a digest of ${own} (${ns}image.repository): production runs only what the app's own builds pushed`,
+          });
       }
     }
     return { kind: "prebuilt", ref, pinned, migratorRef };
@@ -139,7 +163,10 @@ function imageSettings(ctx: MergeContext, c: Config, appName: string, d: Profile
   const context = c.image?.context ?? "app";
   const gitSha = c.image?.gitSha ?? normalizeSha(input.env.GITHUB_SHA);
   const scope = input.stack;
-  const cache = (c.image?.cache ?? true) && main ? { to: cacheRef(repository, scope), from: [...new Set([cacheRef(repository, scope), cacheRef(main, profile === "preview" ? DEV_STACK : scope)])] } : undefined;
+  const cache =
+    (c.image?.cache ?? true) && main
+      ? { to: cacheRef(repository, scope), from: [...new Set([cacheRef(repository, scope), cacheRef(main, profile === "preview" ? DEV_STACK : scope)])] }
+      : undefined;
   return {
     kind: "build",
     repository,
@@ -181,7 +208,8 @@ function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Set
   if (!names.production && !n.projectId) {
     issues.push({
       key: `${ns}neon.projectId`,
-      message: "got nothing, expected the Neon project id (the production stack's `neonProjectId` output, or Neon console → Settings); only the production stack creates the project",
+      message:
+        "got nothing, expected the Neon project id (the production stack's `neonProjectId` output, or Neon console → Settings); only the production stack creates the project",
     });
   }
   const plan = n.plan ?? "free";
@@ -190,9 +218,15 @@ function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Set
   // A reset on every new commit: the key is the commit deployed, so a second `up` of it changes nothing.
   const resetKey = n.resetOnDeploy ? (c.image?.gitSha ?? normalizeSha(ctx.input.env.GITHUB_SHA)) : undefined;
   if (n.resetOnDeploy && initSource === "schema-only") {
-    issues.push({ key: `${ns}neon.resetOnDeploy`, message: `got true with ${ns}neon.data schema-only, expected false: a schema-only branch has no parent to reset from (a restore from its source would copy the source's rows)` });
+    issues.push({
+      key: `${ns}neon.resetOnDeploy`,
+      message: `got true with ${ns}neon.data schema-only, expected false: a schema-only branch has no parent to reset from (a restore from its source would copy the source's rows)`,
+    });
   } else if (n.resetOnDeploy && !resetKey) {
-    issues.push({ key: `${ns}neon.resetOnDeploy`, message: `got true, expected the commit being deployed to key the reset: $GITHUB_SHA (set in GitHub Actions) or ${ns}image.gitSha` });
+    issues.push({
+      key: `${ns}neon.resetOnDeploy`,
+      message: `got true, expected the commit being deployed to key the reset: $GITHUB_SHA (set in GitHub Actions) or ${ns}image.gitSha`,
+    });
   }
   // Neon's protected flag is a paid feature; Pulumi's own `protect` guards production on every plan.
   const branch = {
@@ -213,7 +247,7 @@ function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Set
     projectId: n.projectId,
     manageProject: names.production,
     project: {
-      name: n.projectName ?? (c.appName ?? "web"),
+      name: n.projectName ?? c.appName ?? "web",
       regionId: n.regionId ?? "aws-us-east-2",
       pgVersion: n.pgVersion ?? 17,
       historyRetentionSeconds: n.historyRetentionSeconds ?? defaultHistoryRetention(plan),
@@ -245,7 +279,8 @@ export function checkApp(ns: string, s: Omit<Settings, "secrets" | "github">, c:
   checkReplicas(ns, s, issues);
   if (s.ingress.enabled && !s.ingress.host) {
     const key = s.profile === "preview" ? `${ns}ingress.previewDomain` : `${ns}ingress.host`;
-    const wants = s.profile === "preview" ? "a domain under which pr-<n>.<domain> resolves, e.g. preview.example.com" : "the public hostname, e.g. app.example.com";
+    const wants =
+      s.profile === "preview" ? "a domain under which pr-<n>.<domain> resolves, e.g. preview.example.com" : "the public hostname, e.g. app.example.com";
     issues.push({ key, message: `got nothing, expected ${wants} (or set ${ns}ingress.enabled to false)` });
   }
   if (s.ingress.enabled && s.ingress.tls && !s.ingress.clusterIssuer) {
@@ -260,10 +295,16 @@ export function checkApp(ns: string, s: Omit<Settings, "secrets" | "github">, c:
     issues.push({ key: `${ns}registry.username`, message: `got nothing, expected the user name that goes with ${ns}imagePullToken for ${s.registry.address}` });
   }
   if (c.registry?.username && !s.registry.password && !s.registry.pullToken) {
-    issues.push({ key: `${ns}registryPassword`, message: `got nothing, expected a secret because ${ns}registry.username is set: ${SECRET_KEYS.registryPassword.example}` });
+    issues.push({
+      key: `${ns}registryPassword`,
+      message: `got nothing, expected a secret because ${ns}registry.username is set: ${SECRET_KEYS.registryPassword.example}`,
+    });
   }
   if (s.registry.password && !s.registry.username) {
-    issues.push({ key: `${ns}registry.username`, message: `got nothing, expected the user name that goes with ${ns}registryPassword for ${s.registry.address}` });
+    issues.push({
+      key: `${ns}registry.username`,
+      message: `got nothing, expected the user name that goes with ${ns}registryPassword for ${s.registry.address}`,
+    });
   }
 }
 
@@ -271,7 +312,10 @@ export function checkApp(ns: string, s: Omit<Settings, "secrets" | "github">, c:
 function checkNames(ns: string, s: Omit<Settings, "secrets" | "github">, issues: SettingsIssue[]): void {
   const full = `${s.appName}-${s.stack}`;
   if (full.length > DNS_LABEL_MAX) {
-    issues.push({ key: "stack name", message: `got "${s.stack}" (${s.stack.length} characters), expected a shorter name: the namespace "${full}" would be ${full.length} characters, over Kubernetes' 63` });
+    issues.push({
+      key: "stack name",
+      message: `got "${s.stack}" (${s.stack.length} characters), expected a shorter name: the namespace "${full}" would be ${full.length} characters, over Kubernetes' 63`,
+    });
   }
   if (s.ingress.host && !HOSTNAME.test(s.ingress.host)) {
     const key = s.profile === "preview" ? `${ns}ingress.previewDomain` : `${ns}ingress.host`;
@@ -283,12 +327,19 @@ function checkResources(ns: string, s: Omit<Settings, "secrets" | "github">, iss
   const { requests, limits } = s.app.resources;
   const key = (k: string) => `${ns}app.resources.${k}`;
   if (cpuMillis(limits.cpu) <= 0) issues.push({ key: key("limits.cpu"), message: `got "${limits.cpu}", expected more than zero` });
-  if (memoryBytes(limits.memory) < 64 * 2 ** 20) issues.push({ key: key("limits.memory"), message: `got "${limits.memory}", expected at least 64Mi (the Node.js server does not start in less)` });
+  if (memoryBytes(limits.memory) < 64 * 2 ** 20)
+    issues.push({ key: key("limits.memory"), message: `got "${limits.memory}", expected at least 64Mi (the Node.js server does not start in less)` });
   if (cpuMillis(requests.cpu) > cpuMillis(limits.cpu)) {
-    issues.push({ key: key("requests.cpu"), message: `got "${requests.cpu}", expected at most ${key("limits.cpu")} ("${limits.cpu}"): Kubernetes refuses requests above limits` });
+    issues.push({
+      key: key("requests.cpu"),
+      message: `got "${requests.cpu}", expected at most ${key("limits.cpu")} ("${limits.cpu}"): Kubernetes refuses requests above limits`,
+    });
   }
   if (memoryBytes(requests.memory) > memoryBytes(limits.memory)) {
-    issues.push({ key: key("requests.memory"), message: `got "${requests.memory}", expected at most ${key("limits.memory")} ("${limits.memory}"): Kubernetes refuses requests above limits` });
+    issues.push({
+      key: key("requests.memory"),
+      message: `got "${requests.memory}", expected at most ${key("limits.memory")} ("${limits.memory}"): Kubernetes refuses requests above limits`,
+    });
   }
 }
 
@@ -309,9 +360,11 @@ function checkReplicas(ns: string, s: Omit<Settings, "secrets" | "github">, issu
 
 /** What no prod-profile stack may configure away. */
 function checkProduction(ns: string, s: Omit<Settings, "secrets" | "github">, issues: SettingsIssue[]): void {
-  const want = (key: string, got: unknown, expected: string) => issues.push({ key: `${ns}${key}`, message: `got ${JSON.stringify(got)}, expected ${expected} (the prod profile requires it)` });
+  const want = (key: string, got: unknown, expected: string) =>
+    issues.push({ key: `${ns}${key}`, message: `got ${JSON.stringify(got)}, expected ${expected} (the prod profile requires it)` });
   if (!s.autoscaling.enabled) want("autoscaling.enabled", false, "true: production rides out traffic spikes");
-  else if (s.autoscaling.minReplicas < 2) want("autoscaling.minReplicas", s.autoscaling.minReplicas, "at least 2, so one pod can be drained while another serves");
+  else if (s.autoscaling.minReplicas < 2)
+    want("autoscaling.minReplicas", s.autoscaling.minReplicas, "at least 2, so one pod can be drained while another serves");
   if (!s.disruptionBudget.enabled) want("disruptionBudget.enabled", false, "true: a node drain never takes every pod at once");
   if (!s.ingress.enabled) want("ingress.enabled", false, "true: production is served");
   if (!s.ingress.tls) want("ingress.tls", false, "true: production is served over TLS");
@@ -324,18 +377,28 @@ function checkNeonPlan(ns: string, db: NeonDatabaseSettings, issues: SettingsIss
   const limits = PLAN_LIMITS[db.plan];
   const needs = (key: string, got: unknown, ok: (l: PlanLimits) => boolean, what: string) => {
     const plan = planFor(ok);
-    issues.push({ key: `${ns}${key}`, message: `got ${JSON.stringify(got)}, expected ${what} on Neon's ${db.plan} plan (${ns}neon.plan)${plan ? `; the ${plan} plan allows it` : ""}` });
+    issues.push({
+      key: `${ns}${key}`,
+      message: `got ${JSON.stringify(got)}, expected ${what} on Neon's ${db.plan} plan (${ns}neon.plan)${plan ? `; the ${plan} plan allows it` : ""}`,
+    });
   };
   const { minCu, maxCu, suspendTimeoutSeconds } = db.compute;
   const fixed = minCu === maxCu;
   const cap = fixed ? limits.maxFixedCu : limits.maxAutoscalingCu;
   if (maxCu > cap) needs("neon.maxCu", maxCu, (l) => maxCu <= (fixed ? l.maxFixedCu : l.maxAutoscalingCu), `at most ${cap} CU`);
   if (!suspendAllowed(limits, suspendTimeoutSeconds)) {
-    const allowed = [...limits.suspend.values.map(String), ...(limits.suspend.range ? [`${limits.suspend.range[0]}–${limits.suspend.range[1]}`] : [])].join(", ");
+    const allowed = [...limits.suspend.values.map(String), ...(limits.suspend.range ? [`${limits.suspend.range[0]}–${limits.suspend.range[1]}`] : [])].join(
+      ", ",
+    );
     needs("neon.suspendTimeoutSeconds", suspendTimeoutSeconds, (l) => suspendAllowed(l, suspendTimeoutSeconds), `one of ${allowed}`);
   }
   if (db.manageProject && db.project.historyRetentionSeconds > limits.maxHistoryRetentionSeconds) {
-    needs("neon.historyRetentionSeconds", db.project.historyRetentionSeconds, (l) => db.project.historyRetentionSeconds <= l.maxHistoryRetentionSeconds, `at most ${limits.maxHistoryRetentionSeconds} seconds`);
+    needs(
+      "neon.historyRetentionSeconds",
+      db.project.historyRetentionSeconds,
+      (l) => db.project.historyRetentionSeconds <= l.maxHistoryRetentionSeconds,
+      `at most ${limits.maxHistoryRetentionSeconds} seconds`,
+    );
   }
 }
 
@@ -343,8 +406,16 @@ function checkNeonPlan(ns: string, db: NeonDatabaseSettings, issues: SettingsIss
 function checkNeonCompute(ns: string, compute: { minCu: number; maxCu: number }, issues: SettingsIssue[]): void {
   const { minCu, maxCu } = compute;
   if (minCu > maxCu) issues.push({ key: `${ns}neon.minCu`, message: `got ${minCu}, expected at most ${ns}neon.maxCu (${maxCu})` });
-  else if (minCu !== maxCu && maxCu > 16) issues.push({ key: `${ns}neon.maxCu`, message: `got ${maxCu}, expected at most 16 while autoscaling (min ${minCu}); fixed sizes up to 56 need minCu = maxCu` });
-  else if (maxCu - minCu > 8) issues.push({ key: `${ns}neon.maxCu`, message: `got ${maxCu}, expected at most ${minCu + 8}: Neon's autoscaling range spans at most 8 CU (minCu ${minCu})` });
+  else if (minCu !== maxCu && maxCu > 16)
+    issues.push({
+      key: `${ns}neon.maxCu`,
+      message: `got ${maxCu}, expected at most 16 while autoscaling (min ${minCu}); fixed sizes up to 56 need minCu = maxCu`,
+    });
+  else if (maxCu - minCu > 8)
+    issues.push({
+      key: `${ns}neon.maxCu`,
+      message: `got ${maxCu}, expected at most ${minCu + 8}: Neon's autoscaling range spans at most 8 CU (minCu ${minCu})`,
+    });
 }
 
 /** Sentry: the environment the app reports as, and where releases and source maps go. */
@@ -352,7 +423,10 @@ function sentrySettings(ctx: MergeContext, c: Config): Settings["sentry"] {
   const { input, ns, profile, names, issues } = ctx;
   const { org, project, url } = c.sentry ?? {};
   if ((org === undefined) !== (project === undefined)) {
-    issues.push({ key: `${ns}sentry.${org === undefined ? "org" : "project"}`, message: `got nothing, expected a slug: sentry.org and sentry.project go together (set both project-level, or neither)` });
+    issues.push({
+      key: `${ns}sentry.${org === undefined ? "org" : "project"}`,
+      message: `got nothing, expected a slug: sentry.org and sentry.project go together (set both project-level, or neither)`,
+    });
   }
   // Source maps are uploaded by the builds production promotes (and local ones), never a pull request's.
   const token = input.env.SENTRY_AUTH_TOKEN;

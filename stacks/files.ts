@@ -27,7 +27,8 @@ export function projectConfigOf(dir: string, project: string): RawConfig {
   const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined;
   const out: RawConfig = {};
   for (const [k, v] of Object.entries(doc?.config ?? {})) {
-    const value = v && typeof v === "object" && !Array.isArray(v) ? ((v as { value?: unknown; default?: unknown }).value ?? (v as { default?: unknown }).default) : v;
+    const value =
+      v && typeof v === "object" && !Array.isArray(v) ? ((v as { value?: unknown; default?: unknown }).value ?? (v as { default?: unknown }).default) : v;
     if (value !== undefined) out[fullKey(project, k)] = rawValue(value);
   }
   return out;

@@ -53,7 +53,10 @@ export function secretsSettings(ctx: MergeContext, c: Config, cred: Credentials)
   const { environment, config } = names.doppler;
   // Doppler's own rule: a config is its environment's root config or a branch of it (`<env>_<name>`).
   if (environment && config !== environment && !config.startsWith(`${environment}_`)) {
-    issues.push({ key: `${ns}doppler.config`, message: `got "${config}", expected "${environment}" or a branch config "${environment}_<name>" of this stack's environment "${environment}"` });
+    issues.push({
+      key: `${ns}doppler.config`,
+      message: `got "${config}", expected "${environment}" or a branch config "${environment}_<name>" of this stack's environment "${environment}"`,
+    });
   }
   return { rotation, doppler: { project: d.project ?? "", ...names.doppler, sync: d.sync ?? "snapshot" } };
 }
@@ -65,14 +68,33 @@ export function clusterSettings(input: SettingsInput, c: Config, issues: Setting
   const pa = c.cluster?.previewAccess ?? {};
   const cm = c.cluster?.certManager ?? {};
   // The app profiles' TLS names the issuer `letsencrypt-prod`: installing cert-manager without it serves no certificate.
-  if (cm.enabled && !cm.email) issues.push({ key: `${ns}cluster.certManager.email`, message: "got nothing, expected the ACME account's email (e.g. ops@example.com): with it the stack creates the letsencrypt-prod and letsencrypt-staging ClusterIssuers the app stacks name" });
-  if (cm.dns01 && !cm.enabled) issues.push({ key: `${ns}cluster.certManager.dns01`, message: "got a solver, expected cluster.certManager.enabled: true (the issuers come with cert-manager)" });
+  if (cm.enabled && !cm.email)
+    issues.push({
+      key: `${ns}cluster.certManager.email`,
+      message:
+        "got nothing, expected the ACME account's email (e.g. ops@example.com): with it the stack creates the letsencrypt-prod and letsencrypt-staging ClusterIssuers the app stacks name",
+    });
+  if (cm.dns01 && !cm.enabled)
+    issues.push({
+      key: `${ns}cluster.certManager.dns01`,
+      message: "got a solver, expected cluster.certManager.enabled: true (the issuers come with cert-manager)",
+    });
   let previewAccess: ClusterSettings["previewAccess"];
   if (pa.enabled ?? true) {
     const repository = c.github?.repository;
     const previewDomain = c.ingress?.previewDomain;
-    if (!repository) issues.push({ key: `${ns}github.repository`, message: "got nothing, expected owner/name of the app's repository (project-level): only its pull requests' tokens are previews (or set cluster.previewAccess.enabled to false)" });
-    if (!previewDomain) issues.push({ key: `${ns}ingress.previewDomain`, message: "got nothing, expected the previews' domain (project-level): previews may serve only pr-<n>.<domain> (or set cluster.previewAccess.enabled to false)" });
+    if (!repository)
+      issues.push({
+        key: `${ns}github.repository`,
+        message:
+          "got nothing, expected owner/name of the app's repository (project-level): only its pull requests' tokens are previews (or set cluster.previewAccess.enabled to false)",
+      });
+    if (!previewDomain)
+      issues.push({
+        key: `${ns}ingress.previewDomain`,
+        message:
+          "got nothing, expected the previews' domain (project-level): previews may serve only pr-<n>.<domain> (or set cluster.previewAccess.enabled to false)",
+      });
     const { enabled: _enabled, ...rest } = pa;
     previewAccess = { repository: repository ?? "", previewDomain: previewDomain ?? "", namespacePrefix: `${c.appName ?? "web"}-pr-`, ...rest };
   }

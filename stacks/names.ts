@@ -15,7 +15,13 @@ import { readEnvironment, SHARED_ENVIRONMENTS } from "./access";
 import { cloudIdentities } from "./cloud";
 
 /** The production stack's defaults. */
-export const PRODUCTION = { stack: "prod", neonBranch: "main", dopplerEnvironment: "prd", githubEnvironment: "production", sentryEnvironment: "production" } as const;
+export const PRODUCTION = {
+  stack: "prod",
+  neonBranch: "main",
+  dopplerEnvironment: "prd",
+  githubEnvironment: "production",
+  sentryEnvironment: "production",
+} as const;
 /** The stack named `dev`: its Doppler environment is `dev`. */
 export const DEV_STACK = "dev";
 /** The previews' own Doppler environment: each preview is a branch config of it, never of dev's. */
@@ -99,7 +105,11 @@ function dopplerNames(id: StackIdentity, c: Config, production: boolean): Extern
   // environment it names (prod profile: it may not read production's secrets).
   const environment = d.environment ?? (id.profile === "prod" ? "" : DEV_STACK);
   const rootConfig = id.profile === "prod";
-  return { environment, config: d.config ?? (rootConfig ? environment : `${environment}_${id.stack.replace(/-/g, "_")}`), branch: !rootConfig && d.config === undefined };
+  return {
+    environment,
+    config: d.config ?? (rootConfig ? environment : `${environment}_${id.stack.replace(/-/g, "_")}`),
+    branch: !rootConfig && d.config === undefined,
+  };
 }
 
 /**
@@ -126,31 +136,62 @@ export function checkIsolation(
     const prodBranch = production?.neonBranch.name ?? c.neon?.productionBranch ?? PRODUCTION.neonBranch;
     // Neon names a project's default branch `main` (API) or `production` (console) until the production stack adopts it.
     if ([prodBranch, "main", "production"].includes(self.neonBranch.name)) {
-      issues.push({ key: "stack name", message: `"${self.stack}" would name its Neon branch like the production (default) branch "${self.neonBranch.name}"; only the production stack uses it (rename the stack)` });
+      issues.push({
+        key: "stack name",
+        message: `"${self.stack}" would name its Neon branch like the production (default) branch "${self.neonBranch.name}"; only the production stack uses it (rename the stack)`,
+      });
     }
     checkNeonProject(ns, self, profile, production, siblings, issues);
     const prodEnv = production?.doppler.environment ?? PRODUCTION.dopplerEnvironment;
-    if (self.doppler.environment === prodEnv) refuse("doppler.environment", prodEnv, `expected an environment other than production's: only the production stack reads or writes it`);
+    if (self.doppler.environment === prodEnv)
+      refuse("doppler.environment", prodEnv, `expected an environment other than production's: only the production stack reads or writes it`);
     if (self.doppler.environment === "" && profile === "prod") {
-      issues.push({ key: `${ns}doppler.environment`, message: `got nothing, expected a Doppler environment of this stack's own (e.g. stg): a prod-profile stack other than the production stack "${production?.stack ?? PRODUCTION.stack}" may not read production's secrets` });
+      issues.push({
+        key: `${ns}doppler.environment`,
+        message: `got nothing, expected a Doppler environment of this stack's own (e.g. stg): a prod-profile stack other than the production stack "${production?.stack ?? PRODUCTION.stack}" may not read production's secrets`,
+      });
     }
-    const reserved: string[] = [PRODUCTION.githubEnvironment, ...Object.values(SHARED_ENVIRONMENTS), ...(production?.githubEnvironment ? [production.githubEnvironment] : [])];
+    const reserved: string[] = [
+      PRODUCTION.githubEnvironment,
+      ...Object.values(SHARED_ENVIRONMENTS),
+      ...(production?.githubEnvironment ? [production.githubEnvironment] : []),
+    ];
     if (self.githubEnvironment && reserved.includes(self.githubEnvironment)) {
-      refuse("github.environment", self.githubEnvironment, `a GitHub environment reserved for ${self.githubEnvironment === SHARED_ENVIRONMENTS.preview ? "pull request previews" : self.githubEnvironment === SHARED_ENVIRONMENTS.admin ? "the repository stack" : "production"}; use the stack's own name`);
+      refuse(
+        "github.environment",
+        self.githubEnvironment,
+        `a GitHub environment reserved for ${self.githubEnvironment === SHARED_ENVIRONMENTS.preview ? "pull request previews" : self.githubEnvironment === SHARED_ENVIRONMENTS.admin ? "the repository stack" : "production"}; use the stack's own name`,
+      );
     }
     if (profile === "preview" && siblings.some((s) => s.githubEnvironment !== undefined && s.doppler.environment === self.doppler.environment)) {
-      refuse("doppler.environment", self.doppler.environment, `which a long-lived stack uses; previews keep their own environment (default "${PREVIEW_DOPPLER_ENVIRONMENT}"), so a pull request's token never reaches another stack's secrets`);
+      refuse(
+        "doppler.environment",
+        self.doppler.environment,
+        `which a long-lived stack uses; previews keep their own environment (default "${PREVIEW_DOPPLER_ENVIRONMENT}"), so a pull request's token never reaches another stack's secrets`,
+      );
     }
-    if (c.sentry?.environment === PRODUCTION.sentryEnvironment) refuse("sentry.environment", PRODUCTION.sentryEnvironment, "expected another name: only the production stack reports as production");
+    if (c.sentry?.environment === PRODUCTION.sentryEnvironment)
+      refuse("sentry.environment", PRODUCTION.sentryEnvironment, "expected another name: only the production stack reports as production");
   } else if (profile !== "prod") {
-    issues.push({ key: `${ns}productionStack`, message: `names this stack ("${self.stack}"), which runs the "${profile}" profile; the production stack must run the prod profile` });
+    issues.push({
+      key: `${ns}productionStack`,
+      message: `names this stack ("${self.stack}"), which runs the "${profile}" profile; the production stack must run the prod profile`,
+    });
   } else {
     const sharing = siblings.find((s) => s.stack !== self.stack && s.neonProjectId !== undefined && s.neonProjectId === self.neonProjectId);
-    if (sharing) issues.push({ key: `${ns}neon.projectId`, message: `got "${self.neonProjectId}", which stack "${sharing.stack}" also uses; production's Neon project holds production's branch alone (its key reaches every branch in it)` });
+    if (sharing)
+      issues.push({
+        key: `${ns}neon.projectId`,
+        message: `got "${self.neonProjectId}", which stack "${sharing.stack}" also uses; production's Neon project holds production's branch alone (its key reaches every branch in it)`,
+      });
   }
   if (profile !== "preview") {
     if (self.githubEnvironment !== undefined && inherited.neonProjectId !== undefined && self.neonProjectId === inherited.neonProjectId) {
-      refuse("neon.projectId", inherited.neonProjectId, "the project-level one, which previews use (they have no stack file); set this stack's own project in its stack file, or pull request code could reach its branch");
+      refuse(
+        "neon.projectId",
+        inherited.neonProjectId,
+        "the project-level one, which previews use (they have no stack file); set this stack's own project in its stack file, or pull request code could reach its branch",
+      );
     }
     if (/_pr_[0-9]+$/.test(self.doppler.config)) refuse("doppler.config", self.doppler.config, "a pull request preview's config; use the stack's own");
     // A stack-level `ingress` replaces the project's whole object: fall back to the project's domain.
@@ -169,15 +210,28 @@ export function checkIsolation(
   ];
   // A stack's read-only twin is `<environment>-read`: no other stack's environment may take that name.
   const twin = siblings.find(
-    (s) => s.stack !== self.stack && s.githubEnvironment && self.githubEnvironment && (readEnvironment(s.githubEnvironment) === self.githubEnvironment || readEnvironment(self.githubEnvironment) === s.githubEnvironment),
+    (s) =>
+      s.stack !== self.stack &&
+      s.githubEnvironment &&
+      self.githubEnvironment &&
+      (readEnvironment(s.githubEnvironment) === self.githubEnvironment || readEnvironment(self.githubEnvironment) === s.githubEnvironment),
   );
-  if (twin && self.githubEnvironment) refuse("github.environment", self.githubEnvironment, `which clashes with what stack "${twin.stack}" already uses (its environment or its read-only twin, <name>-read); every stack owns its own`);
+  if (twin && self.githubEnvironment)
+    refuse(
+      "github.environment",
+      self.githubEnvironment,
+      `which clashes with what stack "${twin.stack}" already uses (its environment or its read-only twin, <name>-read); every stack owns its own`,
+    );
   for (const [key, get] of shared) {
     const value = get(self);
     const other = owner(get, value);
     if (other === undefined || value === undefined) continue;
     const shown = key === "doppler.config" ? self.doppler.config : value;
-    if (key === "neon") issues.push({ key: "stack name", message: `"${self.stack}" gives a Neon branch "${shown}" that stack "${other}" already uses; every stack owns its own` });
+    if (key === "neon")
+      issues.push({
+        key: "stack name",
+        message: `"${self.stack}" gives a Neon branch "${shown}" that stack "${other}" already uses; every stack owns its own`,
+      });
     else refuse(key, shown, `which stack "${other}" already uses (${key === "appName" ? "its namespace" : key}); every stack owns its own`);
   }
 }
@@ -187,17 +241,30 @@ export function checkIsolation(
  * stack's project holds no other stack's branch, and the previews' project (pull request
  * code holds its key) holds no long-lived stack's branch.
  */
-function checkNeonProject(ns: string, self: ExternalNames, profile: AppProfile, production: ExternalNames | undefined, siblings: readonly ExternalNames[], issues: SettingsIssue[]): void {
+function checkNeonProject(
+  ns: string,
+  self: ExternalNames,
+  profile: AppProfile,
+  production: ExternalNames | undefined,
+  siblings: readonly ExternalNames[],
+  issues: SettingsIssue[],
+): void {
   const project = self.neonProjectId;
   if (project === undefined || profile === "local") return;
   const key = `${ns}neon.projectId`;
   if (production?.neonProjectId === project) {
-    issues.push({ key, message: `got "${project}", the production stack's Neon project; give ${profile === "preview" ? "previews" : `stack "${self.stack}"`} a project of their own (a Neon key reaches every branch of its project, production's data included)` });
+    issues.push({
+      key,
+      message: `got "${project}", the production stack's Neon project; give ${profile === "preview" ? "previews" : `stack "${self.stack}"`} a project of their own (a Neon key reaches every branch of its project, production's data included)`,
+    });
     return;
   }
   const longLived = siblings.filter((s) => s.stack !== self.stack && s.githubEnvironment !== undefined && s.neonProjectId === project);
   if (profile === "preview" && longLived.length > 0) {
-    issues.push({ key, message: `got "${project}", which stack "${longLived[0].stack}" uses; previews need a Neon project of their own: pull request code holds its key, which reaches every branch in the project` });
+    issues.push({
+      key,
+      message: `got "${project}", which stack "${longLived[0].stack}" uses; previews need a Neon project of their own: pull request code holds its key, which reaches every branch in the project`,
+    });
   }
 }
 
@@ -206,13 +273,24 @@ function checkNeonProject(ns: string, self: ExternalNames, profile: AppProfile, 
  * requests, each long-lived stack's to its own environments. Shared, a pull request could
  * deploy dev, or dev's plan could write prod.
  */
-function checkCloudIdentities(ns: string, self: ExternalNames, profile: AppProfile, c: Config, siblings: readonly ExternalNames[], previews: string | undefined, issues: SettingsIssue[]): void {
+function checkCloudIdentities(
+  ns: string,
+  self: ExternalNames,
+  profile: AppProfile,
+  c: Config,
+  siblings: readonly ExternalNames[],
+  previews: string | undefined,
+  issues: SettingsIssue[],
+): void {
   for (const identity of self.cloudIdentities) {
     const key = `${ns}cloud.${identity === c.cloud?.readIdentity ? "readIdentity" : "deployIdentity"}`;
     const other = siblings.find((s) => s.stack !== self.stack && s.cloudIdentities.includes(identity));
     if (other) issues.push({ key, message: `got "${identity}", which stack "${other.stack}" uses; every environment has an identity of its own` });
     else if (profile !== "preview" && identity === previews) {
-      issues.push({ key, message: `got "${identity}", the previews' identity (project-level cloud.deployIdentity); set this stack's own cloud in its stack file, or pull request code could act as it` });
+      issues.push({
+        key,
+        message: `got "${identity}", the previews' identity (project-level cloud.deployIdentity); set this stack's own cloud in its stack file, or pull request code could act as it`,
+      });
     }
   }
 }

@@ -29,9 +29,36 @@ export interface PlanLimits {
 }
 
 export const PLAN_LIMITS: Readonly<Record<NeonPlan, PlanLimits>> = {
-  free: { maxAutoscalingCu: 2, maxFixedCu: 2, maxHistoryRetentionSeconds: 21_600, protectedBranches: false, includedBranches: 10, maxBranches: 10, maxRootBranches: 3, suspend: { values: [0] } },
-  launch: { maxAutoscalingCu: 16, maxFixedCu: 16, maxHistoryRetentionSeconds: 604_800, protectedBranches: true, includedBranches: 10, maxBranches: 5_000, maxRootBranches: 5, suspend: { values: [0, -1] } },
-  scale: { maxAutoscalingCu: 16, maxFixedCu: 56, maxHistoryRetentionSeconds: 2_592_000, protectedBranches: true, includedBranches: 25, maxBranches: 5_000, maxRootBranches: 10, suspend: { values: [0, -1], range: [60, 604_800] } },
+  free: {
+    maxAutoscalingCu: 2,
+    maxFixedCu: 2,
+    maxHistoryRetentionSeconds: 21_600,
+    protectedBranches: false,
+    includedBranches: 10,
+    maxBranches: 10,
+    maxRootBranches: 3,
+    suspend: { values: [0] },
+  },
+  launch: {
+    maxAutoscalingCu: 16,
+    maxFixedCu: 16,
+    maxHistoryRetentionSeconds: 604_800,
+    protectedBranches: true,
+    includedBranches: 10,
+    maxBranches: 5_000,
+    maxRootBranches: 5,
+    suspend: { values: [0, -1] },
+  },
+  scale: {
+    maxAutoscalingCu: 16,
+    maxFixedCu: 56,
+    maxHistoryRetentionSeconds: 2_592_000,
+    protectedBranches: true,
+    includedBranches: 25,
+    maxBranches: 5_000,
+    maxRootBranches: 10,
+    suspend: { values: [0, -1], range: [60, 604_800] },
+  },
 };
 
 /** The cheapest plan that accepts a value, for the error message. */
@@ -41,7 +68,9 @@ export function planFor(ok: (limits: PlanLimits) => boolean): NeonPlan | undefin
 
 /** Whether a plan accepts a scale-to-zero setting. */
 export function suspendAllowed(limits: PlanLimits, seconds: number): boolean {
-  return limits.suspend.values.includes(seconds) || (limits.suspend.range !== undefined && seconds >= limits.suspend.range[0] && seconds <= limits.suspend.range[1]);
+  return (
+    limits.suspend.values.includes(seconds) || (limits.suspend.range !== undefined && seconds >= limits.suspend.range[0] && seconds <= limits.suspend.range[1])
+  );
 }
 
 /** The default restore window for a plan: a day where the plan allows it. */
@@ -55,8 +84,14 @@ export function planTable(): string {
   return [
     `| | ${NEON_PLANS.join(" | ")} |`,
     `|---|${NEON_PLANS.map(() => "---").join("|")}|`,
-    row("branches per project, the default one counted", (l) => (l.maxBranches === l.includedBranches ? `${l.maxBranches}, no more` : `${l.includedBranches} included, then billed per branch-month, up to ${l.maxBranches}`)),
-    row("open previews at once in the previews' project", (l) => (l.maxBranches === l.includedBranches ? `${l.maxBranches - 1}` : `${l.includedBranches - 1} included, more billed`)),
+    row("branches per project, the default one counted", (l) =>
+      l.maxBranches === l.includedBranches
+        ? `${l.maxBranches}, no more`
+        : `${l.includedBranches} included, then billed per branch-month, up to ${l.maxBranches}`,
+    ),
+    row("open previews at once in the previews' project", (l) =>
+      l.maxBranches === l.includedBranches ? `${l.maxBranches - 1}` : `${l.includedBranches - 1} included, more billed`,
+    ),
     row("schema-only previews at once (`neon.data: schema-only`: root branches, the default one counted)", (l) => `${l.maxRootBranches - 1}`),
     row("protected branches", (l) => (l.protectedBranches ? "yes" : "no")),
     row("autoscaling up to", (l) => `${l.maxAutoscalingCu} CU`),

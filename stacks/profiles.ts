@@ -30,9 +30,7 @@ export const VALID_STACK_FORMS =
   PROFILES.map((p) => `\`${p}\``).join(", ");
 
 /** The result of classifying a stack name: a profile, or the reason there is none. */
-export type ProfileResolution =
-  | { ok: true; profile: Profile; pullRequest?: number }
-  | { ok: false; key: "stack" | "profile"; message: string };
+export type ProfileResolution = { ok: true; profile: Profile; pullRequest?: number } | { ok: false; key: "stack" | "profile"; message: string };
 
 /**
  * Decides a stack's profile from its name and the optional `profile` config value.

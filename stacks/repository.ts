@@ -36,13 +36,19 @@ export function checkCiSecrets(ns: string, contracts: EnvironmentContract[], sec
   for (const [env, map] of Object.entries(secrets)) {
     const contract = contracts.find((c) => c.name === env);
     if (!contract) {
-      issues.push({ key: `${ns}ciSecrets.${env}`, message: `is not an environment the workflows use; expected one of ${contracts.map((c) => c.name).join(", ")}` });
+      issues.push({
+        key: `${ns}ciSecrets.${env}`,
+        message: `is not an environment the workflows use; expected one of ${contracts.map((c) => c.name).join(", ")}`,
+      });
       continue;
     }
     const allowed = secretNames(contract);
     for (const name of Object.keys(map)) {
       if (isGithubReservedName(name)) {
-        issues.push({ key: `${ns}ciSecrets.${env}.${name}`, message: "is a name GitHub refuses for Actions secrets: letters, digits and _, not starting with a digit or GITHUB_" });
+        issues.push({
+          key: `${ns}ciSecrets.${env}.${name}`,
+          message: "is a name GitHub refuses for Actions secrets: letters, digits and _, not starting with a digit or GITHUB_",
+        });
       } else if (!allowed.includes(name)) {
         issues.push({
           key: `${ns}ciSecrets.${env}.${name}`,
@@ -61,21 +67,31 @@ export function checkVariables(ns: string, contracts: EnvironmentContract[], var
     const derived = Object.keys(contract?.values ?? {});
     const settable = allowed.filter((n) => !derived.includes(n));
     for (const name of Object.keys(map).filter((n) => !settable.includes(n))) {
-      const why = derived.includes(name) ? `is set from the stack files (cloud): change the stack's cloud settings instead` : `is not a variable environment ${env} uses: expected ${settable.length ? `one of ${settable.join(", ")}` : "none"}`;
+      const why = derived.includes(name)
+        ? `is set from the stack files (cloud): change the stack's cloud settings instead`
+        : `is not a variable environment ${env} uses: expected ${settable.length ? `one of ${settable.join(", ")}` : "none"}`;
       issues.push({ key: `${ns}github.variables.${env}.${name}`, message: why });
     }
   }
 }
 
 /** Settings of the `github` stack. `ciSecrets` comes already parsed (environment → name → value). */
-export function repositorySettings(input: SettingsInput, c: Config, ciSecrets: Record<string, Record<string, string>>, issues: SettingsIssue[]): RepositorySettings {
+export function repositorySettings(
+  input: SettingsInput,
+  c: Config,
+  ciSecrets: Record<string, Record<string, string>>,
+  issues: SettingsIssue[],
+): RepositorySettings {
   const ns = `${input.project}:`;
   const g = c.github ?? {};
   if (!g.repository) issues.push({ key: `${ns}github.repository`, message: "got nothing, expected owner/name of the app's repository, e.g. acme/web" });
   const [owner, repository] = (g.repository ?? "/").split("/");
   const reviewers = { users: g.reviewers?.users ?? [], teams: g.reviewers?.teams ?? [] };
   if (reviewers.users.length + reviewers.teams.length === 0) {
-    issues.push({ key: `${ns}github.reviewers`, message: "got none, expected at least one user or team: every production deploy and every change to the repository's settings waits for a reviewer" });
+    issues.push({
+      key: `${ns}github.reviewers`,
+      message: "got none, expected at least one user or team: every production deploy and every change to the repository's settings waits for a reviewer",
+    });
   }
   const admins = g.admins ? { users: g.admins.users ?? [], teams: g.admins.teams ?? [] } : reviewers;
   const model = accessModel(input.project, input.projectConfig ?? {}, { ...input.siblings, [input.stack]: input.config });
@@ -86,7 +102,11 @@ export function repositorySettings(input: SettingsInput, c: Config, ciSecrets: R
   if (checks === undefined) {
     const file = path.join(input.workDir ?? process.cwd(), CI_WORKFLOW);
     if (fs.existsSync(file)) checks = workflowChecks(file);
-    else issues.push({ key: `${ns}github.requiredChecks`, message: `got nothing and there is no ${CI_WORKFLOW} to read them from, expected the status checks main requires, e.g. ["npm test"]` });
+    else
+      issues.push({
+        key: `${ns}github.requiredChecks`,
+        message: `got nothing and there is no ${CI_WORKFLOW} to read them from, expected the status checks main requires, e.g. ["npm test"]`,
+      });
   }
   return {
     role: "github",

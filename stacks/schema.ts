@@ -33,9 +33,36 @@ export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 /** Words that, as a part of an env name (split on `_`), mark a value only a secret should carry. */
 const SECRET_WORDS = new Set([
-  "SECRET", "SECRETS", "TOKEN", "TOKENS", "PASSWORD", "PASSWORDS", "PASSWD", "PASS", "PWD", "PASSPHRASE",
-  "KEY", "KEYS", "APIKEY", "PRIVATE", "CREDENTIAL", "CREDENTIALS", "CREDS", "SIGNING", "SIGNATURE", "SALT",
-  "PEPPER", "DSN", "CERT", "CERTIFICATE", "PEM", "AUTH", "COOKIE", "SESSION", "BEARER", "WEBHOOK",
+  "SECRET",
+  "SECRETS",
+  "TOKEN",
+  "TOKENS",
+  "PASSWORD",
+  "PASSWORDS",
+  "PASSWD",
+  "PASS",
+  "PWD",
+  "PASSPHRASE",
+  "KEY",
+  "KEYS",
+  "APIKEY",
+  "PRIVATE",
+  "CREDENTIAL",
+  "CREDENTIALS",
+  "CREDS",
+  "SIGNING",
+  "SIGNATURE",
+  "SALT",
+  "PEPPER",
+  "DSN",
+  "CERT",
+  "CERTIFICATE",
+  "PEM",
+  "AUTH",
+  "COOKIE",
+  "SESSION",
+  "BEARER",
+  "WEBHOOK",
 ]);
 /** Whole names that hold credentials though no word says so. */
 const SECRET_NAMES = new Set(["DATABASE_URL", "DIRECT_URL", "REDIS_URL", "MONGODB_URI", "MONGO_URL", "AMQP_URL", "CONNECTION_STRING"]);
@@ -54,10 +81,20 @@ export function isSecretLooking(name: string): boolean {
 
 /** Env names the workload sets itself; a user value would be silently shadowed. */
 export const RESERVED_ENV = [
-  "NODE_ENV", "PORT", "HOSTNAME", "LOG_LEVEL", "NEXTAUTH_URL", "NEXTAUTH_SECRET", "SENTRY_ENVIRONMENT", "SENTRY_RELEASE",
-  "DATABASE_URL", "DIRECT_URL", "NODE_OPTIONS", "HOME", "PATH",
+  "NODE_ENV",
+  "PORT",
+  "HOSTNAME",
+  "LOG_LEVEL",
+  "NEXTAUTH_URL",
+  "NEXTAUTH_SECRET",
+  "SENTRY_ENVIRONMENT",
+  "SENTRY_RELEASE",
+  "DATABASE_URL",
+  "DIRECT_URL",
+  "NODE_OPTIONS",
+  "HOME",
+  "PATH",
 ];
-
 
 /** The in-cluster Postgres of the local profile, pinned by digest (multi-arch index). */
 export const LOCAL_POSTGRES_IMAGE = "postgres:17-alpine@sha256:742f40ea20b9ff2ff31db5458d127452988a2164df9e17441e191f3b72252193";
@@ -72,8 +109,14 @@ const label = (max: number, pattern = DNS_LABEL, what = "a DNS label: lowercase 
     .regex(pattern, { error: `${what}, at most ${max} characters` })
     .describe(`${what}, at most ${max} characters`);
 
-const hostname = z.string().regex(HOSTNAME, { error: "a lowercase DNS hostname such as app.example.com (labels of at most 63 characters)" }).describe("a lowercase DNS hostname such as app.example.com (labels of at most 63 characters)");
-const path = z.string().regex(/^\/[^\s]*$/, { error: "an absolute URL path starting with '/', e.g. /api/health" }).describe("an absolute URL path starting with '/', e.g. /api/health");
+const hostname = z
+  .string()
+  .regex(HOSTNAME, { error: "a lowercase DNS hostname such as app.example.com (labels of at most 63 characters)" })
+  .describe("a lowercase DNS hostname such as app.example.com (labels of at most 63 characters)");
+const path = z
+  .string()
+  .regex(/^\/[^\s]*$/, { error: "an absolute URL path starting with '/', e.g. /api/health" })
+  .describe("an absolute URL path starting with '/', e.g. /api/health");
 const bool = z.boolean({ error: "true or false" });
 const intRange = (min: number, max: number, what: string, why = "") => {
   const error = `${what} from ${min} to ${max}${why ? ` (${why})` : ""}`;
@@ -94,38 +137,63 @@ const plainEnv = (what: string) =>
 const quantities = (cpuExample: string) =>
   z
     .strictObject({
-      cpu: z.string().regex(CPU, { error: `a CPU quantity such as "${cpuExample}" or "1"` }).describe(`a CPU quantity such as "${cpuExample}" or "1"`),
+      cpu: z
+        .string()
+        .regex(CPU, { error: `a CPU quantity such as "${cpuExample}" or "1"` })
+        .describe(`a CPU quantity such as "${cpuExample}" or "1"`),
       memory: z.string().regex(MEMORY, { error: 'a memory quantity such as "512Mi" or "1Gi"' }).describe('a memory quantity such as "512Mi" or "1Gi"'),
     })
     .partial();
 const resources = z.strictObject({ requests: quantities("250m"), limits: quantities("500m") }).partial();
 
-const neonCu = z.number({ error: `compute units: one of 0.25, 0.5, 1, 2, … 56` }).refine((v) => NEON_CU.includes(v), {
-  error: "compute units: one of 0.25, 0.5, 1, 2, … 56 (Neon's sizes)",
-}).describe("compute units: 0.25, 0.5, 1, 2, … 56");
+const neonCu = z
+  .number({ error: `compute units: one of 0.25, 0.5, 1, 2, … 56` })
+  .refine((v) => NEON_CU.includes(v), {
+    error: "compute units: one of 0.25, 0.5, 1, 2, … 56 (Neon's sizes)",
+  })
+  .describe("compute units: 0.25, 0.5, 1, 2, … 56");
 
 /** `nextjs-infra:image` */
 export const ImageConfig = z
   .strictObject({
-    ref: z.string().refine((v) => DIGEST_REF.test(v) || TAG_REF.test(v), {
-      error: "a prebuilt image: <repository>@sha256:<64 hex digits> (or <repository>:<tag>, resolved to its digest), the repository lowercase",
-    }).describe("<repository>@sha256:<64 hex digits>, or <repository>:<tag>"),
-    migratorRef: z.string().refine((v) => DIGEST_REF.test(v) || TAG_REF.test(v), {
-      error: "the migration image: <repository>@sha256:<64 hex digits> (or <repository>:<tag>), the repository lowercase",
-    }).describe("<repository>@sha256:<64 hex digits>, or <repository>:<tag>"),
-    migratorTarget: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: "a Dockerfile stage name" }).describe("a Dockerfile stage name"),
-    repository: z.string().regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web" }).describe("an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web"),
-    previewRepository: z.string().regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web-preview" }).describe("an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web-preview"),
+    ref: z
+      .string()
+      .refine((v) => DIGEST_REF.test(v) || TAG_REF.test(v), {
+        error: "a prebuilt image: <repository>@sha256:<64 hex digits> (or <repository>:<tag>, resolved to its digest), the repository lowercase",
+      })
+      .describe("<repository>@sha256:<64 hex digits>, or <repository>:<tag>"),
+    migratorRef: z
+      .string()
+      .refine((v) => DIGEST_REF.test(v) || TAG_REF.test(v), {
+        error: "the migration image: <repository>@sha256:<64 hex digits> (or <repository>:<tag>), the repository lowercase",
+      })
+      .describe("<repository>@sha256:<64 hex digits>, or <repository>:<tag>"),
+    migratorTarget: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w.-]*$/, { error: "a Dockerfile stage name" })
+      .describe("a Dockerfile stage name"),
+    repository: z
+      .string()
+      .regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web" })
+      .describe("an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web"),
+    previewRepository: z
+      .string()
+      .regex(REPOSITORY, { error: "an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web-preview" })
+      .describe("an image repository without tag or digest, lowercase, e.g. ghcr.io/acme/web-preview"),
     context: z.string().min(1, { error: "a directory path, relative to the project" }).describe("a directory path, relative to the project"),
     dockerfile: z.string().min(1, { error: "a Dockerfile path, relative to the project" }).describe("a Dockerfile path, relative to the project"),
-    target: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: "a Dockerfile stage name" }).describe("a Dockerfile stage name"),
-    platforms: z
-      .array(z.enum(["linux/amd64", "linux/arm64"], { error: 'one of "linux/amd64", "linux/arm64"' }))
-      .min(1, { error: "at least one platform" }),
+    target: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w.-]*$/, { error: "a Dockerfile stage name" })
+      .describe("a Dockerfile stage name"),
+    platforms: z.array(z.enum(["linux/amd64", "linux/arm64"], { error: 'one of "linux/amd64", "linux/arm64"' })).min(1, { error: "at least one platform" }),
     buildArgs: plainEnv("build argument"),
     buildOnPreview: bool,
     cache: bool,
-    gitSha: z.string().regex(/^[0-9a-f]{7,40}$/, { error: "a git commit SHA: 7 to 40 lowercase hex digits" }).describe("a git commit SHA: 7 to 40 lowercase hex digits"),
+    gitSha: z
+      .string()
+      .regex(/^[0-9a-f]{7,40}$/, { error: "a git commit SHA: 7 to 40 lowercase hex digits" })
+      .describe("a git commit SHA: 7 to 40 lowercase hex digits"),
   })
   .partial();
 
@@ -148,7 +216,10 @@ export const AppConfig = z
     migrationCommand: z.array(z.string().min(1)).min(1, { error: 'a non-empty command array, e.g. ["prisma", "migrate", "deploy"]' }),
     requestLocalStorage: bool,
     spreadAcrossNodes: z.enum(["required", "preferred"], { error: "required (replicas never share a node that has a free neighbour) or preferred" }),
-    priorityClassName: z.string().regex(/^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'a PriorityClass name, or "" for none' }).describe('a PriorityClass name, or "" for none'),
+    priorityClassName: z
+      .string()
+      .regex(/^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'a PriorityClass name, or "" for none' })
+      .describe('a PriorityClass name, or "" for none'),
   })
   .partial();
 
@@ -157,8 +228,18 @@ export const NetworkConfig = z
   .strictObject({
     dnsNamespaces: z.array(label(63)).min(1, { error: "at least one namespace name" }),
     dnsPorts: z.array(intRange(1, 65535, "a port")).min(1, { error: "at least one port" }),
-    dnsCidrs: z.array(z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/, { error: "CIDR ranges such as 169.254.20.10/32" }).describe("CIDR ranges such as 169.254.20.10/32")),
-    ingressCidrs: z.array(z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/, { error: "CIDR ranges such as 203.0.113.0/24" }).describe("CIDR ranges such as 203.0.113.0/24")),
+    dnsCidrs: z.array(
+      z
+        .string()
+        .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/, { error: "CIDR ranges such as 169.254.20.10/32" })
+        .describe("CIDR ranges such as 169.254.20.10/32"),
+    ),
+    ingressCidrs: z.array(
+      z
+        .string()
+        .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/, { error: "CIDR ranges such as 203.0.113.0/24" })
+        .describe("CIDR ranges such as 203.0.113.0/24"),
+    ),
   })
   .partial();
 
@@ -205,17 +286,26 @@ export const IngressConfig = z
   .partial();
 
 /** A Sentry organization or project slug. */
-const sentrySlug = (what: string) => z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, { error: `a Sentry ${what} slug (lowercase letters, digits, _ and -)` }).describe(`a Sentry ${what} slug`);
+const sentrySlug = (what: string) =>
+  z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, { error: `a Sentry ${what} slug (lowercase letters, digits, _ and -)` })
+    .describe(`a Sentry ${what} slug`);
 
 /** `nextjs-infra:sentry` */
 export const SentryConfig = z
   .strictObject({
-    environment: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "a Sentry environment name (letters, digits, _ . -)" }).describe("a Sentry environment name (letters, digits, _ . -)"),
+    environment: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "a Sentry environment name (letters, digits, _ . -)" })
+      .describe("a Sentry environment name (letters, digits, _ . -)"),
     org: sentrySlug("organization"),
     project: sentrySlug("project"),
     url: z
       .url({ protocol: /^https?$/, error: "an https URL of your Sentry (plain http only on loopback)" })
-      .refine((u) => URL.canParse(u) && (new URL(u).protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(new URL(u).hostname)), { error: "an https URL of your Sentry (plain http only on loopback: the token travels with every request)" }),
+      .refine((u) => URL.canParse(u) && (new URL(u).protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(new URL(u).hostname)), {
+        error: "an https URL of your Sentry (plain http only on loopback: the token travels with every request)",
+      }),
   })
   .partial();
 
@@ -225,7 +315,10 @@ export const KubernetesConfig = z
     /** Sets `pulumi.com/skipAwait` on workloads: for API servers without nodes. Never in production. */
     skipAwait: bool,
     /** The kubeconfig context the stack's provider uses, pinned. */
-    context: z.string().regex(/^[\w@.:/-]{1,253}$/, { error: "a kubeconfig context name such as kind-kind" }).describe("a kubeconfig context name such as kind-kind"),
+    context: z
+      .string()
+      .regex(/^[\w@.:/-]{1,253}$/, { error: "a kubeconfig context name such as kind-kind" })
+      .describe("a kubeconfig context name such as kind-kind"),
   })
   .partial();
 
@@ -236,14 +329,26 @@ export const BRANCH_DATA = ["copy", "schema-only"] as const;
 export const NeonConfig = z
   .strictObject({
     plan: z.enum(NEON_PLANS, { error: `one of ${NEON_PLANS.join(", ")} (your Neon plan)` }),
-    orgId: z.string().regex(/^[a-z0-9-]{1,60}$/, { error: "a Neon organization id such as org-morning-bread-81040908" }).describe("a Neon organization id such as org-morning-bread-81040908"),
+    orgId: z
+      .string()
+      .regex(/^[a-z0-9-]{1,60}$/, { error: "a Neon organization id such as org-morning-bread-81040908" })
+      .describe("a Neon organization id such as org-morning-bread-81040908"),
     passwordRotation: z.string().min(1, { error: "any non-empty keeper, e.g. 2026-11" }).describe("any non-empty keeper, e.g. 2026-11"),
-    projectId: z.string().regex(/^[a-z0-9-]{3,64}$/, { error: 'a Neon project id such as "cool-pond-12345678" (Neon console → Settings)' }).describe('a Neon project id such as "cool-pond-12345678" (Neon console → Settings)'),
+    projectId: z
+      .string()
+      .regex(/^[a-z0-9-]{3,64}$/, { error: 'a Neon project id such as "cool-pond-12345678" (Neon console → Settings)' })
+      .describe('a Neon project id such as "cool-pond-12345678" (Neon console → Settings)'),
     projectName: z.string().min(1).max(64, { error: "a project name of at most 64 characters" }).describe("a project name of at most 64 characters"),
-    regionId: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, { error: "a Neon region id such as aws-eu-central-1" }).describe("a Neon region id such as aws-eu-central-1"),
+    regionId: z
+      .string()
+      .regex(/^[a-z]+-[a-z0-9-]+$/, { error: "a Neon region id such as aws-eu-central-1" })
+      .describe("a Neon region id such as aws-eu-central-1"),
     pgVersion: intRange(14, 18, "a Postgres major version"),
     historyRetentionSeconds: intRange(0, 2592000, "seconds", "30 days at most"),
-    productionBranch: z.string().regex(/^[A-Za-z0-9][\w./-]{0,255}$/, { error: "the name of the project's default branch, e.g. main" }).describe("the name of the project's default branch, e.g. main"),
+    productionBranch: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w./-]{0,255}$/, { error: "the name of the project's default branch, e.g. main" })
+      .describe("the name of the project's default branch, e.g. main"),
     minCu: neonCu,
     maxCu: neonCu,
     suspendTimeoutSeconds: z
@@ -253,7 +358,10 @@ export const NeonConfig = z
     previewTtlDays: intRange(1, 29, "a whole number of days", "the expiry rounds up to the next midnight, and Neon's longest is 30 days"),
     data: z.enum(BRANCH_DATA, { error: `one of ${BRANCH_DATA.join(", ")}` }).describe(`one of ${BRANCH_DATA.join(", ")}`),
     resetOnDeploy: z.boolean({ error: "true or false" }).describe("true or false"),
-    previewParent: z.string().regex(/^[A-Za-z0-9][\w./-]{0,255}$/, { error: "the name of the branch previews copy, e.g. dev" }).describe("the name of the branch previews copy, e.g. dev"),
+    previewParent: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w./-]{0,255}$/, { error: "the name of the branch previews copy, e.g. dev" })
+      .describe("the name of the branch previews copy, e.g. dev"),
   })
   .partial();
 
@@ -269,7 +377,10 @@ export const DatabaseConfig = z
 /** `nextjs-infra:postgres` — the in-cluster Postgres of the local profile. */
 export const PostgresConfig = z
   .strictObject({
-    image: z.string().regex(DIGEST_REF, { error: "a Postgres image pinned by digest: <repository>@sha256:<64 hex digits>" }).describe("a Postgres image pinned by digest: <repository>@sha256:<64 hex digits>"),
+    image: z
+      .string()
+      .regex(DIGEST_REF, { error: "a Postgres image pinned by digest: <repository>@sha256:<64 hex digits>" })
+      .describe("a Postgres image pinned by digest: <repository>@sha256:<64 hex digits>"),
     storage: z.string().regex(MEMORY, { error: 'a volume size such as "1Gi"' }).describe('a volume size such as "1Gi"'),
   })
   .partial();
@@ -279,7 +390,10 @@ const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const DopplerConfig = z
   .strictObject({
     project: z.string().regex(SLUG, { error: 'a Doppler project slug such as "web"' }).describe('a Doppler project slug such as "web"'),
-    environment: z.string().regex(SLUG, { error: "a Doppler environment slug such as dev, stg or prd" }).describe("a Doppler environment slug such as dev, stg or prd"),
+    environment: z
+      .string()
+      .regex(SLUG, { error: "a Doppler environment slug such as dev, stg or prd" })
+      .describe("a Doppler environment slug such as dev, stg or prd"),
     config: z.string().regex(SLUG, { error: "a Doppler config name such as dev or dev_staging" }).describe("a Doppler config name such as dev or dev_staging"),
     sync: z.enum(["snapshot", "operator"], { error: "snapshot (Pulumi copies the config into a Secret) or operator (the Doppler operator syncs it)" }),
   })
@@ -288,44 +402,86 @@ export const DopplerConfig = z
 const githubPeople = (what: string) =>
   z
     .strictObject({
-      users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "GitHub user logins" }).describe("GitHub user logins")).max(6, { error: `at most 6 ${what} (GitHub's limit)` }),
-      teams: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: "team slugs of the repository's organization" }).describe("team slugs of the repository's organization")).max(6, { error: `at most 6 ${what} (GitHub's limit)` }),
+      users: z
+        .array(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9-]{1,39}$/, { error: "GitHub user logins" })
+            .describe("GitHub user logins"),
+        )
+        .max(6, { error: `at most 6 ${what} (GitHub's limit)` }),
+      teams: z
+        .array(
+          z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9_-]*$/, { error: "team slugs of the repository's organization" })
+            .describe("team slugs of the repository's organization"),
+        )
+        .max(6, { error: `at most 6 ${what} (GitHub's limit)` }),
     })
     .partial();
 
 /** `nextjs-infra:github` — a long-lived stack's environment name; the repository stack's repository, reviewers and ruleset. */
 export const GithubConfig = z
   .strictObject({
-    repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: "owner/name of the app's repository, e.g. acme/web" }).describe("owner/name of the app's repository, e.g. acme/web"),
-    environment: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "a GitHub environment name such as staging (letters, digits, . _ -)" }).describe("a GitHub environment name such as staging (letters, digits, . _ -)"),
+    repository: z
+      .string()
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: "owner/name of the app's repository, e.g. acme/web" })
+      .describe("owner/name of the app's repository, e.g. acme/web"),
+    environment: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "a GitHub environment name such as staging (letters, digits, . _ -)" })
+      .describe("a GitHub environment name such as staging (letters, digits, . _ -)"),
     reviewers: githubPeople("reviewers"),
     admins: githubPeople("reviewers"),
     requiredApprovals: intRange(1, 6, "a whole number of approving reviews"),
     requiredChecks: z.array(z.string().min(1, { error: "status check names" })).min(1, { error: "at least one status check" }),
-    variables: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "GitHub environment names" }), z.record(z.string().regex(ENV_NAME, { error: "names in UPPER_SNAKE_CASE" }), z.string({ error: "string values" }))),
+    variables: z.record(
+      z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "GitHub environment names" }),
+      z.record(z.string().regex(ENV_NAME, { error: "names in UPPER_SNAKE_CASE" }), z.string({ error: "string values" })),
+    ),
   })
   .partial();
 
 /** `nextjs-infra:secrets` — secrets Pulumi owns. */
-export const SecretsConfig = z.strictObject({ rotation: z.string().min(1, { error: "any non-empty keeper, e.g. 2026-11" }).describe("any non-empty keeper, e.g. 2026-11") }).partial();
+export const SecretsConfig = z
+  .strictObject({ rotation: z.string().min(1, { error: "any non-empty keeper, e.g. 2026-11" }).describe("any non-empty keeper, e.g. 2026-11") })
+  .partial();
 
 /** `nextjs-infra:drift` — what the drift job may ignore (fields the server or an autoscaler owns). */
 export const DriftConfig = z
   .strictObject({
     ignore: z.array(
       z.strictObject({
-        type: z.string().regex(/^[\w.-]+:[\w./-]*:[\w]+$|^\*$/, { error: "a resource type token such as kubernetes:apps/v1:Deployment, or *" }).describe("a resource type token such as kubernetes:apps/v1:Deployment, or *"),
+        type: z
+          .string()
+          .regex(/^[\w.-]+:[\w./-]*:[\w]+$|^\*$/, { error: "a resource type token such as kubernetes:apps/v1:Deployment, or *" })
+          .describe("a resource type token such as kubernetes:apps/v1:Deployment, or *"),
         name: z.string().min(1, { error: "a resource name" }).describe("a resource name").optional(),
-        path: z.string().regex(/^[\w.[\]/-]+$/, { error: "a property path such as spec.replicas" }).describe("a property path such as spec.replicas").optional(),
+        path: z
+          .string()
+          .regex(/^[\w.[\]/-]+$/, { error: "a property path such as spec.replicas" })
+          .describe("a property path such as spec.replicas")
+          .optional(),
       }),
     ),
   })
   .partial();
 
 /** `nextjs-infra:cluster` — add-ons a `cluster-<name>` stack installs. */
-const addon = z.strictObject({ enabled: bool, version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: "a chart version such as 1.6.1" }).describe("a chart version such as 1.6.1") }).partial();
+const addon = z
+  .strictObject({
+    enabled: bool,
+    version: z
+      .string()
+      .regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: "a chart version such as 1.6.1" })
+      .describe("a chart version such as 1.6.1"),
+  })
+  .partial();
 const CIDR = /^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/;
-const cidrs = z.array(z.string().regex(CIDR, { error: "CIDR ranges such as 203.0.113.0/24 or 2001:db8::/32" }).describe("CIDR ranges such as 203.0.113.0/24 or 2001:db8::/32"));
+const cidrs = z.array(
+  z.string().regex(CIDR, { error: "CIDR ranges such as 203.0.113.0/24 or 2001:db8::/32" }).describe("CIDR ranges such as 203.0.113.0/24 or 2001:db8::/32"),
+);
 const namespaceNames = z.array(label(63)).min(1, { error: "at least one namespace name" });
 export const ClusterConfig = z
   .strictObject({
@@ -344,7 +500,10 @@ export const ClusterConfig = z
       .strictObject({
         enabled: bool,
         issuer: z.url({ protocol: /^https$/, error: "an https OIDC issuer URL, e.g. https://token.actions.githubusercontent.com" }),
-        audience: z.string().regex(/^[\w.:/-]{1,128}$/, { error: "an audience string such as nextjs-infra-preview" }).describe("an audience string such as nextjs-infra-preview"),
+        audience: z
+          .string()
+          .regex(/^[\w.:/-]{1,128}$/, { error: "an audience string such as nextjs-infra-preview" })
+          .describe("an audience string such as nextjs-infra-preview"),
         dnsNamespaces: namespaceNames,
         ingressNamespaces: namespaceNames,
         blockedCidrs: cidrs,
@@ -362,7 +521,10 @@ const apiUrl = z
   });
 
 /** Env-var-named map: the shape of `appSecrets` and the `*CiSecrets` maps. */
-export const SecretMap = z.record(z.string().regex(ENV_NAME, { error: "names in UPPER_SNAKE_CASE" }).describe("names in UPPER_SNAKE_CASE"), z.string({ error: "string values" }));
+export const SecretMap = z.record(
+  z.string().regex(ENV_NAME, { error: "names in UPPER_SNAKE_CASE" }).describe("names in UPPER_SNAKE_CASE"),
+  z.string({ error: "string values" }),
+);
 
 /** Every plain (non-secret) key a stack may set, without the namespace. */
 export const ConfigSchema = z

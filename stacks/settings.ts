@@ -7,7 +7,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Profile, resolveProfile, VALID_STACK_FORMS } from "./profiles";
-import { Config, ConfigSchema, DNS_LABEL, MOVED_KEYS, OBJECT_KEYS, PROVIDER_NAMESPACES, PROVIDER_TOKENS, SECRET_KEYS, SECRET_MAP_KEYS, SecretKey, SecretMap } from "./schema";
+import {
+  Config,
+  ConfigSchema,
+  DNS_LABEL,
+  MOVED_KEYS,
+  OBJECT_KEYS,
+  PROVIDER_NAMESPACES,
+  PROVIDER_TOKENS,
+  SECRET_KEYS,
+  SECRET_MAP_KEYS,
+  SecretKey,
+  SecretMap,
+} from "./schema";
 import { describeIssue, SettingsError, show } from "./errors";
 import { checkApp, mergeApp } from "./app";
 import { checkCloud } from "./cloud";
@@ -26,7 +38,16 @@ export function loadSettings(): StackSettings {
   const secretKeys = new Set(Object.keys(config).filter(isConfigSecret));
   const stack = pulumi.getStack();
   const { projectConfig, siblings } = readProjectFiles(process.cwd(), pulumi.getProject(), stack);
-  return resolveSettings({ project: pulumi.getProject(), stack, config, secretKeys, env: process.env, projectConfig, siblings, dryRun: pulumi.runtime.isDryRun() });
+  return resolveSettings({
+    project: pulumi.getProject(),
+    stack,
+    config,
+    secretKeys,
+    env: process.env,
+    projectConfig,
+    siblings,
+    dryRun: pulumi.runtime.isDryRun(),
+  });
 }
 
 /**
@@ -81,7 +102,10 @@ export function resolveSettings(input: SettingsInput): StackSettings {
   }
   // App stacks manage nothing on GitHub: a repository token in their config is a credential PR code could decrypt.
   if (input.config[PROVIDER_TOKENS.github.key] !== undefined) {
-    issues.push({ key: PROVIDER_TOKENS.github.key, message: `got a value, expected none: app stacks manage nothing on GitHub; the github stack (Pulumi.github.yaml) holds the repository's credentials` });
+    issues.push({
+      key: PROVIDER_TOKENS.github.key,
+      message: `got a value, expected none: app stacks manage nothing on GitHub; the github stack (Pulumi.github.yaml) holds the repository's credentials`,
+    });
   }
   const id = { stack: input.stack, profile: resolution.profile, pullRequest: resolution.pullRequest, productionStack };
   const names = externalNames(id, config);
@@ -112,7 +136,11 @@ export function resolveSettings(input: SettingsInput): StackSettings {
 const CiSecretsMap = z.record(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "GitHub environment names" }), SecretMap);
 
 /** Splits the project's namespace into plain values (parsed) and secret values (checked); refuses unknown namespaces. */
-function readConfig(input: SettingsInput, ns: string, issues: SettingsIssue[]): { raw: Record<string, unknown>; credentials: Credentials; ciSecrets: Record<string, Record<string, string>> } {
+function readConfig(
+  input: SettingsInput,
+  ns: string,
+  issues: SettingsIssue[],
+): { raw: Record<string, unknown>; credentials: Credentials; ciSecrets: Record<string, Record<string, string>> } {
   const raw: Record<string, unknown> = {};
   const credentials: Credentials = { values: {}, maps: {} };
   let ciSecrets: Record<string, Record<string, string>> = {};
@@ -151,11 +179,17 @@ function checkNamespace(fullKey: string, ns: string, issues: SettingsIssue[]): v
   const namespace = fullKey.split(":")[0];
   if (PROVIDER_NAMESPACES.includes(namespace)) return;
   if (namespace === "kubernetes") {
-    issues.push({ key: fullKey, message: `is read by no one: the stack's Kubernetes provider is explicit (default providers are off); set ${ns}kubernetes.context (or the kubeconfig) instead` });
+    issues.push({
+      key: fullKey,
+      message: `is read by no one: the stack's Kubernetes provider is explicit (default providers are off); set ${ns}kubernetes.context (or the kubeconfig) instead`,
+    });
     return;
   }
   const hint = namespace.includes(ns.slice(0, 6)) || ns.slice(0, -1).includes(namespace) ? `; did you mean ${ns}${fullKey.slice(namespace.length + 1)}?` : "";
-  issues.push({ key: fullKey, message: `is in the config namespace "${namespace}", which nothing reads: expected ${ns}<key> or a provider's (${PROVIDER_NAMESPACES.join(", ")})${hint}` });
+  issues.push({
+    key: fullKey,
+    message: `is in the config namespace "${namespace}", which nothing reads: expected ${ns}<key> or a provider's (${PROVIDER_NAMESPACES.join(", ")})${hint}`,
+  });
 }
 
 function parsePlain(fullKey: string, key: string, value: string, issues: SettingsIssue[]): unknown {
@@ -169,7 +203,12 @@ function parsePlain(fullKey: string, key: string, value: string, issues: Setting
 }
 
 /** A secret map (`appSecrets`, `ciSecrets`): names are checked, values never echoed. */
-function parseSecretMap<T = Record<string, string>>(fullKey: string, value: string, issues: SettingsIssue[], schema: z.ZodType<T> = SecretMap as unknown as z.ZodType<T>): T | undefined {
+function parseSecretMap<T = Record<string, string>>(
+  fullKey: string,
+  value: string,
+  issues: SettingsIssue[],
+  schema: z.ZodType<T> = SecretMap as unknown as z.ZodType<T>,
+): T | undefined {
   let data: unknown;
   try {
     data = JSON.parse(value);
@@ -215,7 +254,10 @@ function checkApplicable(input: SettingsInput, ns: string, profile: Profile, raw
   for (const path of presentKeys(raw)) {
     const doc = keyDoc(path);
     if (!doc || doc.profiles.includes(profile) || same(path)) continue;
-    issues.push({ key: `${ns}${path}`, message: `got a value, expected none: only the ${doc.profiles.join(", ")} profile${doc.profiles.length > 1 ? "s read" : " reads"} it, and stack "${input.stack}" runs "${profile}"` });
+    issues.push({
+      key: `${ns}${path}`,
+      message: `got a value, expected none: only the ${doc.profiles.join(", ")} profile${doc.profiles.length > 1 ? "s read" : " reads"} it, and stack "${input.stack}" runs "${profile}"`,
+    });
   }
   const secretKeys = [...Object.keys(cred.values), ...Object.keys(cred.maps)] as SecretKey[];
   for (const key of secretKeys) {
@@ -223,7 +265,10 @@ function checkApplicable(input: SettingsInput, ns: string, profile: Profile, raw
     if (!doc) continue;
     if (!doc.profiles.includes(profile)) {
       const local = key === "appSecrets" ? "; deployed stacks keep the app's secrets in Doppler" : "";
-      issues.push({ key: `${ns}${key}`, message: `got a value, expected none: only the ${doc.profiles.join(", ")} profile${doc.profiles.length > 1 ? "s read" : " reads"} it${local}` });
+      issues.push({
+        key: `${ns}${key}`,
+        message: `got a value, expected none: only the ${doc.profiles.join(", ")} profile${doc.profiles.length > 1 ? "s read" : " reads"} it${local}`,
+      });
     }
   }
 }

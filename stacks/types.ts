@@ -52,7 +52,17 @@ export interface NeonDatabaseSettings {
   project: { name: string; regionId: string; pgVersion: number; historyRetentionSeconds: number; orgId?: string };
   /** Keeper of the role's password: a new value rotates it. */
   passwordRotation?: string;
-  branch: { name: string; adoptDefault: boolean; parentName?: string; protected: boolean; protectable: boolean; branchLimit?: { plan: string; max: number; maxRoots: number }; ttlDays?: number; initSource: "parent-data" | "schema-only"; resetKey?: string };
+  branch: {
+    name: string;
+    adoptDefault: boolean;
+    parentName?: string;
+    protected: boolean;
+    protectable: boolean;
+    branchLimit?: { plan: string; max: number; maxRoots: number };
+    ttlDays?: number;
+    initSource: "parent-data" | "schema-only";
+    resetKey?: string;
+  };
   compute: { minCu: number; maxCu: number; suspendTimeoutSeconds: number };
   name: string;
   role: string;

@@ -23,8 +23,21 @@ const stages = instructions.reduce<string[][]>((acc, line) => {
 }, []);
 const runtime = stages[stages.length - 1];
 
-type ComposeService = { image?: string; build?: unknown; healthcheck?: unknown; depends_on?: Record<string, { condition: string }>; env_file?: string; volumes?: string[]; read_only?: boolean; ports?: string[]; command?: string[] };
-const compose = yaml.load(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+type ComposeService = {
+  image?: string;
+  build?: unknown;
+  healthcheck?: unknown;
+  depends_on?: Record<string, { condition: string }>;
+  env_file?: string;
+  volumes?: string[];
+  read_only?: boolean;
+  ports?: string[];
+  command?: string[];
+};
+const compose = yaml.load(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+};
 
 /** The port the Dockerfile declares: the one source. */
 function dockerfilePort(): number {
@@ -38,7 +51,11 @@ describe("app image and compose (static checks)", () => {
     const names = stages.map((s) => /\sAS\s+(\S+)/i.exec(s[0])?.[1]);
     assert.deepEqual(names, ["base", "deps", "build", "migrator", "runner"]);
     assert.match(stages[1].join("\n"), /COPY package\.json package-lock\.json/, "dependencies come from the lockfile, in their own layer");
-    assert.match(instructions.join("\n"), /RUN --mount=type=cache,target=\/root\/\.npm --mount=type=secret,id=npm_ca\s+NODE_EXTRA_CA_CERTS=\/run\/secrets\/npm_ca npm ci/, "BuildKit cache mount for npm, and the build machine's CA as a secret (never a layer)");
+    assert.match(
+      instructions.join("\n"),
+      /RUN --mount=type=cache,target=\/root\/\.npm --mount=type=secret,id=npm_ca\s+NODE_EXTRA_CA_CERTS=\/run\/secrets\/npm_ca npm ci/,
+      "BuildKit cache mount for npm, and the build machine's CA as a secret (never a layer)",
+    );
     assert.ok(!/^#\s*syntax=/m.test(dockerfile), "no syntax line: BuildKit's built-in frontend reads it, nothing is pulled");
   });
 
@@ -79,8 +96,18 @@ describe("app image and compose (static checks)", () => {
   });
 
   it("keeps secrets out of ARG and ENV", () => {
-    const declared = instructions.filter((l) => /^(ARG|ENV)\s/.test(l)).flatMap((l) => l.replace(/^(ARG|ENV)\s+/, "").split(/\s+/).map((kv) => kv.split("=")[0]));
-    assert.deepEqual(declared.filter((n) => /SECRET|TOKEN|PASSWORD|API_?KEY|DATABASE_URL|DSN/i.test(n)), []);
+    const declared = instructions
+      .filter((l) => /^(ARG|ENV)\s/.test(l))
+      .flatMap((l) =>
+        l
+          .replace(/^(ARG|ENV)\s+/, "")
+          .split(/\s+/)
+          .map((kv) => kv.split("=")[0]),
+      );
+    assert.deepEqual(
+      declared.filter((n) => /SECRET|TOKEN|PASSWORD|API_?KEY|DATABASE_URL|DSN/i.test(n)),
+      [],
+    );
   });
 
   it("sets PORT and HOSTNAME once, and exposes the same port", () => {

@@ -32,7 +32,11 @@ describe("AppImage", () => {
 
   it("imports and exports a registry cache so dependency layers are reused", async () => {
     new mod.AppImage("web-image", {
-      build: { repository: "ghcr.io/acme/web-preview", context: "app", cache: { to: "ghcr.io/acme/web-preview:buildcache-pr-42", from: ["ghcr.io/acme/web:buildcache-dev"] } },
+      build: {
+        repository: "ghcr.io/acme/web-preview",
+        context: "app",
+        cache: { to: "ghcr.io/acme/web-preview:buildcache-pr-42", from: ["ghcr.io/acme/web:buildcache-dev"] },
+      },
     });
     await mocks.settle();
     const build = mocks.one("docker-build:index:Image").inputs;
@@ -40,14 +44,23 @@ describe("AppImage", () => {
       { registry: { ref: "ghcr.io/acme/web-preview:buildcache-pr-42" } },
       { registry: { ref: "ghcr.io/acme/web:buildcache-dev" } },
     ]);
-    assert.deepEqual(build.cacheTo, [
-      { registry: { ref: "ghcr.io/acme/web-preview:buildcache-pr-42", mode: "max", imageManifest: true, ociMediaTypes: true } },
-    ], "exports only to its own reference");
+    assert.deepEqual(
+      build.cacheTo,
+      [{ registry: { ref: "ghcr.io/acme/web-preview:buildcache-pr-42", mode: "max", imageManifest: true, ociMediaTypes: true } }],
+      "exports only to its own reference",
+    );
   });
 
   it("passes target, platforms, preview policy and credentials (password kept secret)", async () => {
     new mod.AppImage("web-image", {
-      build: { repository: "ghcr.io/acme/web", context: "app", dockerfile: "app/Dockerfile.prod", target: "runner", platforms: ["linux/arm64"], buildOnPreview: false },
+      build: {
+        repository: "ghcr.io/acme/web",
+        context: "app",
+        dockerfile: "app/Dockerfile.prod",
+        target: "runner",
+        platforms: ["linux/arm64"],
+        buildOnPreview: false,
+      },
       registry: { address: "ghcr.io", username: "acme-bot", password: pulumi.secret("ghp_x") },
     });
     await mocks.settle();
@@ -89,7 +102,10 @@ describe("AppImage", () => {
 
   it("reads the digest a stack runs from its own last deployment", async () => {
     mocks.deployed = { imageRef: `ghcr.io/acme/web@${DIGEST}`, migratorRef: `ghcr.io/acme/web@sha256:${"9".repeat(64)}` };
-    assert.deepEqual(await mod.deployedImageRefs("organization/nextjs-infra/prod"), { imageRef: `ghcr.io/acme/web@${DIGEST}`, migratorRef: `ghcr.io/acme/web@sha256:${"9".repeat(64)}` });
+    assert.deepEqual(await mod.deployedImageRefs("organization/nextjs-infra/prod"), {
+      imageRef: `ghcr.io/acme/web@${DIGEST}`,
+      migratorRef: `ghcr.io/acme/web@sha256:${"9".repeat(64)}`,
+    });
     assert.equal(mocks.one("pulumi:pulumi:StackReference").inputs.name, "organization/nextjs-infra/prod");
     mocks.deployed = { imageRef: "ghcr.io/acme/web:latest" };
     assert.deepEqual(await mod.deployedImageRefs("organization/nextjs-infra/other"), { imageRef: undefined, migratorRef: undefined }, "only a digest counts");
@@ -99,7 +115,13 @@ describe("AppImage", () => {
 
   it("builds the migrator as its own image: same repository, its own tags and cache", async () => {
     const image = new mod.AppImage("web-image", {
-      build: { repository: "ghcr.io/acme/web", context: "app", tags: ["abc1234", "dev"], migratorTarget: "migrator", cache: { to: "ghcr.io/acme/web:buildcache-dev", from: ["ghcr.io/acme/web:buildcache-dev"] } },
+      build: {
+        repository: "ghcr.io/acme/web",
+        context: "app",
+        tags: ["abc1234", "dev"],
+        migratorTarget: "migrator",
+        cache: { to: "ghcr.io/acme/web:buildcache-dev", from: ["ghcr.io/acme/web:buildcache-dev"] },
+      },
     });
     assert.equal(await valueOf(image.migratorRef!), `ghcr.io/acme/web@${fakeDigest("web-image-migrator-build")}`);
     await mocks.settle();

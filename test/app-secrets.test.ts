@@ -51,7 +51,10 @@ describe("AppSecrets", () => {
   it("snapshot: copies the Doppler config into one Kubernetes Secret, secret and checksummed", async () => {
     const s = await render(args());
     const read = mocks.calls.filter((c) => c.token === GET_SECRETS);
-    assert.deepEqual(read.map((c) => [c.inputs.project, c.inputs.config]), [["web", "dev"]]);
+    assert.deepEqual(
+      read.map((c) => [c.inputs.project, c.inputs.config]),
+      [["web", "dev"]],
+    );
     const secret = mocks.one(K8S_SECRET);
     assert.equal(secret.inputs.metadata.name, "web-env");
     assert.equal(secret.inputs.metadata.namespace, "web-dev");

@@ -36,7 +36,8 @@ const EXPECTED: Record<string, string> = {
   "preview up": "pr-*: write (doppler, kubernetes, neon, pulumi, registry)",
   "preview comment": "",
   "preview destroy": "pr-*: write (doppler, kubernetes, neon, pulumi)",
-  "repository apply": "dev: write (doppler, kubernetes, neon, pulumi, registry, sentry); github: write (pulumi), admin (github); pr-*: write (doppler, kubernetes, neon, pulumi); prod: write (doppler, kubernetes, neon, pulumi, registry, sentry)",
+  "repository apply":
+    "dev: write (doppler, kubernetes, neon, pulumi, registry, sentry); github: write (pulumi), admin (github); pr-*: write (doppler, kubernetes, neon, pulumi); prod: write (doppler, kubernetes, neon, pulumi, registry, sentry)",
   "sweep sweep": "pr-*: write (doppler, kubernetes, neon, pulumi)",
 };
 
@@ -48,25 +49,44 @@ describe("the credential map", () => {
 
   it("lets a pull request reach only what previews own, however the branch edits its workflows", () => {
     const open = contracts.filter((c) => c.branches === "any");
-    assert.deepEqual(open.map((c) => [c.name, c.reviewed]), [["preview", false]], "the only environment a branch can use");
+    assert.deepEqual(
+      open.map((c) => [c.name, c.reviewed]),
+      [["preview", false]],
+      "the only environment a branch can use",
+    );
     const reach = reachOf(contracts, pullRequestCredentials(model, contracts), (s) => secureKeys(ROOT)[s] ?? []);
     assert.deepEqual(beyondPreviews(reach), []);
-    assert.ok(reach.some((g) => g.service === "kubernetes" && g.owners.includes(PREVIEWS)), "it does reach the previews' own resources");
+    assert.ok(
+      reach.some((g) => g.service === "kubernetes" && g.owners.includes(PREVIEWS)),
+      "it does reach the previews' own resources",
+    );
     for (const j of map.filter((x) => x.triggers.includes("pull_request"))) assert.deepEqual(beyondPreviews(j.reach), [], `${j.workflow} ${j.job}`);
   });
 
   it("catches the ways a pull request used to reach further (the rule fails on each)", () => {
     const secure = (s: string): string[] => (s === "dev" ? ["nextjs-infra:registryPassword", "nextjs-infra:neonApiKey"] : []);
     // Before: a `dev-plan` environment open to branches could read dev, whose config held other environments' keys.
-    const devPlan: EnvironmentContract = { name: "dev-plan", purpose: "", branches: "any", reviewed: false, stack: "dev", credentials: [{ name: "PULUMI", kind: "oidc", is: "", grants: [{ service: "pulumi", resource: "stack dev", access: "read", owners: ["dev"] }] }] };
+    const devPlan: EnvironmentContract = {
+      name: "dev-plan",
+      purpose: "",
+      branches: "any",
+      reviewed: false,
+      stack: "dev",
+      credentials: [{ name: "PULUMI", kind: "oidc", is: "", grants: [{ service: "pulumi", resource: "stack dev", access: "read", owners: ["dev"] }] }],
+    };
     const withPlan = [...contracts, devPlan];
-    const owners = (cs: EnvironmentContract[], keys = secure) => [...new Set(beyondPreviews(reachOf(cs, pullRequestCredentials(model, cs), keys)).flatMap((g) => g.owners))].filter((o) => o !== PREVIEWS).sort();
+    const owners = (cs: EnvironmentContract[], keys = secure) =>
+      [...new Set(beyondPreviews(reachOf(cs, pullRequestCredentials(model, cs), keys)).flatMap((g) => g.owners))].filter((o) => o !== PREVIEWS).sort();
     assert.deepEqual(owners(withPlan), ["dev", "prod"], "dev's registry token also writes what prod promotes");
     // Before: previews and dev in one Neon project (one key reaches every branch of its project).
     const shared = environmentContracts({ ...model, preview: { ...model.preview, neonProjectId: model.stacks.find((s) => s.stack === "dev")!.neonProjectId } });
     assert.deepEqual(owners(shared), ["dev"]);
     // Before: a repository-admin token in an environment open to branches.
-    const leaky = contracts.map((c) => (c.name === "preview" ? { ...c, credentials: [...c.credentials, ...contract("repository-admin").credentials.filter((x) => x.name === "ADMIN_APP_PRIVATE_KEY")] } : c));
+    const leaky = contracts.map((c) =>
+      c.name === "preview"
+        ? { ...c, credentials: [...c.credentials, ...contract("repository-admin").credentials.filter((x) => x.name === "ADMIN_APP_PRIVATE_KEY")] }
+        : c,
+    );
     assert.deepEqual(owners(leaky), ["github"]);
     // And the one that must never happen: production's environment opened to branches.
     const open = contracts.map((c) => (c.name === "production" ? { ...c, branches: "any" as const, reviewed: false } : c));
@@ -92,7 +112,11 @@ describe("the credential map", () => {
       }
       const c = contract(j.environment);
       assert.ok(c, `${j.workflow} ${j.job} uses ${j.environment}, which the repository stack does not create`);
-      assert.deepEqual(j.secrets.filter((s) => !secretNames(c).includes(s)), [], `${j.workflow} ${j.job} reads secrets ${j.environment} does not hold`);
+      assert.deepEqual(
+        j.secrets.filter((s) => !secretNames(c).includes(s)),
+        [],
+        `${j.workflow} ${j.job} reads secrets ${j.environment} does not hold`,
+      );
       for (const s of j.secrets) used.set(c.name, (used.get(c.name) ?? new Set()).add(s));
     }
     for (const c of contracts) {
@@ -103,7 +127,11 @@ describe("the credential map", () => {
     // Plain variables too: each one an environment holds is read by one of its jobs.
     for (const c of contracts.filter((x) => x.variables)) {
       const jobs = map.filter((j) => j.environment === c.name).map((j) => JSON.stringify(workflows[`${j.workflow}.yml`].jobs[j.job.replace(/ \(.*\)$/, "")]));
-      for (const v of Object.keys(c.variables!)) assert.ok(jobs.some((t) => t.includes(`vars.${v}`)), `${c.name} holds ${v}, which no job reads`);
+      for (const v of Object.keys(c.variables!))
+        assert.ok(
+          jobs.some((t) => t.includes(`vars.${v}`)),
+          `${c.name} holds ${v}, which no job reads`,
+        );
     }
   });
 
@@ -114,7 +142,13 @@ describe("the credential map", () => {
     }
     const reviewed = map.filter((j) => j.environment && contract(j.environment).reviewed).map((j) => `${j.workflow} ${j.job}`);
     assert.deepEqual(reviewed.sort(), ["promote deploy", "repository apply"]);
-    assert.deepEqual(contracts.filter((c) => c.reviewed).map((c) => c.name).sort(), ["production", "repository-admin"]);
+    assert.deepEqual(
+      contracts
+        .filter((c) => c.reviewed)
+        .map((c) => c.name)
+        .sort(),
+      ["production", "repository-admin"],
+    );
   });
 
   it("holds no credential in any committed app stack file: whoever reads one decrypts nothing", () => {
@@ -124,15 +158,39 @@ describe("the credential map", () => {
 
   it("makes code owners review everything that decides who can reach what, and names the github stack's reviewers", () => {
     const owners = fs.readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8");
-    const rules = owners.split("\n").filter((l) => l.trim() && !l.startsWith("#")).map((l) => l.trim().split(/\s+/));
-    const covered = (file: string) => rules.some(([pattern]) => (pattern.endsWith("/") ? `/${file}`.startsWith(pattern) : new RegExp(`^${pattern.replace(/\./g, "\\.").replace(/\*/g, "[^/]*")}$`).test(`/${file}`)));
-    for (const f of [".github/workflows/deploy.yml", ".github/actions/setup/action.yml", ".github/CODEOWNERS", "Pulumi.prod.yaml", "Pulumi.github.yaml", "Pulumi.yaml", "policy/data.ts", "stacks/access.ts", "scripts/deploy.ts", "components/repository-protection.ts", ".ci/run", "package-lock.json"]) {
+    const rules = owners
+      .split("\n")
+      .filter((l) => l.trim() && !l.startsWith("#"))
+      .map((l) => l.trim().split(/\s+/));
+    const covered = (file: string) =>
+      rules.some(([pattern]) =>
+        pattern.endsWith("/") ? `/${file}`.startsWith(pattern) : new RegExp(`^${pattern.replace(/\./g, "\\.").replace(/\*/g, "[^/]*")}$`).test(`/${file}`),
+      );
+    for (const f of [
+      ".github/workflows/deploy.yml",
+      ".github/actions/setup/action.yml",
+      ".github/CODEOWNERS",
+      "Pulumi.prod.yaml",
+      "Pulumi.github.yaml",
+      "Pulumi.yaml",
+      "policy/data.ts",
+      "stacks/access.ts",
+      "scripts/deploy.ts",
+      "components/repository-protection.ts",
+      ".ci/run",
+      "package-lock.json",
+    ]) {
       assert.ok(covered(f), `${f} has no code owner`);
     }
-    const github = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.github.yaml"), "utf8")) as { config: Record<string, { repository: string; reviewers: { teams: string[] } }> };
+    const github = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.github.yaml"), "utf8")) as {
+      config: Record<string, { repository: string; reviewers: { teams: string[] } }>;
+    };
     const g = github.config["nextjs-infra:github"];
     const team = `@${g.repository.split("/")[0]}/${g.reviewers.teams[0]}`;
-    assert.ok(rules.every(([, ...who]) => who.includes(team)), `every rule names ${team}`);
+    assert.ok(
+      rules.every(([, ...who]) => who.includes(team)),
+      `every rule names ${team}`,
+    );
   });
 
   it("is what docs/credentials.md shows (regenerate with npm run docs), each generated table in one document", () => {

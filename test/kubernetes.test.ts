@@ -32,7 +32,10 @@ describe("GeneratedSecret", () => {
     assert.deepEqual(await p.diff!(created.id, outs, { length: 32, rotation: "1" }), { changes: false, replaces: [] });
     assert.deepEqual(await p.diff!(created.id, outs, { length: 32, rotation: "2026-11" }), { changes: true, replaces: ["rotation"] });
     assert.deepEqual(await p.diff!(created.id, outs, { length: 40, rotation: "1" }), { changes: true, replaces: ["length"] });
-    assert.deepEqual((await p.check!({ length: 32, rotation: "1" }, { length: 8, rotation: "1" })).failures?.map((f) => f.property), ["length"]);
+    assert.deepEqual(
+      (await p.check!({ length: 32, rotation: "1" }, { length: 8, rotation: "1" })).failures?.map((f) => f.property),
+      ["length"],
+    );
   });
 
   it("asks the engine to keep its value a secret output (encrypted in state)", async () => {
@@ -49,7 +52,13 @@ describe("transforms", () => {
   it("apply by mutation or by returning new args, and leave args alone without one", () => {
     const args = { a: 1 };
     assert.equal(applyTransform(args), args);
-    assert.deepEqual(applyTransform({ a: 1 }, (x) => void (x.a = 2)), { a: 2 });
-    assert.deepEqual(applyTransform({ a: 1 }, () => ({ a: 3 })), { a: 3 });
+    assert.deepEqual(
+      applyTransform({ a: 1 }, (x) => void (x.a = 2)),
+      { a: 2 },
+    );
+    assert.deepEqual(
+      applyTransform({ a: 1 }, () => ({ a: 3 })),
+      { a: 3 },
+    );
   });
 });

@@ -134,7 +134,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
     const inputs = unwrap(args.inputs);
-    const options = this.options.get(`${args.type}::${args.name}`) ?? { protect: false, retainOnDelete: false, dependencies: [], additionalSecretOutputs: [], deletedWith: "" };
+    const options = this.options.get(`${args.type}::${args.name}`) ?? {
+      protect: false,
+      retainOnDelete: false,
+      dependencies: [],
+      additionalSecretOutputs: [],
+      deletedWith: "",
+    };
     this.registrations.push({ type: args.type, name: args.name, inputs, raw: args.inputs, provider: args.provider, options });
     const state: Record<string, unknown> = { ...args.inputs };
     const computed = PROVIDER_OUTPUTS[args.type]?.(args.name) ?? {};
@@ -145,7 +151,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       state.metadata = { ...args.inputs.metadata, name: `${args.name}-abc123` };
     }
     // Resources whose id the program uses (children take their parents' ids) get the id the real provider would give.
-    const id = args.type === "pulumi-nodejs:dynamic/neon:Project" ? computed.projectId : args.type === "pulumi-nodejs:dynamic/neon:Branch" ? computed.branchId : undefined;
+    const id =
+      args.type === "pulumi-nodejs:dynamic/neon:Project"
+        ? computed.projectId
+        : args.type === "pulumi-nodejs:dynamic/neon:Branch"
+          ? computed.branchId
+          : undefined;
     return { id: typeof id === "string" ? id : `${args.name}-id`, state };
   }
 
@@ -218,7 +229,10 @@ export async function useMocks(
   const full: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) full[k.includes(":") ? k : `${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   for (const [k, v] of Object.entries(secrets)) full[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
-  pulumi.runtime.setAllConfig(full, Object.keys(secrets).map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)));
+  pulumi.runtime.setAllConfig(
+    full,
+    Object.keys(secrets).map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)),
+  );
   return mocks;
 }
 

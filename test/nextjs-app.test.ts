@@ -89,7 +89,11 @@ describe("NextjsApp", () => {
       readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
     });
-    assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "256Mi", "ephemeral-storage": "128Mi" }, limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "2Gi" } }, "local disk requested and capped too");
+    assert.deepEqual(
+      c.resources,
+      { requests: { cpu: "100m", memory: "256Mi", "ephemeral-storage": "128Mi" }, limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "2Gi" } },
+      "local disk requested and capped too",
+    );
     assert.equal(c.startupProbe.timeoutSeconds, 3, "a slow first answer from a small pod is not a failure");
     assert.deepEqual(c.ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
     assert.deepEqual(c.readinessProbe.httpGet, { path: "/api/health?probe=readiness", port: "http" });
@@ -102,7 +106,10 @@ describe("NextjsApp", () => {
       ["/tmp", "/app/.next/cache"],
       "writable scratch for a read-only root filesystem",
     );
-    assert.ok(pod.volumes.every((v: any) => v.emptyDir), "scratch volumes are emptyDirs");
+    assert.ok(
+      pod.volumes.every((v: any) => v.emptyDir),
+      "scratch volumes are emptyDirs",
+    );
   });
 
   it("spreads replicas across nodes, required when asked (production), counting only the current rollout", async () => {
@@ -143,11 +150,17 @@ describe("NextjsApp", () => {
     assert.ok(!allStrings(cm.data).some((v) => v.includes("pw-9f8e7d")), "no secret in the ConfigMap");
     for (const workload of [mocks.one(DEPLOYMENT), mocks.one(JOB)]) {
       const [c] = workload.inputs.spec.template.spec.containers;
-      assert.ok((c.env ?? []).every((e: any) => e.value === undefined), "no literal env on the container");
+      assert.ok(
+        (c.env ?? []).every((e: any) => e.value === undefined),
+        "no literal env on the container",
+      );
       assert.ok(!allStrings(workload.inputs).some((v) => v.includes("pw-9f8e7d")), `${workload.type} carries no secret value`);
     }
     const [server] = mocks.one(DEPLOYMENT).inputs.spec.template.spec.containers;
-    assert.deepEqual(server.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name), ["web-config", "web-doppler", "web-database"]);
+    assert.deepEqual(
+      server.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name),
+      ["web-config", "web-doppler", "web-database"],
+    );
   });
 
   it("gives the migration Job only what migrations need, so config and secret changes never re-run it", async () => {
@@ -160,7 +173,15 @@ describe("NextjsApp", () => {
       { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DATABASE_URL" } } },
     ]);
     mocks = await useMocks("dev");
-    await render(args({ secretEnvFrom: ["web-doppler"], env: { NEXT_PUBLIC_SITE_NAME: "Other" }, logLevel: "warn", databaseUrl: pulumi.secret(`${DB}?rotated`), sentryRelease: "r2" }));
+    await render(
+      args({
+        secretEnvFrom: ["web-doppler"],
+        env: { NEXT_PUBLIC_SITE_NAME: "Other" },
+        logLevel: "warn",
+        databaseUrl: pulumi.secret(`${DB}?rotated`),
+        sentryRelease: "r2",
+      }),
+    );
     assert.deepEqual(mocks.one(JOB).inputs, before, "the Job's spec is the same: it is not replaced");
     assert.notDeepEqual(mocks.one(DEPLOYMENT).inputs.spec.template.metadata.annotations, undefined);
   });
@@ -203,7 +224,11 @@ describe("NextjsApp", () => {
     const jobMod = await import("../components/migration-job");
     assert.equal(job.inputs.spec.activeDeadlineSeconds, jobMod.MIGRATION_DEADLINE_SECONDS);
     assert.ok(jobMod.MIGRATION_DEADLINE_SECONDS < parseInt(jobMod.MIGRATION_WAIT, 10) * 60, "the Job gives up before Pulumi does");
-    assert.equal(mocks.one(DEPLOYMENT).inputs.spec.progressDeadlineSeconds, 300, "a stuck rollout (e.g. an image that cannot be pulled) fails instead of waiting out the timeout");
+    assert.equal(
+      mocks.one(DEPLOYMENT).inputs.spec.progressDeadlineSeconds,
+      300,
+      "a stuck rollout (e.g. an image that cannot be pulled) fails instead of waiting out the timeout",
+    );
   });
 
   it("writes the non-secret runtime env to the ConfigMap", async () => {
@@ -267,7 +292,14 @@ describe("NextjsApp", () => {
     assert.equal(mocks.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 0);
 
     mocks = await useMocks("prod");
-    await render(args({ stack: "prod", namespace: "web-prod", autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 }, disruptionBudget: { minAvailable: 2 } }));
+    await render(
+      args({
+        stack: "prod",
+        namespace: "web-prod",
+        autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 },
+        disruptionBudget: { minAvailable: 2 },
+      }),
+    );
     const hpa = mocks.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec;
     assert.deepEqual(hpa.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "web" });
     assert.equal(hpa.minReplicas, 3);
@@ -277,7 +309,10 @@ describe("NextjsApp", () => {
     assert.equal(pdb.minAvailable, 2);
     assert.equal(pdb.unhealthyPodEvictionPolicy, "AlwaysAllow", "failing pods never block a drain");
     const spread = mocks.one(DEPLOYMENT).inputs.spec.template.spec.topologySpreadConstraints.map((t: any) => [t.topologyKey, t.whenUnsatisfiable]);
-    assert.deepEqual(spread, [["kubernetes.io/hostname", "ScheduleAnyway"], ["topology.kubernetes.io/zone", "ScheduleAnyway"]]);
+    assert.deepEqual(spread, [
+      ["kubernetes.io/hostname", "ScheduleAnyway"],
+      ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+    ]);
     assert.deepEqual(pdb.selector.matchLabels, mocks.one(DEPLOYMENT).inputs.spec.selector.matchLabels);
     assert.equal(mocks.one(DEPLOYMENT).inputs.spec.replicas, undefined, "the autoscaler alone sets the replica count");
   });
@@ -313,9 +348,14 @@ describe("NextjsApp", () => {
   it("lets in only the ingress controller, and out only HTTPS and Postgres to public addresses", async () => {
     await render(args({ ingressControllerNamespace: "traefik", port: 3100 }));
     const policies = Object.fromEntries(mocks.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [r.inputs.metadata.name, r.inputs.spec]));
-    assert.deepEqual(policies["web-allow-ingress"].ingress, [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }], ports: [{ protocol: "TCP", port: 3100 }] }]);
+    assert.deepEqual(policies["web-allow-ingress"].ingress, [
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }], ports: [{ protocol: "TCP", port: 3100 }] },
+    ]);
     const egress = policies["web-allow-egress"].egress;
-    assert.deepEqual(egress[0].ports.map((p: any) => p.port), [443, 5432]);
+    assert.deepEqual(
+      egress[0].ports.map((p: any) => p.port),
+      [443, 5432],
+    );
     assert.ok(egress[0].to[0].ipBlock.except.includes("169.254.0.0/16"), "never the cloud metadata endpoint");
     assert.ok(egress[0].to[0].ipBlock.except.includes("10.0.0.0/8"), "never other namespaces' pods and Services");
   });
@@ -346,6 +386,9 @@ describe("NextjsApp", () => {
   });
 
   it("rejects an autoscaler whose floor is above its ceiling", () => {
-    assert.throws(() => new mod.NextjsApp("bad", args({ autoscaling: { minReplicas: 4, maxReplicas: 2, targetCpuUtilization: 50 } })), /`autoscaling.minReplicas` must not exceed `autoscaling.maxReplicas`/);
+    assert.throws(
+      () => new mod.NextjsApp("bad", args({ autoscaling: { minReplicas: 4, maxReplicas: 2, targetCpuUtilization: 50 } })),
+      /`autoscaling.minReplicas` must not exceed `autoscaling.maxReplicas`/,
+    );
   });
 });

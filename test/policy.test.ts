@@ -24,11 +24,24 @@ function configOf(p: ResourceValidationPolicy | StackValidationPolicy, config: R
 }
 
 function policyOpts(opts: Opts) {
-  return { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...opts };
+  return {
+    protect: false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+    ...opts,
+  };
 }
 
 /** Runs one resource policy; returns its violation messages. */
-async function violations(name: string, type: string, props: Record<string, unknown>, opts: Opts = {}, config: Record<string, unknown> = {}): Promise<string[]> {
+async function violations(
+  name: string,
+  type: string,
+  props: Record<string, unknown>,
+  opts: Opts = {},
+  config: Record<string, unknown> = {},
+): Promise<string[]> {
   const p = policy(name) as ResourceValidationPolicy;
   const found: string[] = [];
   const validate = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
@@ -59,7 +72,14 @@ async function stackViolations(name: string, resources: PolicyResource[]): Promi
   const p = policy(name) as StackValidationPolicy;
   const found: string[] = [];
   await p.validateStack(
-    { resources, stackTags: new Map(), getConfig: <T extends object>() => configOf(p, {}) as T, notApplicable: () => { throw new Error("n/a"); } },
+    {
+      resources,
+      stackTags: new Map(),
+      getConfig: <T extends object>() => configOf(p, {}) as T,
+      notApplicable: () => {
+        throw new Error("n/a");
+      },
+    },
     (message: string) => found.push(message),
   );
   return found;
@@ -97,7 +117,11 @@ describe("policy pack", () => {
     ["workload-read-only-root", (c) => (c.securityContext.readOnlyRootFilesystem = false), /readOnlyRootFilesystem is not true/],
     ["workload-drop-capabilities", (c) => (c.securityContext.capabilities = { drop: ["ALL"], add: ["NET_ADMIN"] }), /adds capabilities NET_ADMIN/],
     ["workload-seccomp", (_c, pod) => delete pod.securityContext.seccompProfile, /seccomp profile is unset/],
-    ["workload-no-host-access", (_c, pod) => ((pod.hostNetwork = true), (pod.volumes = [{ name: "docker", hostPath: { path: "/var/run" } }])), /hostPath[\s\S]*hostNetwork/],
+    [
+      "workload-no-host-access",
+      (_c, pod) => ((pod.hostNetwork = true), (pod.volumes = [{ name: "docker", hostPath: { path: "/var/run" } }])),
+      /hostPath[\s\S]*hostNetwork/,
+    ],
     ["no-literal-secret-env", (c) => (c.env = [{ name: "STRIPE_API_KEY", value: "sk_live_x" }]), /STRIPE_API_KEY has a literal value/],
   ];
   for (const [name, breakIt, says] of workloadCases) {
@@ -117,14 +141,23 @@ describe("policy pack", () => {
   });
 
   it("lets allowed env names and valueFrom through", async () => {
-    const withEnv = deployment((c) => (c.env = [{ name: "SENTRY_DSN", value: "https://public@o1.ingest.example/1" }, { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }]));
+    const withEnv = deployment(
+      (c) =>
+        (c.env = [
+          { name: "SENTRY_DSN", value: "https://public@o1.ingest.example/1" },
+          { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
+        ]),
+    );
     assert.equal((await violations("no-literal-secret-env", DEPLOYMENT, withEnv)).length, 1);
     assert.deepEqual(await violations("no-literal-secret-env", DEPLOYMENT, withEnv, {}, { allowedNames: ["SENTRY_DSN"] }), []);
   });
 
   it("service-no-load-balancer: refuses a LoadBalancer unless allow-listed", async () => {
     const svc = { metadata: { name: "web" }, spec: { type: "LoadBalancer" } };
-    assert.deepEqual(await violations("service-no-load-balancer", "kubernetes:core/v1:Service", { metadata: { name: "web" }, spec: { type: "ClusterIP" } }), []);
+    assert.deepEqual(
+      await violations("service-no-load-balancer", "kubernetes:core/v1:Service", { metadata: { name: "web" }, spec: { type: "ClusterIP" } }),
+      [],
+    );
     assert.match((await violations("service-no-load-balancer", "kubernetes:core/v1:Service", svc)).join(), /"web" is a LoadBalancer/);
     assert.deepEqual(await violations("service-no-load-balancer", "kubernetes:core/v1:Service", svc, {}, { allowedServices: ["web"] }), []);
   });
@@ -140,17 +173,28 @@ describe("policy pack", () => {
   it("no-literal-secret-env: no ConfigMap holds a secret-looking key", async () => {
     const CM = "kubernetes:core/v1:ConfigMap";
     assert.deepEqual(await violations("no-literal-secret-env", CM, { data: { LOG_LEVEL: "info", NEXT_PUBLIC_SITE_NAME: "x" } }), []);
-    assert.match((await violations("no-literal-secret-env", CM, { data: { STRIPE_KEY: "sk", SMTP_PASS: "p" } })).join("\n"), /STRIPE_KEY looks like a credential[\s\S]*SMTP_PASS/);
+    assert.match(
+      (await violations("no-literal-secret-env", CM, { data: { STRIPE_KEY: "sk", SMTP_PASS: "p" } })).join("\n"),
+      /STRIPE_KEY looks like a credential[\s\S]*SMTP_PASS/,
+    );
   });
 
   it("production-environment-reviewed: production needs reviewers and main only", async () => {
     const ENV = "github:index/repositoryEnvironment:RepositoryEnvironment";
-    const reviewed = { environment: "production", reviewers: [{ users: [], teams: [7] }], deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true }, canAdminsBypass: false };
+    const reviewed = {
+      environment: "production",
+      reviewers: [{ users: [], teams: [7] }],
+      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+      canAdminsBypass: false,
+    };
     assert.deepEqual(await violations("production-environment-reviewed", ENV, reviewed), []);
     assert.deepEqual(await violations("production-environment-reviewed", ENV, { ...reviewed, environment: "repository-admin" }), []);
     assert.equal((await violations("production-environment-reviewed", ENV, { environment: "production", reviewers: [{ users: [], teams: [] }] })).length, 3);
     assert.match((await violations("production-environment-reviewed", ENV, { ...reviewed, canAdminsBypass: true })).join(), /admins bypass/);
-    assert.match((await violations("production-environment-reviewed", ENV, { ...reviewed, environment: "repository-admin", reviewers: [] })).join(), /no required reviewers/);
+    assert.match(
+      (await violations("production-environment-reviewed", ENV, { ...reviewed, environment: "repository-admin", reviewers: [] })).join(),
+      /no required reviewers/,
+    );
     assert.deepEqual(await violations("production-environment-reviewed", ENV, { environment: "preview" }), [], "only production's");
   });
 
@@ -159,10 +203,20 @@ describe("policy pack", () => {
     assert.deepEqual(await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: true }, { protect: true }), []);
     const found = await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: false }, { protect: false });
     assert.equal(found.length, 2);
-    assert.deepEqual(await violations("neon-production-branch-protected", BRANCH, { adoptDefault: false, protected: false }), [], "dev and previews may be deleted");
+    assert.deepEqual(
+      await violations("neon-production-branch-protected", BRANCH, { adoptDefault: false, protected: false }),
+      [],
+      "dev and previews may be deleted",
+    );
     // Neon's Free plan has no protected branches: Pulumi's protect is the guard there, and still required.
-    assert.deepEqual(await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: false, protectable: false }, { protect: true }), []);
-    assert.equal((await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: false, protectable: false }, { protect: false })).length, 1);
+    assert.deepEqual(
+      await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: false, protectable: false }, { protect: true }),
+      [],
+    );
+    assert.equal(
+      (await violations("neon-production-branch-protected", BRANCH, { adoptDefault: true, protected: false, protectable: false }, { protect: false })).length,
+      1,
+    );
   });
 
   it("credentials-kept-secret: credential outputs are secret outputs", async () => {
@@ -177,7 +231,11 @@ describe("policy pack", () => {
     const inNs = (type: string, n: string) => resource(type, { metadata: { namespace: n } });
     assert.equal((await stackViolations("prod-disruption-budget-and-autoscaler", [ns("prod")])).length, 2);
     assert.deepEqual(
-      await stackViolations("prod-disruption-budget-and-autoscaler", [ns("prod"), inNs("kubernetes:policy/v1:PodDisruptionBudget", "web-prod"), inNs("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "web-prod")]),
+      await stackViolations("prod-disruption-budget-and-autoscaler", [
+        ns("prod"),
+        inNs("kubernetes:policy/v1:PodDisruptionBudget", "web-prod"),
+        inNs("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "web-prod"),
+      ]),
       [],
     );
     assert.deepEqual(await stackViolations("prod-disruption-budget-and-autoscaler", [ns("dev")]), []);
@@ -201,8 +259,21 @@ describe("policy pack", () => {
   });
 
   it("has a passing and a failing case for every policy", () => {
-    const tested = new Set([...workloadCases.map((c) => c[0]), "production-environment-reviewed", "workload-namespace-default-deny", "service-no-load-balancer", "ingress-tls", "neon-production-branch-protected", "credentials-kept-secret", "prod-disruption-budget-and-autoscaler", "preview-database-expires"]);
-    assert.deepEqual(allPolicies.map((p) => p.name).filter((n) => !tested.has(n)), []);
+    const tested = new Set([
+      ...workloadCases.map((c) => c[0]),
+      "production-environment-reviewed",
+      "workload-namespace-default-deny",
+      "service-no-load-balancer",
+      "ingress-tls",
+      "neon-production-branch-protected",
+      "credentials-kept-secret",
+      "prod-disruption-budget-and-autoscaler",
+      "preview-database-expires",
+    ]);
+    assert.deepEqual(
+      allPolicies.map((p) => p.name).filter((n) => !tested.has(n)),
+      [],
+    );
   });
 
   it("ships an example config that names real policies and settings", async () => {
@@ -211,7 +282,11 @@ describe("policy pack", () => {
       if (name === "all") continue;
       const p = policy(name);
       const settings = Object.keys(value as object).filter((k) => k !== "enforcementLevel");
-      assert.deepEqual(settings.filter((k) => !(k in ((p.configSchema?.properties ?? {}) as object))), [], `${name} has unknown settings`);
+      assert.deepEqual(
+        settings.filter((k) => !(k in ((p.configSchema?.properties ?? {}) as object))),
+        [],
+        `${name} has unknown settings`,
+      );
     }
   });
 
@@ -219,7 +294,10 @@ describe("policy pack", () => {
     const SECRETS = { neonApiKey: "k", "doppler:dopplerToken": "d" };
     const CI = { "github:token": "g", ciSecrets: JSON.stringify({ production: { KUBE_CONFIG: "k" }, preview: { NEON_API_KEY: "n" } }) };
     // Every plan for production: what each plan allows differs, the guarantees may not.
-    const onPlan = (plan: string) => ({ ...committedConfig("prod"), "nextjs-infra:neon": { ...(committedConfig("prod")["nextjs-infra:neon"] as object), plan } });
+    const onPlan = (plan: string) => ({
+      ...committedConfig("prod"),
+      "nextjs-infra:neon": { ...(committedConfig("prod")["nextjs-infra:neon"] as object), plan },
+    });
     const cases: [string, string, Record<string, unknown>][] = [
       ...["local", "dev", "prod", "pr-42", "github"].map((s): [string, string, Record<string, unknown>] => [s, s, committedConfig(s)]),
       ["prod on Neon's free plan", "prod", onPlan("free")],
@@ -232,11 +310,17 @@ describe("policy pack", () => {
         const outputs = await renderProgram();
         await valueOf(outputs.namespace ?? outputs.environments);
         await mocks.settle();
-        const resources = mocks.registrations.map((r: Registration) => resource(r.type, r.inputs, { protect: r.options.protect, additionalSecretOutputs: r.options.additionalSecretOutputs }));
+        const resources = mocks.registrations.map((r: Registration) =>
+          resource(r.type, r.inputs, { protect: r.options.protect, additionalSecretOutputs: r.options.additionalSecretOutputs }),
+        );
         const found: string[] = [];
         for (const r of mocks.registrations) {
           for (const p of allPolicies.filter((x): x is ResourceValidationPolicy => "validateResource" in x)) {
-            for (const m of await violations(p.name, r.type, r.inputs, { protect: r.options.protect, additionalSecretOutputs: r.options.additionalSecretOutputs })) found.push(`${p.name} ${r.type} ${r.name}: ${m}`);
+            for (const m of await violations(p.name, r.type, r.inputs, {
+              protect: r.options.protect,
+              additionalSecretOutputs: r.options.additionalSecretOutputs,
+            }))
+              found.push(`${p.name} ${r.type} ${r.name}: ${m}`);
           }
         }
         for (const p of allPolicies.filter((x): x is StackValidationPolicy => "validateStack" in x)) {
@@ -244,7 +328,10 @@ describe("policy pack", () => {
         }
         assert.deepEqual(found, []);
         const subject = stack === "github" ? "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret" : DEPLOYMENT;
-        assert.ok(resources.some((r) => r.type === subject), `the render produced ${subject} to check`);
+        assert.ok(
+          resources.some((r) => r.type === subject),
+          `the render produced ${subject} to check`,
+        );
       });
     }
   });

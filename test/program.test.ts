@@ -14,7 +14,11 @@ const DEPLOYED_REF = `ghcr.io/acme/web@sha256:${"c".repeat(64)}`;
 const secretsFor = (stack: string) => (stack === "local" ? {} : SECRETS);
 
 /** Renders index.ts for a stack with its committed config plus `extra`. */
-async function program(stack: string, extra: Record<string, unknown> = {}, opts: { preview?: boolean; secrets?: Record<string, string>; deployed?: Record<string, unknown> } = {}) {
+async function program(
+  stack: string,
+  extra: Record<string, unknown> = {},
+  opts: { preview?: boolean; secrets?: Record<string, string>; deployed?: Record<string, unknown> } = {},
+) {
   const mocks = (await useMocks(stack, { ...committedConfig(stack), ...extra }, opts.secrets ?? secretsFor(stack), opts)).withServiceInvokes();
   mocks.deployed = opts.deployed ?? { imageRef: DEPLOYED_REF };
   const outputs = await renderProgram();
@@ -98,10 +102,11 @@ describe("the whole program", () => {
     assert.equal(branch.name, "dev");
     assert.equal(branch.adoptDefault, false);
     assert.equal(branch.expiresAt, undefined);
-    assert.deepEqual(
-      (({ minCu, maxCu, suspendTimeoutSeconds }) => ({ minCu, maxCu, suspendTimeoutSeconds }))(mocks.one(NEON("Endpoint")).inputs),
-      { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 },
-    );
+    assert.deepEqual((({ minCu, maxCu, suspendTimeoutSeconds }) => ({ minCu, maxCu, suspendTimeoutSeconds }))(mocks.one(NEON("Endpoint")).inputs), {
+      minCu: 0.25,
+      maxCu: 1,
+      suspendTimeoutSeconds: 300,
+    });
     assert.equal(mocks.one(NEON("Database")).inputs.ownerName, "app");
     const secret = mocks.registrations.find((r) => r.name === "web-database")!.inputs.stringData;
     const pooled = FAKE.neonHost.replace(/^([^.]+)/, "$1-pooler");
@@ -124,7 +129,11 @@ describe("the whole program", () => {
     assert.equal(pod.topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule", "production's replicas never share a node that has a free neighbour");
     assert.equal(pod.priorityClassName, "nextjs-infra-production", "the class the cluster stack creates");
     const egress = mocks.registrations.find((r) => r.name === "web-allow-egress")!.inputs.spec.egress[0].to;
-    assert.deepEqual(egress.map((p: any) => p.ipBlock.cidr), ["0.0.0.0/0", "::/0"], "public IPv4 and IPv6, private ranges excepted");
+    assert.deepEqual(
+      egress.map((p: any) => p.ipBlock.cidr),
+      ["0.0.0.0/0", "::/0"],
+      "public IPv4 and IPv6, private ranges excepted",
+    );
   });
 
   it("renders prod: the default branch, protected in Neon and by Pulumi, kept on delete", async () => {
@@ -136,7 +145,11 @@ describe("the whole program", () => {
     const db = mocks.one(NEON("Database"));
     assert.deepEqual([db.options.protect, db.options.retainOnDelete], [true, true], "destroy cannot drop the database");
     assert.equal(mocks.one("kubernetes:core/v1:Namespace").options.protect, true);
-    assert.equal(mocks.one("kubernetes:core/v1:Namespace").inputs.metadata.labels["nextjs-infra/profile"], "prod", "the policy pack's stack policies find the profile here");
+    assert.equal(
+      mocks.one("kubernetes:core/v1:Namespace").inputs.metadata.labels["nextjs-infra/profile"],
+      "prod",
+      "the policy pack's stack policies find the profile here",
+    );
     assert.deepEqual(mocks.one(NEON("Endpoint")).inputs.minCu, 0.5);
   });
 
@@ -153,7 +166,11 @@ describe("the whole program", () => {
     const mocks = (await useMocks("prod", committedConfig("prod"), SECRETS)).withServiceInvokes();
     await assert.rejects(renderProgram(), /nextjs-infra:image\.ref: got nothing, and the stack runs no image yet: the prod profile never builds/);
     await mocks.settle();
-    assert.deepEqual(mocks.registrations.map((r) => r.type), ["pulumi:pulumi:StackReference"], "only the read of its own outputs");
+    assert.deepEqual(
+      mocks.registrations.map((r) => r.type),
+      ["pulumi:pulumi:StackReference"],
+      "only the read of its own outputs",
+    );
   });
 
   it("renders prod without a project id: it creates the project, protected", async () => {
@@ -174,13 +191,23 @@ describe("the whole program", () => {
     assert.equal(await valueOf(outputs.url), "https://pr-42.preview.example.com");
     const build = mocks.registrations.find((r) => r.name === "web-image-build")!.inputs;
     assert.equal(build.buildOnPreview, false);
-    assert.deepEqual(build.cacheFrom.map((c: any) => c.registry.ref), ["ghcr.io/acme/web-preview:buildcache-pr-42", "ghcr.io/acme/web:buildcache-dev"], "reads dev's cache");
+    assert.deepEqual(
+      build.cacheFrom.map((c: any) => c.registry.ref),
+      ["ghcr.io/acme/web-preview:buildcache-pr-42", "ghcr.io/acme/web:buildcache-dev"],
+      "reads dev's cache",
+    );
     // Nothing a pull request builds lands where a main build reads: its own repository only.
     const written = [...build.tags, ...build.cacheTo.map((c: any) => c.registry.ref)];
-    assert.ok(written.every((ref: string) => ref.startsWith("ghcr.io/acme/web-preview:")), written.join(", "));
+    assert.ok(
+      written.every((ref: string) => ref.startsWith("ghcr.io/acme/web-preview:")),
+      written.join(", "),
+    );
     const dev = (await program("dev")).mocks.registrations.find((r) => r.name === "web-image-build")!.inputs;
     const mainReads = dev.cacheFrom.map((c: any) => c.registry.ref);
-    assert.deepEqual(written.filter((ref: string) => mainReads.includes(ref)), []);
+    assert.deepEqual(
+      written.filter((ref: string) => mainReads.includes(ref)),
+      [],
+    );
     assert.equal(mocks.one("kubernetes:core/v1:ConfigMap").inputs.data.SENTRY_ENVIRONMENT, "preview");
     const branch = mocks.one(NEON("Branch")).inputs;
     assert.equal(branch.name, "preview/pr-42");
@@ -203,7 +230,10 @@ describe("the whole program", () => {
       for (const r of mocks.ofType("kubernetes:core/v1:Secret")) assert.ok(isSecretValue(r.raw.stringData), `${r.name} data is secret`);
       for (const d of [...mocks.ofType(DEPLOYMENT), ...mocks.ofType("kubernetes:batch/v1:Job")]) {
         for (const c of d.inputs.spec.template.spec.containers) {
-          assert.ok((c.env ?? []).every((e: any) => e.value === undefined && e.valueFrom.secretKeyRef), "no literal env values");
+          assert.ok(
+            (c.env ?? []).every((e: any) => e.value === undefined && e.valueFrom.secretKeyRef),
+            "no literal env values",
+          );
           assert.match(c.image, /@sha256:[a-f0-9]{64}$/, "image pinned by digest");
         }
       }
@@ -214,11 +244,21 @@ describe("the whole program", () => {
     const { mocks, outputs } = await program("dev");
     assert.equal(await valueOf(outputs.dopplerConfig), "dev");
     assert.equal(mocks.ofType("doppler:index/branchConfig:BranchConfig").length, 0);
-    const written = mocks.ofType("doppler:index/secret:Secret").map((r) => r.inputs.name).sort();
+    const written = mocks
+      .ofType("doppler:index/secret:Secret")
+      .map((r) => r.inputs.name)
+      .sort();
     assert.deepEqual(written, ["NEXTAUTH_SECRET"], "Doppler holds what Pulumi generates; the database URLs stay in the cluster's Secret");
     const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec.containers[0];
-    assert.deepEqual(pod.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name), ["web-config", "web-env", "web-database"]);
-    assert.equal(mocks.registrations.filter((r) => r.type.startsWith("github:") || r.type === "pulumi:providers:github").length, 0, "app stacks manage nothing on GitHub");
+    assert.deepEqual(
+      pod.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name),
+      ["web-config", "web-env", "web-database"],
+    );
+    assert.equal(
+      mocks.registrations.filter((r) => r.type.startsWith("github:") || r.type === "pulumi:providers:github").length,
+      0,
+      "app stacks manage nothing on GitHub",
+    );
     assert.equal(mocks.ofType("doppler:index/serviceToken:ServiceToken").length, 0, "no token nobody reads");
   });
 
@@ -230,41 +270,85 @@ describe("the whole program", () => {
   });
 
   it("renders the repository stack: every environment of the committed stacks, their secrets, main's ruleset", async () => {
-    const ci = { production: { KUBE_CONFIG: "kube-Zq8-prod" }, preview: { NEON_API_KEY: "neon-Zq8-previews" }, "repository-admin": { ADMIN_APP_PRIVATE_KEY: "pem-Zq8" } };
-    const github = { ...(committedConfig("github")["nextjs-infra:github"] as object), variables: { preview: { KUBE_SERVER: "https://k8s.example.com", KUBE_CA: "-----BEGIN CERTIFICATE-----" } } };
-    const mocks = (await useMocks("github", { ...committedConfig("github"), "nextjs-infra:github": github }, { "github:token": "ghs-Zq8-app", ciSecrets: JSON.stringify(ci) })).withServiceInvokes();
+    const ci = {
+      production: { KUBE_CONFIG: "kube-Zq8-prod" },
+      preview: { NEON_API_KEY: "neon-Zq8-previews" },
+      "repository-admin": { ADMIN_APP_PRIVATE_KEY: "pem-Zq8" },
+    };
+    const github = {
+      ...(committedConfig("github")["nextjs-infra:github"] as object),
+      variables: { preview: { KUBE_SERVER: "https://k8s.example.com", KUBE_CA: "-----BEGIN CERTIFICATE-----" } },
+    };
+    const mocks = (
+      await useMocks(
+        "github",
+        { ...committedConfig("github"), "nextjs-infra:github": github },
+        { "github:token": "ghs-Zq8-app", ciSecrets: JSON.stringify(ci) },
+      )
+    ).withServiceInvokes();
     const outputs = await renderProgram();
     assert.deepEqual(await valueOf(outputs.environments), ["dev", "dev-read", "production", "production-read", "preview", "repository-admin"]);
     await mocks.settle();
-    const envs: Record<string, any> = Object.fromEntries(mocks.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => [r.inputs.environment, r.inputs]));
-    const reviewed = Object.entries(envs).filter(([, e]) => e.reviewers !== undefined).map(([n]) => n);
+    const envs: Record<string, any> = Object.fromEntries(
+      mocks.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => [r.inputs.environment, r.inputs]),
+    );
+    const reviewed = Object.entries(envs)
+      .filter(([, e]) => e.reviewers !== undefined)
+      .map(([n]) => n);
     assert.deepEqual(reviewed.sort(), ["production", "repository-admin"]);
     assert.deepEqual(envs.production.reviewers, [{ users: [], teams: [2008] }]);
-    assert.ok(Object.values(envs).every((e) => e.canAdminsBypass === false), "no environment lets admins skip its review");
-    const mainOnly = mocks.ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy").map((r) => r.inputs.environment).sort();
+    assert.ok(
+      Object.values(envs).every((e) => e.canAdminsBypass === false),
+      "no environment lets admins skip its review",
+    );
+    const mainOnly = mocks
+      .ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy")
+      .map((r) => r.inputs.environment)
+      .sort();
     assert.deepEqual(mainOnly, ["dev", "dev-read", "production", "production-read", "repository-admin"], "every environment but preview is main only");
     const secrets = mocks.ofType("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret");
-    assert.deepEqual(secrets.map((r) => `${r.inputs.environment}/${r.inputs.secretName}`).sort(), ["preview/NEON_API_KEY", "production/KUBE_CONFIG", "repository-admin/ADMIN_APP_PRIVATE_KEY"]);
+    assert.deepEqual(secrets.map((r) => `${r.inputs.environment}/${r.inputs.secretName}`).sort(), [
+      "preview/NEON_API_KEY",
+      "production/KUBE_CONFIG",
+      "repository-admin/ADMIN_APP_PRIVATE_KEY",
+    ]);
     assert.ok(secrets.every((r) => isSecretValue(r.raw.value)));
     assert.equal(mocks.ofType("github:index/actionsSecret:ActionsSecret").length, 0, "no repository-level secret");
-    const variables = mocks.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").map((r) => `${r.inputs.environment}/${r.inputs.variableName}`).sort();
+    const variables = mocks
+      .ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")
+      .map((r) => `${r.inputs.environment}/${r.inputs.variableName}`)
+      .sort();
     assert.deepEqual(variables, ["preview/KUBE_CA", "preview/KUBE_SERVER"], "the previews' cluster address: not a credential");
     const rules = mocks.one("github:index/repositoryRuleset:RepositoryRuleset").inputs;
     assert.deepEqual(rules.conditions.refName.includes, ["~DEFAULT_BRANCH"]);
     assert.deepEqual(rules.bypassActors, [], "nobody bypasses main's ruleset");
     assert.equal(rules.rules.pullRequest.requireCodeOwnerReview, true);
     assert.equal(rules.rules.nonFastForward && rules.rules.deletion, true);
-    assert.deepEqual(rules.rules.requiredStatusChecks.requiredChecks.map((c: any) => c.context), ["npm test (types, lint, secret scan, policies, workflow lint, unit tests)", "app build and Lighthouse"], "the jobs of ci.yml");
+    assert.deepEqual(
+      rules.rules.requiredStatusChecks.requiredChecks.map((c: any) => c.context),
+      ["npm test (types, lint, secret scan, policies, workflow lint, unit tests)", "app build and Lighthouse"],
+      "the jobs of ci.yml",
+    );
     assert.equal(mocks.one("github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions").inputs.canApprovePullRequestReviews, false);
     assert.equal(mocks.one("pulumi:providers:github").inputs.owner, "acme");
-    assert.deepEqual(mocks.registrations.flatMap((r) => plainStrings(r.raw)).filter((v) => v.includes("Zq8")), [], "no credential in plaintext");
+    assert.deepEqual(
+      mocks.registrations.flatMap((r) => plainStrings(r.raw)).filter((v) => v.includes("Zq8")),
+      [],
+      "no credential in plaintext",
+    );
   });
 
   it("refuses a credential the environment's contract does not list, naming the key and what it wants", async () => {
-    await useMocks("github", committedConfig("github"), { "github:token": "g", ciSecrets: JSON.stringify({ preview: { REGISTRY_TOKEN: "x" }, "dev-plan": { PULUMI_ACCESS_TOKEN: "x" } }) });
+    await useMocks("github", committedConfig("github"), {
+      "github:token": "g",
+      ciSecrets: JSON.stringify({ preview: { REGISTRY_TOKEN: "x" }, "dev-plan": { PULUMI_ACCESS_TOKEN: "x" } }),
+    });
     await assert.rejects(renderProgram(), (e) => {
       const message = (e as Error).message;
-      assert.match(message, /ciSecrets\.preview\.REGISTRY_TOKEN: is not a credential of environment preview: expected one of PULUMI_CONFIG_PASSPHRASE, NEON_API_KEY, DOPPLER_TOKEN/);
+      assert.match(
+        message,
+        /ciSecrets\.preview\.REGISTRY_TOKEN: is not a credential of environment preview: expected one of PULUMI_CONFIG_PASSPHRASE, NEON_API_KEY, DOPPLER_TOKEN/,
+      );
       assert.match(message, /ciSecrets\.dev-plan: is not an environment the workflows use/);
       return true;
     });
@@ -286,27 +370,75 @@ describe("the whole program", () => {
 
   it("renders a cluster stack: add-ons only", async () => {
     // With the committed project config, which every stack inherits.
-    const mocks = (await useMocks("cluster-eu1", { ...committedConfig("cluster-eu1"), "nextjs-infra:cluster": { certManager: { enabled: true, version: "v1.16.1", email: "ops@example.com" }, metricsServer: { enabled: true } } }, {})).withServiceInvokes();
+    const mocks = (
+      await useMocks(
+        "cluster-eu1",
+        {
+          ...committedConfig("cluster-eu1"),
+          "nextjs-infra:cluster": { certManager: { enabled: true, version: "v1.16.1", email: "ops@example.com" }, metricsServer: { enabled: true } },
+        },
+        {},
+      )
+    ).withServiceInvokes();
     const outputs = await renderProgram();
     assert.equal(outputs.stackProfile, "cluster");
     assert.equal(outputs.url, undefined);
     await mocks.settle();
-    const releases = mocks.ofType("kubernetes:helm.sh/v3:Release").map((r) => [r.inputs.chart, r.inputs.namespace, r.inputs.version]).sort((a, b) => a[0].localeCompare(b[0]));
-    assert.deepEqual(releases, [["cert-manager", "cert-manager", "v1.16.1"], ["doppler-kubernetes-operator", "doppler-operator-system", "1.7.1"], ["metrics-server", "kube-system", "3.13.1"]], "every chart pinned");
+    const releases = mocks
+      .ofType("kubernetes:helm.sh/v3:Release")
+      .map((r) => [r.inputs.chart, r.inputs.namespace, r.inputs.version])
+      .sort((a, b) => a[0].localeCompare(b[0]));
+    assert.deepEqual(
+      releases,
+      [
+        ["cert-manager", "cert-manager", "v1.16.1"],
+        ["doppler-kubernetes-operator", "doppler-operator-system", "1.7.1"],
+        ["metrics-server", "kube-system", "3.13.1"],
+      ],
+      "every chart pinned",
+    );
     const issuers = mocks.ofType("kubernetes:cert-manager.io/v1:ClusterIssuer");
     assert.deepEqual(issuers.map((r) => r.inputs.metadata.name).sort(), ["letsencrypt-prod", "letsencrypt-staging"], "the issuers the app profiles name");
     const prodIssuer = issuers.find((r) => r.inputs.metadata.name === "letsencrypt-prod")!;
-    assert.deepEqual(prodIssuer.inputs.spec.acme.solvers, [{ http01: { ingress: { ingressClassName: "nginx" } } }], "HTTP-01 through the project's ingress class");
-    assert.ok(prodIssuer.options.dependencies.some((u) => u.includes("cert-manager")), "after cert-manager (its CRDs)");
-    const policies = mocks.ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").map((r) => r.inputs.metadata.name).sort();
-    assert.deepEqual(policies, ["cluster-preview-access-deployers", "cluster-preview-access-namespaces", "cluster-preview-access-pods-default-deny", "cluster-preview-access-pods-quota", "cluster-preview-access-sweepers"]);
-    const roles = mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => r.inputs.metadata.name).sort();
+    assert.deepEqual(
+      prodIssuer.inputs.spec.acme.solvers,
+      [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+      "HTTP-01 through the project's ingress class",
+    );
+    assert.ok(
+      prodIssuer.options.dependencies.some((u) => u.includes("cert-manager")),
+      "after cert-manager (its CRDs)",
+    );
+    const policies = mocks
+      .ofType("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy")
+      .map((r) => r.inputs.metadata.name)
+      .sort();
+    assert.deepEqual(policies, [
+      "cluster-preview-access-deployers",
+      "cluster-preview-access-namespaces",
+      "cluster-preview-access-pods-default-deny",
+      "cluster-preview-access-pods-quota",
+      "cluster-preview-access-sweepers",
+    ]);
+    const roles = mocks
+      .ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
+      .map((r) => r.inputs.metadata.name)
+      .sort();
     assert.deepEqual(roles, ["nextjs-infra:preview-deployer", "nextjs-infra:preview-namespace-admin", "nextjs-infra:preview-sweeper"]);
-    for (const role of mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").filter((r) => r.inputs.metadata.name !== "nextjs-infra:preview-namespace-admin")) {
+    for (const role of mocks
+      .ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
+      .filter((r) => r.inputs.metadata.name !== "nextjs-infra:preview-namespace-admin")) {
       assert.ok(!JSON.stringify(role.inputs.rules).includes('"secrets"'), `${role.inputs.metadata.name}: no cluster-wide reach into Secrets`);
     }
-    const subjects = mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").flatMap((r) => r.inputs.subjects.map((x: any) => `${x.kind}:${x.name}`)).sort();
-    assert.deepEqual(subjects, ["Group:nextjs-infra:preview-deployers", "Group:nextjs-infra:preview-sweepers"], "bound to the OIDC groups: no service account, no stored token");
+    const subjects = mocks
+      .ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
+      .flatMap((r) => r.inputs.subjects.map((x: any) => `${x.kind}:${x.name}`))
+      .sort();
+    assert.deepEqual(
+      subjects,
+      ["Group:nextjs-infra:preview-deployers", "Group:nextjs-infra:preview-sweepers"],
+      "bound to the OIDC groups: no service account, no stored token",
+    );
     assert.equal(mocks.ofType("kubernetes:core/v1:Secret").length, 0, "no long-lived token");
     const auth = (await import("js-yaml")).load(await valueOf(outputs.previewAuthentication)) as any;
     assert.equal(auth.kind, "AuthenticationConfiguration");
@@ -319,7 +451,11 @@ describe("the whole program", () => {
       const { mocks } = await program(stack);
       const provider = mocks.one("pulumi:providers:kubernetes");
       assert.equal(provider.inputs.context, stack === "local" ? "kind-kind" : undefined);
-      assert.deepEqual([provider.inputs.enableConfigMapMutable, provider.inputs.enableSecretMutable].map(String), ["true", "true"], "a change updates them in place, never deletes a live Secret");
+      assert.deepEqual(
+        [provider.inputs.enableConfigMapMutable, provider.inputs.enableSecretMutable].map(String),
+        ["true", "true"],
+        "a change updates them in place, never deletes a live Secret",
+      );
       const k8sResources = mocks.registrations.filter((r) => r.type.startsWith("kubernetes:"));
       assert.ok(k8sResources.length > 5);
       for (const r of k8sResources) assert.match(r.provider ?? "", /::pulumi:providers:kubernetes::kubernetes::/, `${r.type} ${r.name}`);
@@ -331,10 +467,17 @@ describe("the whole program", () => {
     const ns = mocks.one("kubernetes:core/v1:Namespace").inputs.metadata.labels;
     assert.equal(ns["pod-security.kubernetes.io/enforce"], "restricted");
     assert.match(ns["pod-security.kubernetes.io/enforce-version"], /^v1\.[0-9]+$/, "pinned, not latest");
-    const policies = mocks.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs.metadata.name).sort();
+    const policies = mocks
+      .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+      .map((r) => r.inputs.metadata.name)
+      .sort();
     assert.deepEqual(policies, ["allow-dns", "default-deny", "web-allow-acme-solver", "web-allow-egress", "web-allow-ingress"]);
     const solver = mocks.registrations.find((r) => r.name === "web-allow-acme-solver")!.inputs.spec;
-    assert.deepEqual(solver.podSelector.matchLabels, { "acme.cert-manager.io/http01-solver": "true" }, "cert-manager's HTTP-01 solver pods answer the controller");
+    assert.deepEqual(
+      solver.podSelector.matchLabels,
+      { "acme.cert-manager.io/http01-solver": "true" },
+      "cert-manager's HTTP-01 solver pods answer the controller",
+    );
     assert.deepEqual(solver.ingress[0].ports, [{ protocol: "TCP", port: 8089 }]);
     assert.deepEqual(mocks.one("kubernetes:core/v1:ResourceQuota").inputs.spec.hard.pods, "12");
     assert.ok(mocks.one("kubernetes:core/v1:LimitRange").inputs.spec.limits[0].default);
@@ -346,14 +489,21 @@ describe("the whole program", () => {
       "this pull request's own OIDC identity, and the nightly sweeper: no other preview's",
     );
     const guardrails = mocks.registrations.filter((r) => ["NetworkPolicy", "ResourceQuota", "LimitRange", "RoleBinding"].some((k) => r.type.endsWith(`:${k}`)));
-    for (const r of guardrails) assert.match(r.options.deletedWith, /::web-namespace$/, `${r.name} goes with the namespace (the cluster refuses its deletion by a preview identity)`);
+    for (const r of guardrails)
+      assert.match(r.options.deletedWith, /::web-namespace$/, `${r.name} goes with the namespace (the cluster refuses its deletion by a preview identity)`);
     for (const r of mocks.registrations.filter((x) => x.type.startsWith("kubernetes:") && x.inputs.metadata?.namespace === "web-pr-42" && x !== binding)) {
-      assert.ok(r.options.dependencies.some((u) => u.endsWith("::web-preview-deployer")), `${r.name} comes after the binding`);
+      assert.ok(
+        r.options.dependencies.some((u) => u.endsWith("::web-preview-deployer")),
+        `${r.name} comes after the binding`,
+      );
     }
     const dev = await program("dev");
     assert.equal(dev.mocks.ofType("kubernetes:core/v1:ResourceQuota").length, 0, "quotas for previews only");
     assert.equal(dev.mocks.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").length, 0, "preview identities are bound in previews only");
-    assert.ok(dev.mocks.registrations.every((r) => !r.options.deletedWith), "elsewhere every resource is deleted on its own");
+    assert.ok(
+      dev.mocks.registrations.every((r) => !r.options.deletedWith),
+      "elsewhere every resource is deleted on its own",
+    );
   });
 
   it("fails on bad config before registering a single resource", async () => {
@@ -403,25 +553,49 @@ describe("your app's contract (docs/your-app.md), held to what the program rende
     const { APP_DEFAULTS, PROGRAM_ENV, appContract } = await import("../components/app-contract");
     const { APP_UID } = await import("../components/workload");
     const { RESERVED_ENV } = await import("../stacks/schema");
-    const mocks = (await useMocks("local", committedConfig("local"), { appSecrets: JSON.stringify({ SENTRY_DSN: "https://k@o1.ingest.example/1" }) })).withServiceInvokes();
+    const mocks = (
+      await useMocks("local", committedConfig("local"), { appSecrets: JSON.stringify({ SENTRY_DSN: "https://k@o1.ingest.example/1" }) })
+    ).withServiceInvokes();
     const outputs = await renderProgram();
     await valueOf(outputs.namespace);
     await mocks.settle();
     const pod = mocks.one(DEPLOYMENT).inputs.spec.template.spec;
     const [c] = pod.containers;
     assert.equal(pod.securityContext.runAsUser, APP_UID);
-    assert.deepEqual(c.ports.map((p: any) => p.containerPort), [APP_DEFAULTS.port]);
-    assert.deepEqual([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path, c.startupProbe.httpGet.path], [APP_DEFAULTS.livenessPath, APP_DEFAULTS.readinessPath, APP_DEFAULTS.livenessPath]);
+    assert.deepEqual(
+      c.ports.map((p: any) => p.containerPort),
+      [APP_DEFAULTS.port],
+    );
+    assert.deepEqual(
+      [c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path, c.startupProbe.httpGet.path],
+      [APP_DEFAULTS.livenessPath, APP_DEFAULTS.readinessPath, APP_DEFAULTS.livenessPath],
+    );
     const writable = appContract().find((r) => r.what === "Filesystem")!.requirement;
     for (const m of c.volumeMounts) assert.ok(writable.includes(`\`${m.mountPath}\``), `${m.mountPath} is in the contract`);
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     const config = mocks.one("kubernetes:core/v1:ConfigMap").inputs.data;
-    assert.deepEqual(Object.keys(config).sort(), Object.entries(PROGRAM_ENV).filter(([, e]) => e.from === "ConfigMap").map(([n]) => n).sort());
+    assert.deepEqual(
+      Object.keys(config).sort(),
+      Object.entries(PROGRAM_ENV)
+        .filter(([, e]) => e.from === "ConfigMap")
+        .map(([n]) => n)
+        .sort(),
+    );
     const database = mocks.registrations.find((r) => r.name === "web-database")!.inputs.stringData;
     const env = mocks.registrations.find((r) => r.name === "web-secrets-secret")!.inputs.stringData;
-    const secretNames = Object.entries(PROGRAM_ENV).filter(([, e]) => e.from === "Secret").map(([n]) => n);
-    assert.deepEqual(secretNames.filter((n) => !(n in database) && !(n in env)), [], "every secret the contract names reaches the pod");
-    assert.deepEqual(Object.keys(PROGRAM_ENV).sort(), RESERVED_ENV.filter((n) => !["NODE_OPTIONS", "HOME", "PATH"].includes(n)).sort(), "the names users may not set are the ones the program sets");
+    const secretNames = Object.entries(PROGRAM_ENV)
+      .filter(([, e]) => e.from === "Secret")
+      .map(([n]) => n);
+    assert.deepEqual(
+      secretNames.filter((n) => !(n in database) && !(n in env)),
+      [],
+      "every secret the contract names reaches the pod",
+    );
+    assert.deepEqual(
+      Object.keys(PROGRAM_ENV).sort(),
+      RESERVED_ENV.filter((n) => !["NODE_OPTIONS", "HOME", "PATH"].includes(n)).sort(),
+      "the names users may not set are the ones the program sets",
+    );
     const job = mocks.one("kubernetes:batch/v1:Job").inputs.spec.template.spec;
     assert.equal(job.initContainers[0].command[0], "node", "the migrator needs node: the contract says so");
     const dockerfile = (await import("fs")).readFileSync(`${__dirname}/../app/Dockerfile`, "utf8");

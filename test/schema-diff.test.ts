@@ -53,7 +53,10 @@ describe("the pull request's schema diff", () => {
     const md = schemaDiffMarkdown(lines.join("\n"), { database: "app", baseBranchId: "br-a" }, 5_000);
     assert.ok(md.length < 5_400, `bounded: ${md.length}`);
     const shown = md.split("\n").filter((l) => l.startsWith("+CREATE INDEX"));
-    assert.ok(shown.every((l) => lines.includes(l)), "only whole lines");
+    assert.ok(
+      shown.every((l) => lines.includes(l)),
+      "only whole lines",
+    );
     assert.match(md, new RegExp(`… ${2_000 - shown.length} more lines not shown`));
     const fenced = schemaDiffMarkdown("+COMMENT ON TABLE t IS '```'", { database: "app", baseBranchId: "br-a" });
     assert.ok(fenced.includes("````diff\n+COMMENT ON TABLE t IS '```'\n````"), fenced);
@@ -62,7 +65,12 @@ describe("the pull request's schema diff", () => {
   it("says why there is no diff instead of failing the preview", async () => {
     const t = { ...(await preview()), database: "missing" };
     assert.match(await schemaDiffSection(() => neon, t), /^\*\*Schema\*\* of `missing`: no diff \(.*404/);
-    assert.match(await schemaDiffSection(() => { throw new Error("no Neon API key"); }, t), /no diff \(no Neon API key\)/);
+    assert.match(
+      await schemaDiffSection(() => {
+        throw new Error("no Neon API key");
+      }, t),
+      /no diff \(no Neon API key\)/,
+    );
     assert.match(await schemaDiffSection(() => neon, { ...t, baseBranchId: undefined }), /no branch it was made from/);
   });
 
@@ -73,7 +81,9 @@ describe("the pull request's schema diff", () => {
     p.retry = FAST;
     await p.configure({ config: { get: (k: string) => ({ neonApiKey: fake.apiKey, neonApiUrl: url })[k] } });
     for (let pr = 1; pr <= 9; pr++) await p.create({ projectId, name: `preview/pr-${pr}`, protected: false, providerVersion: NEON_PROVIDER_VERSION });
-    const failure = await p.create({ projectId, name: "preview/pr-10", protected: false, branchLimit: { plan: "free", max: 10 }, providerVersion: NEON_PROVIDER_VERSION }).catch((e: Error) => e);
+    const failure = await p
+      .create({ projectId, name: "preview/pr-10", protected: false, branchLimit: { plan: "free", max: 10 }, providerVersion: NEON_PROVIDER_VERSION })
+      .catch((e: Error) => e);
     const engineSays = `error: update failed\n  pulumi-nodejs:dynamic/neon:Branch (db-branch):\n    error: ${(failure as Error).message}\n`;
     assert.match(planCapProblem(engineSays) ?? "", /^Neon project \S+ has 10 branches, the free plan's limit of 10 .*run the sweep/);
     assert.equal(planCapProblem("error: the image build failed"), undefined);

@@ -23,15 +23,33 @@ import { ConcurrentUpdateError, Stack } from "@pulumi/pulumi/automation";
 import * as automationErrors from "@pulumi/pulumi/automation/errors";
 
 /** The SDK's own mapping of a CLI failure to its typed error (internal, so untyped). */
-const createCommandError = (automationErrors as unknown as { createCommandError: (r: { stdout: string; stderr: string; code: number; err: undefined }) => Error }).createCommandError;
+const createCommandError = (
+  automationErrors as unknown as { createCommandError: (r: { stdout: string; stderr: string; code: number; err: undefined }) => Error }
+).createCommandError;
 import { addSummary, setOutput } from "../scripts/lib/actions";
 import { ROOT } from "./mocks";
 
 const SECRET = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" };
 
-function pre(op: string, type: string, name: string, diff: Record<string, unknown>, old: Record<string, unknown>, now: Record<string, unknown>, side: "inputs" | "outputs"): EngineEvent {
+function pre(
+  op: string,
+  type: string,
+  name: string,
+  diff: Record<string, unknown>,
+  old: Record<string, unknown>,
+  now: Record<string, unknown>,
+  side: "inputs" | "outputs",
+): EngineEvent {
   const urn = `urn:pulumi:dev::nextjs-infra::${type}::${name}`;
-  const state = (values: Record<string, unknown>) => ({ type, urn, id: name, parent: "", provider: "", inputs: side === "inputs" ? values : {}, outputs: side === "outputs" ? values : {} });
+  const state = (values: Record<string, unknown>) => ({
+    type,
+    urn,
+    id: name,
+    parent: "",
+    provider: "",
+    inputs: side === "inputs" ? values : {},
+    outputs: side === "outputs" ? values : {},
+  });
   return {
     sequence: 1,
     timestamp: 0,
@@ -76,7 +94,16 @@ describe("scripts: sweep decisions", () => {
       { name: "prod", lastUpdate: hoursAgo(1000) },
       { name: "dev" },
     ];
-    const states = new Map<number, PullRequestState>([[1, "open"], [2, "closed"], [3, "open"], [4, "open"], [5, "open"], [6, "closed"], [7, "open"], [8, "unknown"]]);
+    const states = new Map<number, PullRequestState>([
+      [1, "open"],
+      [2, "closed"],
+      [3, "open"],
+      [4, "open"],
+      [5, "open"],
+      [6, "closed"],
+      [7, "open"],
+      [8, "unknown"],
+    ]);
     assert.deepEqual(
       decide(stacks, states, DEFAULT_SWEEP, now).map((d) => [d.name, d.action, d.reason]),
       [
@@ -101,7 +128,10 @@ describe("scripts: the sweep's loop", () => {
     const deps: SweepDeps = {
       listStacks: () => Promise.resolve(stacks),
       github: {
-        checkAccess: () => (opts.noAccess ? Promise.reject(new Error("GitHub answered 404 for acme/wbe: check GITHUB_TOKEN and GITHUB_REPOSITORY (nothing was destroyed)")) : Promise.resolve()),
+        checkAccess: () =>
+          opts.noAccess
+            ? Promise.reject(new Error("GitHub answered 404 for acme/wbe: check GITHUB_TOKEN and GITHUB_REPOSITORY (nothing was destroyed)"))
+            : Promise.resolve(),
         pullRequestState: (pr: number) => Promise.resolve(states[pr] ?? "unknown"),
         upsertPreviewComment: (pr: number, body: string) => Promise.resolve(void done.push(`comment #${pr}: ${body}`)),
       },
@@ -122,16 +152,36 @@ describe("scripts: the sweep's loop", () => {
   });
 
   it("carries on past a failed destroy, marks the comments of what it destroyed, and reports the failures", async () => {
-    const w = world([{ name: "pr-1", lastUpdate: old }, { name: "pr-2", lastUpdate: old }, { name: "pr-3", lastUpdate: old }], { 1: "closed", 2: "closed", 3: "closed" }, { failDestroy: ["pr-2"] });
+    const w = world(
+      [
+        { name: "pr-1", lastUpdate: old },
+        { name: "pr-2", lastUpdate: old },
+        { name: "pr-3", lastUpdate: old },
+      ],
+      { 1: "closed", 2: "closed", 3: "closed" },
+      { failDestroy: ["pr-2"] },
+    );
     assert.equal(await sweep(w.deps, DEFAULT_SWEEP, false), 1);
-    assert.deepEqual(w.done.filter((d) => d.startsWith("destroy")), ["destroy pr-1", "destroy pr-3"]);
-    assert.match(w.done.find((d) => d.startsWith("comment #3"))!, /destroyed by the nightly sweep: pull request #3 is closed/);
+    assert.deepEqual(
+      w.done.filter((d) => d.startsWith("destroy")),
+      ["destroy pr-1", "destroy pr-3"],
+    );
+    assert.match(
+      w.done.find((d) => d.startsWith("comment #3"))!,
+      /destroyed by the nightly sweep: pull request #3 is closed/,
+    );
     assert.match(w.log.join("\n"), /failed to destroy pr-2: engine says no/);
   });
 
   it("leaves a stack mid-update alone, and cancels a lock a cancelled run left hours ago", async () => {
     const recent = new Date(now.getTime() - 3_600_000).toISOString();
-    const w = world([{ name: "pr-1", lastUpdate: recent, updateInProgress: true }, { name: "pr-2", lastUpdate: old, updateInProgress: true }], { 1: "closed", 2: "closed" });
+    const w = world(
+      [
+        { name: "pr-1", lastUpdate: recent, updateInProgress: true },
+        { name: "pr-2", lastUpdate: old, updateInProgress: true },
+      ],
+      { 1: "closed", 2: "closed" },
+    );
     assert.equal(await sweep(w.deps, DEFAULT_SWEEP, false), 0);
     assert.deepEqual(w.done, ["cancel pr-2"]);
   });
@@ -146,7 +196,15 @@ describe("scripts: the sweep's loop", () => {
 describe("scripts: drift report", () => {
   it("turns a refresh preview into per-resource changes, old → new", () => {
     const events = [
-      pre("update", "kubernetes:apps/v1:Deployment", "web-deployment", { "spec.replicas": { diffKind: "update", inputDiff: false } }, { spec: { replicas: 1 } }, { spec: { replicas: 5 } }, "outputs"),
+      pre(
+        "update",
+        "kubernetes:apps/v1:Deployment",
+        "web-deployment",
+        { "spec.replicas": { diffKind: "update", inputDiff: false } },
+        { spec: { replicas: 1 } },
+        { spec: { replicas: 5 } },
+        "outputs",
+      ),
       pre("same", "kubernetes:core/v1:Service", "web-service", {}, {}, {}, "outputs"),
       pre("refresh", "kubernetes:core/v1:ConfigMap", "web-config", {}, {}, {}, "outputs"),
       pre("update", "pulumi:pulumi:Stack", "nextjs-infra-dev", { x: { diffKind: "update", inputDiff: false } }, {}, {}, "outputs"),
@@ -164,7 +222,15 @@ describe("scripts: drift report", () => {
 
   it("reads a refresh's findings from the outputs event that follows its step", () => {
     const step = pre("refresh", "kubernetes:apps/v1:Deployment", "web-deployment", {}, { spec: { replicas: 1 } }, { spec: { replicas: 1 } }, "outputs");
-    const found = pre("update", "kubernetes:apps/v1:Deployment", "web-deployment", { "spec.replicas": { diffKind: "update", inputDiff: false } }, { spec: { replicas: 1 } }, { spec: { replicas: 3 } }, "outputs");
+    const found = pre(
+      "update",
+      "kubernetes:apps/v1:Deployment",
+      "web-deployment",
+      { "spec.replicas": { diffKind: "update", inputDiff: false } },
+      { spec: { replicas: 1 } },
+      { spec: { replicas: 3 } },
+      "outputs",
+    );
     const outputsEvent = { sequence: 2, timestamp: 0, resOutputsEvent: found.resourcePreEvent } as unknown as EngineEvent;
     assert.deepEqual(collectDrift([step, outputsEvent], "refresh")[0].changes, [{ path: "spec.replicas", old: "1", new: "3" }]);
     const clean = { sequence: 3, timestamp: 0, resOutputsEvent: step.resourcePreEvent } as unknown as EngineEvent;
@@ -172,7 +238,17 @@ describe("scripts: drift report", () => {
   });
 
   it("masks secrets, both as the engine marks them and as it prints them", () => {
-    const events = [pre("update", "kubernetes:core/v1:Secret", "web-database", { "stringData.DATABASE_URL": { diffKind: "update", inputDiff: true } }, { stringData: SECRET }, { stringData: "[secret]" }, "inputs")];
+    const events = [
+      pre(
+        "update",
+        "kubernetes:core/v1:Secret",
+        "web-database",
+        { "stringData.DATABASE_URL": { diffKind: "update", inputDiff: true } },
+        { stringData: SECRET },
+        { stringData: "[secret]" },
+        "inputs",
+      ),
+    ];
     const [d] = collectDrift(events, "preview");
     assert.deepEqual(d.changes, [{ path: "stringData.DATABASE_URL", old: "[secret]", new: "[secret]" }]);
     assert.equal(maskValue({ a: SECRET }), '{"a":"[secret]"}');
@@ -182,9 +258,22 @@ describe("scripts: drift report", () => {
   });
 
   it("formats text for the log and markdown for an issue", () => {
-    const events = [pre("update", "kubernetes:apps/v1:Deployment", "web-deployment", { "spec.replicas": { diffKind: "update", inputDiff: false } }, { spec: { replicas: 1 } }, { spec: { replicas: 5 } }, "outputs")];
+    const events = [
+      pre(
+        "update",
+        "kubernetes:apps/v1:Deployment",
+        "web-deployment",
+        { "spec.replicas": { diffKind: "update", inputDiff: false } },
+        { spec: { replicas: 1 } },
+        { spec: { replicas: 5 } },
+        "outputs",
+      ),
+    ];
     const drift = collectDrift(events, "refresh");
-    assert.equal(formatDrift("dev", drift, "text"), "dev: 1 resource(s) drifted\n  update kubernetes:apps/v1:Deployment web-deployment (changed outside Pulumi)\n      spec.replicas: 1 -> 5");
+    assert.equal(
+      formatDrift("dev", drift, "text"),
+      "dev: 1 resource(s) drifted\n  update kubernetes:apps/v1:Deployment web-deployment (changed outside Pulumi)\n      spec.replicas: 1 -> 5",
+    );
     const md = formatDrift("dev", drift, "markdown");
     assert.match(md, /^## Drift in `dev`/);
     assert.match(md, /\| `spec\.replicas` \| `1` \| `5` \|/);
@@ -193,12 +282,22 @@ describe("scripts: drift report", () => {
 });
 
 describe("scripts: drift outcomes", () => {
-  const deployment = (kind: string) => pre("update", kind, "web-deployment", { "spec.replicas": { diffKind: "update", inputDiff: false }, "metadata.labels.x": { diffKind: "update", inputDiff: false } }, { spec: { replicas: 1 } }, { spec: { replicas: 5 } }, "outputs");
+  const deployment = (kind: string) =>
+    pre(
+      "update",
+      kind,
+      "web-deployment",
+      { "spec.replicas": { diffKind: "update", inputDiff: false }, "metadata.labels.x": { diffKind: "update", inputDiff: false } },
+      { spec: { replicas: 1 } },
+      { spec: { replicas: 5 } },
+      "outputs",
+    );
   /** A stack whose refresh and preview emit these events or throw. */
   const fakeStack = (opts: { refresh?: EngineEvent[]; preview?: EngineEvent[]; throws?: Error; ignore?: unknown }) =>
     ({
       getAllConfig: () => Promise.resolve(opts.ignore ? { "nextjs-infra:drift": { value: JSON.stringify({ ignore: opts.ignore }) } } : {}),
-      refresh: (o: { onEvent: (e: EngineEvent) => void }) => (opts.throws ? Promise.reject(opts.throws) : Promise.resolve(void (opts.refresh ?? []).forEach(o.onEvent))),
+      refresh: (o: { onEvent: (e: EngineEvent) => void }) =>
+        opts.throws ? Promise.reject(opts.throws) : Promise.resolve(void (opts.refresh ?? []).forEach(o.onEvent)),
       preview: (o: { onEvent: (e: EngineEvent) => void }) => Promise.resolve(void (opts.preview ?? []).forEach(o.onEvent)),
     }) as unknown as Stack;
 
@@ -222,11 +321,24 @@ describe("scripts: drift outcomes", () => {
   });
 
   it("leaves out what the stack's ignore list says a server or an autoscaler owns", async () => {
-    const ignored = await checkStack(fakeStack({ refresh: [deployment("kubernetes:apps/v1:Deployment")], ignore: [{ type: "kubernetes:apps/v1:Deployment", path: "spec.replicas" }, { type: "*", path: "metadata.labels" }] }));
+    const ignored = await checkStack(
+      fakeStack({
+        refresh: [deployment("kubernetes:apps/v1:Deployment")],
+        ignore: [
+          { type: "kubernetes:apps/v1:Deployment", path: "spec.replicas" },
+          { type: "*", path: "metadata.labels" },
+        ],
+      }),
+    );
     assert.deepEqual(ignored, { kind: "none" });
-    const partly = await checkStack(fakeStack({ refresh: [deployment("kubernetes:apps/v1:Deployment")], ignore: [{ type: "kubernetes:apps/v1:Deployment", path: "spec" }] }));
+    const partly = await checkStack(
+      fakeStack({ refresh: [deployment("kubernetes:apps/v1:Deployment")], ignore: [{ type: "kubernetes:apps/v1:Deployment", path: "spec" }] }),
+    );
     assert.ok(partly.kind === "drift");
-    assert.deepEqual(partly.drifts[0].changes.map((c) => c.path), ["metadata.labels.x"]);
+    assert.deepEqual(
+      partly.drifts[0].changes.map((c) => c.path),
+      ["metadata.labels.x"],
+    );
     const d = collectDrift([deployment("kubernetes:apps/v1:Deployment")], "refresh");
     assert.deepEqual(ignoreDrift(d, [{ type: "kubernetes:apps/v1:Deployment", name: "other" }]).length, 1, "a name narrows the rule");
     assert.deepEqual(ignoreDrift(d, [{ type: "kubernetes:apps/v1:Deployment", name: "web-deployment" }]), [], "no path: the whole resource");
@@ -238,7 +350,15 @@ describe("scripts: drift outcomes", () => {
 describe("scripts: plan and promotion", () => {
   it("summarises a plan per resource, bounded", () => {
     const events = [
-      pre("update", "kubernetes:apps/v1:Deployment", "web-deployment", { "spec.template.spec.containers[0].image": { diffKind: "update", inputDiff: true } }, {}, {}, "inputs"),
+      pre(
+        "update",
+        "kubernetes:apps/v1:Deployment",
+        "web-deployment",
+        { "spec.template.spec.containers[0].image": { diffKind: "update", inputDiff: true } },
+        {},
+        {},
+        "inputs",
+      ),
       pre("create", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "web-deny", {}, {}, {}, "inputs"),
     ];
     const plan = formatPlan("dev", collectDrift(events, "preview"));
@@ -252,19 +372,41 @@ describe("scripts: plan and promotion", () => {
 
   it("fingerprints a plan by what changes and to what, not by who runs it", () => {
     const change = (image: string, providerToken = "t1") => [
-      pre("update", "kubernetes:apps/v1:Deployment", "web", { "spec.image": { diffKind: "update", inputDiff: true } }, { spec: { image: "a" } }, { spec: { image } }, "inputs"),
-      pre("update", "pulumi:providers:doppler", "default", { token: { diffKind: "update", inputDiff: true } }, { token: "x" }, { token: providerToken }, "inputs"),
+      pre(
+        "update",
+        "kubernetes:apps/v1:Deployment",
+        "web",
+        { "spec.image": { diffKind: "update", inputDiff: true } },
+        { spec: { image: "a" } },
+        { spec: { image } },
+        "inputs",
+      ),
+      pre(
+        "update",
+        "pulumi:providers:doppler",
+        "default",
+        { token: { diffKind: "update", inputDiff: true } },
+        { token: "x" },
+        { token: providerToken },
+        "inputs",
+      ),
     ];
     const fp = (events: EngineEvent[], images = {}) => planFingerprint(collectDrift(events, "preview"), images);
     assert.match(fp(change("b")), /^[a-f0-9]{32}$/);
     assert.equal(fp(change("b")), fp(change("b", "t2")), "the provider's own credentials differ between the plan job and the deploy job");
     assert.notEqual(fp(change("b")), fp(change("c")), "a different new value is a different plan");
-    assert.notEqual(fp(change("b")), fp([change("b")[0]].concat(pre("create", "kubernetes:batch/v1:Job", "m", {}, {}, {}, "inputs"))), "one more resource is a different plan");
+    assert.notEqual(
+      fp(change("b")),
+      fp([change("b")[0]].concat(pre("create", "kubernetes:batch/v1:Job", "m", {}, {}, {}, "inputs"))),
+      "one more resource is a different plan",
+    );
     assert.notEqual(fp(change("b"), { imageRef: "x@sha256:1" }), fp(change("b"), { imageRef: "x@sha256:2" }));
   });
 
   it("applies the approved plan or nothing, and waits for another update to finish", async () => {
-    const events = (image: string) => [pre("update", "kubernetes:apps/v1:Deployment", "web", { "spec.image": { diffKind: "update", inputDiff: true } }, {}, { spec: { image } }, "inputs")];
+    const events = (image: string) => [
+      pre("update", "kubernetes:apps/v1:Deployment", "web", { "spec.image": { diffKind: "update", inputDiff: true } }, {}, { spec: { image } }, "inputs"),
+    ];
     const approved = planFingerprint(collectDrift(events("b"), "preview"), { imageRef: "r" });
     const fake = (plans: string[], locks = 0) => {
       const calls: string[] = [];
@@ -277,7 +419,10 @@ describe("scripts: plan and promotion", () => {
         },
         up: () => {
           calls.push("up");
-          if (held-- > 0) return Promise.reject(createCommandError({ stdout: "", stderr: "error: [409] Conflict: Another update is currently in progress.", code: 255, err: undefined }));
+          if (held-- > 0)
+            return Promise.reject(
+              createCommandError({ stdout: "", stderr: "error: [409] Conflict: Another update is currently in progress.", code: 255, err: undefined }),
+            );
           return Promise.resolve({});
         },
       } as unknown as Stack;
@@ -288,7 +433,10 @@ describe("scripts: plan and promotion", () => {
     await deployStack(same.stack, { ...quiet, imageRef: "r", expectPlan: approved });
     assert.deepEqual(same.calls, ["preview", "up"]);
     const changed = fake(["c"]);
-    await assert.rejects(deployStack(changed.stack, { ...quiet, imageRef: "r", expectPlan: approved }), /the plan changed since it was shown for approval \(approved [a-f0-9]{32}, now [a-f0-9]{32}\): nothing was deployed/);
+    await assert.rejects(
+      deployStack(changed.stack, { ...quiet, imageRef: "r", expectPlan: approved }),
+      /the plan changed since it was shown for approval \(approved [a-f0-9]{32}, now [a-f0-9]{32}\): nothing was deployed/,
+    );
     assert.deepEqual(changed.calls, ["preview"], "nothing is applied");
     const locked = fake(["b", "b", "b"], 2);
     await deployStack(locked.stack, { ...quiet, imageRef: "r", expectPlan: approved, waitLockMs: 60_000 });
@@ -301,11 +449,19 @@ describe("scripts: plan and promotion", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runcfg-"));
     const file = path.join(dir, "Pulumi.prod.yaml");
     fs.writeFileSync(file, "config:\n  a: b\n");
-    const stack = { name: "acme/nextjs-infra/prod", setConfig: (k: string, v: { value: string }) => Promise.resolve(fs.appendFileSync(file, `  ${k}: ${v.value}\n`)) };
-    const seen = await withRunConfig(stack, dir, { "nextjs-infra:image.ref": "x@sha256:1", "nextjs-infra:image.migratorRef": undefined }, () => Promise.resolve(fs.readFileSync(file, "utf8")));
+    const stack = {
+      name: "acme/nextjs-infra/prod",
+      setConfig: (k: string, v: { value: string }) => Promise.resolve(fs.appendFileSync(file, `  ${k}: ${v.value}\n`)),
+    };
+    const seen = await withRunConfig(stack, dir, { "nextjs-infra:image.ref": "x@sha256:1", "nextjs-infra:image.migratorRef": undefined }, () =>
+      Promise.resolve(fs.readFileSync(file, "utf8")),
+    );
     assert.match(seen, /image\.ref: x@sha256:1/, "the run sees its value");
     assert.equal(fs.readFileSync(file, "utf8"), "config:\n  a: b\n", "the file is back as committed");
-    await assert.rejects(withRunConfig(stack, dir, { k: "v" }, () => Promise.reject(new Error("boom"))), /boom/);
+    await assert.rejects(
+      withRunConfig(stack, dir, { k: "v" }, () => Promise.reject(new Error("boom"))),
+      /boom/,
+    );
     assert.equal(fs.readFileSync(file, "utf8"), "config:\n  a: b\n", "even when the run fails");
     fs.rmSync(dir, { recursive: true });
   });
@@ -323,7 +479,11 @@ describe("scripts: the preview jobs' Kubernetes credential", () => {
     const { execCredential, jobToken, DEFAULT_AUDIENCE } = await import("../scripts/kube-token");
     const exp = 1_800_000_000;
     const jwt = `h.${Buffer.from(JSON.stringify({ exp })).toString("base64url")}.s`;
-    assert.deepEqual(execCredential(jwt), { apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token: jwt, expirationTimestamp: new Date(exp * 1000).toISOString() } });
+    assert.deepEqual(execCredential(jwt), {
+      apiVersion: "client.authentication.k8s.io/v1",
+      kind: "ExecCredential",
+      status: { token: jwt, expirationTimestamp: new Date(exp * 1000).toISOString() },
+    });
     const seen: { url?: string; auth?: string } = {};
     const http = await import("http");
     const server = http.createServer((req, res) => {
@@ -371,11 +531,23 @@ describe("scripts: GitHub and Actions plumbing", () => {
         return Promise.resolve(new Response(JSON.stringify(init.method === "GET" ? existing : {}), { status: 200 }));
       }) as unknown as typeof fetch;
     await new GithubClient("t", { owner: "acme", repo: "web" }, fake([{ id: 9, body: "<!-- nextjs-infra-preview -->\nold" }])).upsertPreviewComment(4, "gone");
-    assert.deepEqual(calls.map((c) => c.slice(0, 2)), [["GET", "/issues/4/comments?per_page=100"], ["PATCH", "/issues/comments/9"]]);
+    assert.deepEqual(
+      calls.map((c) => c.slice(0, 2)),
+      [
+        ["GET", "/issues/4/comments?per_page=100"],
+        ["PATCH", "/issues/comments/9"],
+      ],
+    );
     assert.deepEqual(JSON.parse(calls[1][2]!), { body: "<!-- nextjs-infra-preview -->\ngone" });
     calls.length = 0;
     await new GithubClient("t", { owner: "acme", repo: "web" }, fake([])).upsertPreviewComment(4, "gone");
-    assert.deepEqual(calls.map((c) => c.slice(0, 2)), [["GET", "/issues/4/comments?per_page=100"], ["POST", "/issues/4/comments"]]);
+    assert.deepEqual(
+      calls.map((c) => c.slice(0, 2)),
+      [
+        ["GET", "/issues/4/comments?per_page=100"],
+        ["POST", "/issues/4/comments"],
+      ],
+    );
   });
 
   it("keeps markdown under GitHub's size limit, pointing at the run log", () => {
@@ -421,7 +593,11 @@ describe("scripts: command lines", () => {
     const cases: [string, string[], RegExp][] = [
       ["preview-stack.ts", ["deploy", "--pr", "1"], /first argument is up, destroy or cancel; got "deploy"/],
       ["deploy.ts", [], /--stack is required/],
-      ["deploy.ts", ["--stack", "prod", "--image-ref", "ghcr.io/acme/web:latest"], /--image-ref wants <repository>@sha256:<64 hex digits> \(a digest, never a tag\)/],
+      [
+        "deploy.ts",
+        ["--stack", "prod", "--image-ref", "ghcr.io/acme/web:latest"],
+        /--image-ref wants <repository>@sha256:<64 hex digits> \(a digest, never a tag\)/,
+      ],
       ["plan.ts", [], /--stack is required/],
       ["preview-stack.ts", ["up", "--pr", "x"], /--pr wants a pull request number/],
       ["preview-stack.ts", ["up", "--bogus"], /Unknown option '--bogus'/],
@@ -455,10 +631,16 @@ describe("scripts: npm run local, the newcomer's entry point", () => {
 
   it("names the missing prerequisite and how to get it, before touching anything", async () => {
     const { clusterContext, MissingPrerequisite } = await import("../scripts/local");
-    assert.throws(() => clusterContext(machine([])), (e) => e instanceof MissingPrerequisite && /the Pulumi CLI is not installed: curl/.test(e.message));
+    assert.throws(
+      () => clusterContext(machine([])),
+      (e) => e instanceof MissingPrerequisite && /the Pulumi CLI is not installed: curl/.test(e.message),
+    );
     assert.throws(() => clusterContext(machine(["pulumi"])), /no cluster to deploy to: install kind .* or pass --context/);
     assert.throws(() => clusterContext(machine(["pulumi", "kind"])), /kind needs Docker/);
-    assert.throws(() => clusterContext(machine(["pulumi", "kubectl"], { "kubectl config get-contexts nope": [1, ""] }), "nope"), /the kubeconfig has no context "nope"/);
+    assert.throws(
+      () => clusterContext(machine(["pulumi", "kubectl"], { "kubectl config get-contexts nope": [1, ""] }), "nope"),
+      /the kubeconfig has no context "nope"/,
+    );
   });
 
   it("uses the context it is given, else kind's, creating kind's cluster and its registry only when missing", async () => {
@@ -466,7 +648,10 @@ describe("scripts: npm run local, the newcomer's entry point", () => {
     assert.equal(clusterContext(machine(["pulumi", "kubectl"]), "docker-desktop"), "docker-desktop");
     const fresh = machine(["pulumi", "kind", "docker"], { "kind get clusters": [0, ""], "docker inspect kind-registry": [1, ""] });
     assert.equal(clusterContext(fresh), "kind-kind");
-    assert.deepEqual(fresh.runs.filter((r) => /^(kind create|docker run|docker network)/.test(r)).map((r) => r.split(" ").slice(0, 3).join(" ")), ["docker run -d", "kind create cluster", "docker network connect"]);
+    assert.deepEqual(
+      fresh.runs.filter((r) => /^(kind create|docker run|docker network)/.test(r)).map((r) => r.split(" ").slice(0, 3).join(" ")),
+      ["docker run -d", "kind create cluster", "docker network connect"],
+    );
     const existing = machine(["pulumi", "kind", "docker"], { "kind get clusters": [0, "kind\n"] });
     assert.equal(clusterContext(existing), "kind-kind");
     assert.ok(!existing.runs.some((r) => r.startsWith("kind create")), "an existing cluster is reused");

@@ -47,7 +47,13 @@ describe("Sentry", () => {
       const dev = await render("dev", SENTRY, TOKEN);
       assert.equal(dev.build.secrets.sentry_auth_token, TOKEN);
       assert.ok(isSecretValue(dev.raw.secrets), "a secret input: encrypted in state");
-      assert.deepEqual(Object.entries(dev.build.buildArgs).filter(([k]) => k.startsWith("SENTRY_")), [["SENTRY_ORG", "acme"], ["SENTRY_PROJECT", "web"]]);
+      assert.deepEqual(
+        Object.entries(dev.build.buildArgs).filter(([k]) => k.startsWith("SENTRY_")),
+        [
+          ["SENTRY_ORG", "acme"],
+          ["SENTRY_PROJECT", "web"],
+        ],
+      );
       assert.ok(!JSON.stringify(dev.build.buildArgs).includes(TOKEN), "never a build argument: those stay in the image's history");
       const pr = await render("pr-7", SENTRY, TOKEN);
       assert.equal(pr.build.secrets, undefined, "unreviewed code never holds it, even when the runner's environment has it");
@@ -67,7 +73,20 @@ describe("Sentry", () => {
     it("refuses half a Sentry target, a slug Sentry would not have, and plain http off this machine", () => {
       const { projectConfig, siblings } = readProjectFiles(ROOT, PROJECT, "dev");
       const settle = (sentry: Record<string, unknown>) =>
-        resolveSettings({ project: PROJECT, stack: "dev", projectConfig, siblings, config: Object.fromEntries(Object.entries({ ...committedConfig("dev"), "nextjs-infra:sentry": sentry, "nextjs-infra:neonApiKey": "k" }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])), secretKeys: new Set(["nextjs-infra:neonApiKey"]), env: { DOPPLER_TOKEN: "d" } });
+        resolveSettings({
+          project: PROJECT,
+          stack: "dev",
+          projectConfig,
+          siblings,
+          config: Object.fromEntries(
+            Object.entries({ ...committedConfig("dev"), "nextjs-infra:sentry": sentry, "nextjs-infra:neonApiKey": "k" }).map(([k, v]) => [
+              k,
+              typeof v === "string" ? v : JSON.stringify(v),
+            ]),
+          ),
+          secretKeys: new Set(["nextjs-infra:neonApiKey"]),
+          env: { DOPPLER_TOKEN: "d" },
+        });
       const issues = (sentry: Record<string, unknown>) => {
         try {
           settle(sentry);
@@ -93,15 +112,24 @@ describe("Sentry", () => {
 
     it("records each deploy: the release once, a deploy per environment; a wrong token warns and never fails the deploy", async () => {
       const target = { ...SENTRY, url: sentry.url, environment: "dev", release: `sha256:${"a".repeat(64)}` };
-      assert.match(await recordRelease(target, { token: TOKEN, stack: "dev", appUrl: "https://dev.example.com" }), /release sha256:a{64} deployed to dev \(acme\/web\)/);
+      assert.match(
+        await recordRelease(target, { token: TOKEN, stack: "dev", appUrl: "https://dev.example.com" }),
+        /release sha256:a{64} deployed to dev \(acme\/web\)/,
+      );
       // The promotion of the same digest: the same release, deployed again elsewhere.
-      assert.match(await recordRelease({ ...target, environment: "production" }, { token: TOKEN, stack: "prod", appUrl: "https://www.example.com" }), /deployed to production/);
+      assert.match(
+        await recordRelease({ ...target, environment: "production" }, { token: TOKEN, stack: "prod", appUrl: "https://www.example.com" }),
+        /deployed to production/,
+      );
       assert.deepEqual(sentry.releases, [{ version: target.release, projects: ["web"] }]);
       assert.deepEqual(sentry.deploys, [
         { version: target.release, environment: "dev", name: "dev", url: "https://dev.example.com" },
         { version: target.release, environment: "production", name: "prod", url: "https://www.example.com" },
       ]);
-      assert.match(await recordRelease(target, { token: "sntrys_stolen", stack: "dev" }), /^::warning::Sentry: the release was not recorded .*the deploy itself succeeded/);
+      assert.match(
+        await recordRelease(target, { token: "sntrys_stolen", stack: "dev" }),
+        /^::warning::Sentry: the release was not recorded .*the deploy itself succeeded/,
+      );
       assert.match(await recordRelease(target, { token: undefined, stack: "dev" }), /no SENTRY_AUTH_TOKEN in this environment, no release recorded/);
       assert.equal(sentry.deploys.length, 2);
     });
@@ -113,7 +141,17 @@ describe("Sentry", () => {
         const bundle = (file: string, source: string) => {
           fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
           fs.writeFileSync(path.join(app, file), `${source}\n//# sourceMappingURL=${path.basename(file)}.map\n`);
-          fs.writeFileSync(path.join(app, `${file}.map`), JSON.stringify({ version: 3, file: path.basename(file), sources: ["src/app/page.tsx"], sourcesContent: ["export default function Page() { return 1 }"], names: [], mappings: "AAAA" }));
+          fs.writeFileSync(
+            path.join(app, `${file}.map`),
+            JSON.stringify({
+              version: 3,
+              file: path.basename(file),
+              sources: ["src/app/page.tsx"],
+              sourcesContent: ["export default function Page() { return 1 }"],
+              names: [],
+              mappings: "AAAA",
+            }),
+          );
         };
         bundle(".next/server/app/page.js", "module.exports=function(){return 1}");
         bundle(".next/static/chunks/main.js", "console.log(1)");
@@ -122,7 +160,10 @@ describe("Sentry", () => {
         fs.copyFileSync(path.join(app, ".next/server/app/page.js.map"), path.join(app, ".next/standalone/.next/server/app/page.js.map"));
         fs.writeFileSync(path.join(app, "token"), `${TOKEN}\n`);
         const run = (env: Record<string, string>) =>
-          promisify(execFile)("node", [path.join(ROOT, "app", "scripts", "sourcemaps.mjs")], { cwd: app, env: { PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`, HOME: app, ...env } });
+          promisify(execFile)("node", [path.join(ROOT, "app", "scripts", "sourcemaps.mjs")], {
+            cwd: app,
+            env: { PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`, HOME: app, ...env },
+          });
 
         const out = await run({ SENTRY_AUTH_TOKEN_FILE: path.join(app, "token"), SENTRY_ORG: "acme", SENTRY_PROJECT: "web", SENTRY_URL: sentry.url });
         assert.match(out.stdout, /source maps: uploaded to Sentry, then 3 removed from the build/);
@@ -149,13 +190,21 @@ describe("Sentry", () => {
     });
 
     it("is a stand-in that refuses what Sentry refuses", async () => {
-      const post = (route: string, body: unknown, token = TOKEN) => fetch(`${sentry.url}api/0/organizations/acme${route}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const post = (route: string, body: unknown, token = TOKEN) =>
+        fetch(`${sentry.url}api/0/organizations/acme${route}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
       assert.equal((await post("/releases/", { version: "a/b", projects: ["web"] })).status, 400, "no slash in a release name");
       assert.equal((await post("/releases/", { version: "x".repeat(201), projects: ["web"] })).status, 400);
       assert.equal((await post("/releases/", { version: "v1", projects: ["api"] })).status, 400, "a project the organization does not have");
       assert.equal((await post("/releases/", { version: "v1", projects: ["web"] }, "wrong")).status, 401);
       assert.equal((await post("/releases/v2/deploys/", { environment: "dev" })).status, 404, "a deploy of a release that does not exist");
-      assert.equal((await fetch(`${sentry.url}api/0/organizations/other/releases/`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: "{}" })).status, 404);
+      assert.equal(
+        (await fetch(`${sentry.url}api/0/organizations/other/releases/`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: "{}" })).status,
+        404,
+      );
       assert.equal((await post("/releases/", { version: "v1", projects: ["web"] })).status, 201);
       assert.equal((await post("/releases/", { version: "v1", projects: ["web"] })).status, 208, "creating it again changes nothing");
       assert.equal((await post("/releases/v1/deploys/", { environment: "pre view" })).status, 400);

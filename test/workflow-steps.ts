@@ -11,7 +11,16 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "./mocks";
 
-export type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; id?: string; name?: string; if?: string; "continue-on-error"?: boolean };
+export type Step = {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  id?: string;
+  name?: string;
+  if?: string;
+  "continue-on-error"?: boolean;
+};
 export type Job = {
   if?: string;
   needs?: string | string[];
@@ -27,7 +36,13 @@ export type Job = {
   outputs?: Record<string, string>;
   defaults?: { run?: { "working-directory"?: string } };
 };
-export type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string> | string; env?: Record<string, string>; concurrency?: { group: string; "cancel-in-progress": boolean | string }; jobs: Record<string, Job> };
+export type Workflow = {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string> | string;
+  env?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean | string };
+  jobs: Record<string, Job>;
+};
 
 export const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 export const readWorkflow = (file: string) => fs.readFileSync(path.join(WORKFLOWS, file), "utf8");

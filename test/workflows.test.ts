@@ -19,7 +19,12 @@ const ACTIONS = path.join(ROOT, ".github", "actions");
 const actionFiles = fs.readdirSync(ACTIONS).map((d) => path.join(ACTIONS, d, "action.yml"));
 const action = (name: string) => yaml.load(fs.readFileSync(path.join(ACTIONS, name, "action.yml"), "utf8")) as { runs: { steps: Step[] } };
 const allJobs = () => files.flatMap((f) => Object.entries(workflow(f).jobs).map(([name, job]) => ({ file: f, name, job })));
-const allSteps = () => [...allJobs().flatMap(({ file, name, job }) => (job.steps ?? []).map((step) => ({ where: `${file} ${name}`, step }))), ...actionFiles.flatMap((f) => (yaml.load(fs.readFileSync(f, "utf8")) as { runs: { steps: Step[] } }).runs.steps.map((step) => ({ where: path.relative(ROOT, f), step })))];
+const allSteps = () => [
+  ...allJobs().flatMap(({ file, name, job }) => (job.steps ?? []).map((step) => ({ where: `${file} ${name}`, step }))),
+  ...actionFiles.flatMap((f) =>
+    (yaml.load(fs.readFileSync(f, "utf8")) as { runs: { steps: Step[] } }).runs.steps.map((step) => ({ where: path.relative(ROOT, f), step })),
+  ),
+];
 const repo = { owner: "acme", repo: "web" };
 const sha = (c: string) => c.repeat(40);
 
@@ -52,12 +57,18 @@ describe("workflows", () => {
       for (const [name, job] of Object.entries(w.jobs)) {
         assert.ok(job.permissions && typeof job.permissions === "object", `${f} ${name}: job-level permissions`);
         assert.ok(!Object.values(job.permissions).includes("write-all"));
-        if ((job.permissions).contents === "write") assert.fail(`${f} ${name} writes contents`);
+        if (job.permissions.contents === "write") assert.fail(`${f} ${name} writes contents`);
       }
     }
     const deploy = workflow("deploy.yml").jobs;
-    for (const name of ["dev", "builds"]) assert.equal((deploy[name].permissions as Record<string, string>).packages, undefined, `${name} pushes with its environment's token, not the workflow token`);
-    for (const job of Object.values(workflow("promote.yml").jobs)) assert.equal((job.permissions as Record<string, string>).packages, undefined, "a promotion pushes no image");
+    for (const name of ["dev", "builds"])
+      assert.equal(
+        (deploy[name].permissions as Record<string, string>).packages,
+        undefined,
+        `${name} pushes with its environment's token, not the workflow token`,
+      );
+    for (const job of Object.values(workflow("promote.yml").jobs))
+      assert.equal((job.permissions as Record<string, string>).packages, undefined, "a promotion pushes no image");
   });
 
   it("pin every third-party action by full commit SHA, with its version in a comment", () => {
@@ -74,15 +85,24 @@ describe("workflows", () => {
   });
 
   it("hand a secret only to the step that needs it: no job-wide env holds one, and third-party actions get only their own", () => {
-    for (const { file, name, job } of allJobs()) assert.ok(!JSON.stringify(job.env ?? {}).includes("secrets."), `${file} ${name}: a job-wide env hands a secret to every step`);
+    for (const { file, name, job } of allJobs())
+      assert.ok(!JSON.stringify(job.env ?? {}).includes("secrets."), `${file} ${name}: a job-wide env hands a secret to every step`);
     // Actions from outside the repository, and the one secret input each may take.
-    const allowed: Record<string, string[]> = { "docker/login-action": ["REGISTRY_TOKEN"], "actions/create-github-app-token": ["ADMIN_APP_PRIVATE_KEY"], "./.github/actions/setup": ["KUBE_CONFIG"] };
+    const allowed: Record<string, string[]> = {
+      "docker/login-action": ["REGISTRY_TOKEN"],
+      "actions/create-github-app-token": ["ADMIN_APP_PRIVATE_KEY"],
+      "./.github/actions/setup": ["KUBE_CONFIG"],
+    };
     for (const { where, step } of allSteps()) {
       const given = [...JSON.stringify([step.with ?? {}, step.env ?? {}]).matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1]);
       if (given.length === 0) continue;
       const uses = step.uses?.split("@")[0];
       if (uses === undefined) continue; // a run step of our own
-      assert.deepEqual(given.filter((s) => !(allowed[uses] ?? []).includes(s)), [], `${where}: ${uses} gets ${given.join(", ")}`);
+      assert.deepEqual(
+        given.filter((s) => !(allowed[uses] ?? []).includes(s)),
+        [],
+        `${where}: ${uses} gets ${given.join(", ")}`,
+      );
     }
   });
 
@@ -90,8 +110,17 @@ describe("workflows", () => {
     const deploy = workflow("deploy.yml").jobs;
     assert.deepEqual(deploy.dev.concurrency, { group: "pulumi-${{ fromJSON(needs.environments.outputs.source).stack }}", "cancel-in-progress": false });
     assert.deepEqual(deploy.builds.concurrency, { group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
-    for (const [name, job] of Object.entries(workflow("promote.yml").jobs)) assert.equal(job.concurrency, undefined, `promote ${name}: a job waiting for approval holds no group: a rollback is never cancelled, nothing queues behind a person`);
-    assert.equal(workflow("ci.yml").concurrency?.group, "ci-${{ github.event_name == 'pull_request' && github.ref || github.run_id }}", "runs on main never wait on one another");
+    for (const [name, job] of Object.entries(workflow("promote.yml").jobs))
+      assert.equal(
+        job.concurrency,
+        undefined,
+        `promote ${name}: a job waiting for approval holds no group: a rollback is never cancelled, nothing queues behind a person`,
+      );
+    assert.equal(
+      workflow("ci.yml").concurrency?.group,
+      "ci-${{ github.event_name == 'pull_request' && github.ref || github.run_id }}",
+      "runs on main never wait on one another",
+    );
     const drift = workflow("drift.yml").jobs.drift.concurrency;
     assert.deepEqual(drift, { group: "drift-${{ matrix.stack }}", "cancel-in-progress": false });
     const withGroups = Object.entries(workflow("preview.yml").jobs).filter(([, j]) => j.concurrency);
@@ -114,7 +143,10 @@ describe("workflows", () => {
     assert.equal(install.with?.["pulumi-version-file"], ".pulumi-version");
     const version = fs.readFileSync(path.join(ROOT, ".pulumi-version"), "utf8").trim();
     assert.match(version, /^\d+\.\d+\.\d+$/);
-    assert.match(fs.readFileSync(path.join(ROOT, "tools", "pulumi", "go.mod"), "utf8"), new RegExp(`github\\.com/pulumi/pulumi/pkg/v3 v${version.replace(/\./g, "\\.")}\\n`));
+    assert.match(
+      fs.readFileSync(path.join(ROOT, "tools", "pulumi", "go.mod"), "utf8"),
+      new RegExp(`github\\.com/pulumi/pulumi/pkg/v3 v${version.replace(/\./g, "\\.")}\\n`),
+    );
     assert.match(fs.readFileSync(path.join(ROOT, "tools", "build.sh"), "utf8"), /PULUMI_VERSION=v\$\(tr -d "\[:space:\]" < \.\.\/\.pulumi-version\)/);
   });
 
@@ -143,13 +175,16 @@ describe("workflows", () => {
   it("lint clean under zizmor's own configuration, with a reason for every rule turned off", () => {
     const config = fs.readFileSync(path.join(ROOT, ".github", "zizmor.yml"), "utf8");
     const rules = Object.keys((yaml.load(config) as { rules: Record<string, unknown> }).rules);
-    for (const rule of rules) assert.match(config, new RegExp(`#[^\\n]*\\n(\\s*#[^\\n]*\\n)*\\s*${rule}:`), `${rule} is turned off without a comment saying why`);
+    for (const rule of rules)
+      assert.match(config, new RegExp(`#[^\\n]*\\n(\\s*#[^\\n]*\\n)*\\s*${rule}:`), `${rule} is turned off without a comment saying why`);
     const suppressed = allSteps().filter(({ step }) => /zizmor: ignore/.test(step.run ?? ""));
     for (const { where } of suppressed) assert.ok(where.includes("setup"), where);
   });
 
   it("let Dependabot move every pinned action and lockfile, a week after each release", () => {
-    const config = yaml.load(fs.readFileSync(path.join(ROOT, ".github", "dependabot.yml"), "utf8")) as { updates: { "package-ecosystem": string; directories: string[]; cooldown?: { "default-days": number } }[] };
+    const config = yaml.load(fs.readFileSync(path.join(ROOT, ".github", "dependabot.yml"), "utf8")) as {
+      updates: { "package-ecosystem": string; directories: string[]; cooldown?: { "default-days": number } }[];
+    };
     const dirs = (eco: string) => config.updates.filter((u) => u["package-ecosystem"] === eco).flatMap((u) => u.directories);
     assert.deepEqual(dirs("github-actions").sort(), ["/", ...fs.readdirSync(ACTIONS).map((d) => `/.github/actions/${d}`)].sort());
     const lockfiles = ["/", "/app"].filter((d) => fs.existsSync(path.join(ROOT, d, "package-lock.json")));
@@ -163,7 +198,11 @@ describe("workflows", () => {
     const gate = stepOf(jobs.gate, "gate");
     const digest = `ghcr.io/acme/web@sha256:${"d".repeat(64)}`;
     const gated = (context: Record<string, unknown>, env: Record<string, string> = {}, tip = sha("a")) =>
-      runGithubScript(gate, { context: { repo, payload: {}, ...context }, env: { IMAGE_REF: "", ...env }, answers: { "repos.getBranch": { commit: { sha: tip } } } });
+      runGithubScript(gate, {
+        context: { repo, payload: {}, ...context },
+        env: { IMAGE_REF: "", ...env },
+        answers: { "repos.getBranch": { commit: { sha: tip } } },
+      });
 
     it("deploys main's tip only: a re-run of an old run, or a run main has moved past, deploys nothing", async () => {
       const push = { eventName: "push", ref: "refs/heads/main", sha: sha("a") };
@@ -180,7 +219,8 @@ describe("workflows", () => {
 
     it("checks main's tip again right before each build and right after each promotion's approval", async () => {
       const tip = stepOf({ steps: action("main-tip").runs.steps }, "tip");
-      const at = (current: string, candidate: string) => runGithubScript(tip, { context: { repo }, env: { SHA: candidate }, answers: { "repos.getBranch": { commit: { sha: current } } } });
+      const at = (current: string, candidate: string) =>
+        runGithubScript(tip, { context: { repo }, env: { SHA: candidate }, answers: { "repos.getBranch": { commit: { sha: current } } } });
       assert.equal((await at(sha("a"), sha("a"))).outputs.current, "true");
       const moved = await at(sha("c"), sha("a"));
       assert.equal(moved.outputs.current, "false");
@@ -194,7 +234,10 @@ describe("workflows", () => {
         const step = job.steps.find((s) => s.uses === "./.github/actions/main-tip")!;
         assert.equal(step.with?.sha, expected, name);
         const later = job.steps.slice(job.steps.indexOf(step) + 1).filter((s) => !s.name?.startsWith("Record"));
-        assert.ok(later.length > 0 && later.every((s) => /steps\.tip\.outputs\.current [!=]= '(true|false)'/.test(String(s.if))), `${name}: every step after the tip check depends on it`);
+        assert.ok(
+          later.length > 0 && later.every((s) => /steps\.tip\.outputs\.current [!=]= '(true|false)'/.test(String(s.if))),
+          `${name}: every step after the tip check depends on it`,
+        );
       }
       assert.equal(promote.deploy.steps.find((s) => s.id === "tip")?.if, "inputs.kind == 'main'", "a rollback is deliberate: no tip check");
     });
@@ -203,11 +246,17 @@ describe("workflows", () => {
       const r = await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: sha("c") }, { IMAGE_REF: digest });
       assert.deepEqual(r.outputs, { deploy: "rollback", sha: sha("c"), "image-ref": digest });
       for (const bad of ["ghcr.io/acme/web:latest", `ghcr.io/acme/web@sha256:${"d".repeat(63)}`, `x; rm -rf /@sha256:${"d".repeat(64)}`]) {
-        assert.match((await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: sha("c") }, { IMAGE_REF: bad })).failed ?? "", /image-ref wants/);
+        assert.match(
+          (await gated({ eventName: "workflow_dispatch", ref: "refs/heads/main", sha: sha("c") }, { IMAGE_REF: bad })).failed ?? "",
+          /image-ref wants/,
+        );
       }
       assert.match(String(jobs.promote.if), /needs\.gate\.outputs\.deploy == 'rollback'/);
       // A rollback goes to production alone; a promotion to every prod-profile stack.
-      assert.equal(jobs.promote.strategy?.matrix?.include, "${{ fromJSON(needs.gate.outputs.deploy == 'rollback' && needs.environments.outputs.rollback || needs.environments.outputs.promotions) }}");
+      assert.equal(
+        jobs.promote.strategy?.matrix?.include,
+        "${{ fromJSON(needs.gate.outputs.deploy == 'rollback' && needs.environments.outputs.rollback || needs.environments.outputs.promotions) }}",
+      );
       assert.deepEqual(jobs.promote.with, {
         stack: "${{ matrix.stack }}",
         environment: "${{ matrix.environment }}",
@@ -222,22 +271,61 @@ describe("workflows", () => {
       const refs = stepOf(promote.plan, "refs");
       const run = (env: Record<string, string>) => runStep(refs, { env }).outputs;
       const devMigrator = `ghcr.io/acme/web@sha256:${"e".repeat(64)}`;
-      assert.deepEqual(run({ KIND: "rollback", ROLLBACK_REF: digest, BUILT_REF: "", BUILT_MIGRATOR: "" }), { "image-ref": digest }, "a rollback keeps the stack's migrator");
-      assert.deepEqual(run({ KIND: "main", ROLLBACK_REF: "", BUILT_REF: digest, BUILT_MIGRATOR: devMigrator }), { "image-ref": digest, "migrator-ref": devMigrator }, "a promotion takes the source's digests");
+      assert.deepEqual(
+        run({ KIND: "rollback", ROLLBACK_REF: digest, BUILT_REF: "", BUILT_MIGRATOR: "" }),
+        { "image-ref": digest },
+        "a rollback keeps the stack's migrator",
+      );
+      assert.deepEqual(
+        run({ KIND: "main", ROLLBACK_REF: "", BUILT_REF: digest, BUILT_MIGRATOR: devMigrator }),
+        { "image-ref": digest, "migrator-ref": devMigrator },
+        "a promotion takes the source's digests",
+      );
     });
 
     it("shows each promotion's plan before the approval, and applies that plan or nothing", () => {
       assert.equal(promote.plan.environment, "${{ inputs.read-environment }}", "planned with read-only credentials");
       assert.equal((promote.deploy.environment as { name: string }).name, "${{ inputs.environment }}");
       assert.equal(promote.deploy.needs, "plan");
-      const argv = (step: Step, env: Record<string, string>) => runStep(step, { env, fakes: { npm: 'printf "%s\\n" "$@"' } }).stdout.trim().split("\n");
+      const argv = (step: Step, env: Record<string, string>) =>
+        runStep(step, { env, fakes: { npm: 'printf "%s\\n" "$@"' } })
+          .stdout.trim()
+          .split("\n");
       const migrator = `ghcr.io/acme/web@sha256:${"e".repeat(64)}`;
       const plan = stepOf(promote.plan, "plan");
       assert.deepEqual([plan.env?.IMAGE_REF, plan.env?.MIGRATOR_REF], ["${{ steps.refs.outputs.image-ref }}", "${{ steps.refs.outputs.migrator-ref }}"]);
-      assert.deepEqual(argv(plan, { STACK: "staging", IMAGE_REF: digest, MIGRATOR_REF: migrator }), ["run", "--silent", "plan", "--", "--stack", "staging", "--image-ref", digest, "--migrator-ref", migrator]);
+      assert.deepEqual(argv(plan, { STACK: "staging", IMAGE_REF: digest, MIGRATOR_REF: migrator }), [
+        "run",
+        "--silent",
+        "plan",
+        "--",
+        "--stack",
+        "staging",
+        "--image-ref",
+        digest,
+        "--migrator-ref",
+        migrator,
+      ]);
       const deploy = stepOf(promote.deploy, "deploy");
-      assert.deepEqual([deploy.env?.PLAN, deploy.env?.IMAGE_REF, deploy.env?.MIGRATOR_REF], ["${{ needs.plan.outputs.fingerprint }}", "${{ needs.plan.outputs.image-ref }}", "${{ needs.plan.outputs.migrator-ref }}"], "the deploy applies what was planned, nothing it works out again");
-      assert.deepEqual(argv(deploy, { STACK: "prod", IMAGE_REF: digest, MIGRATOR_REF: "", PLAN: "f".repeat(32) }), ["run", "--silent", "deploy", "--", "--stack", "prod", "--image-ref", digest, "--expect-plan", "f".repeat(32), "--wait-lock", "30"]);
+      assert.deepEqual(
+        [deploy.env?.PLAN, deploy.env?.IMAGE_REF, deploy.env?.MIGRATOR_REF],
+        ["${{ needs.plan.outputs.fingerprint }}", "${{ needs.plan.outputs.image-ref }}", "${{ needs.plan.outputs.migrator-ref }}"],
+        "the deploy applies what was planned, nothing it works out again",
+      );
+      assert.deepEqual(argv(deploy, { STACK: "prod", IMAGE_REF: digest, MIGRATOR_REF: "", PLAN: "f".repeat(32) }), [
+        "run",
+        "--silent",
+        "deploy",
+        "--",
+        "--stack",
+        "prod",
+        "--image-ref",
+        digest,
+        "--expect-plan",
+        "f".repeat(32),
+        "--wait-lock",
+        "30",
+      ]);
       assert.ok(!Object.values(promote).some((j) => j.steps.some((s) => s.uses?.startsWith("docker/"))), "a promotion neither builds nor logs in to push");
     });
 
@@ -255,11 +343,19 @@ describe("workflows", () => {
         if (call === undefined) continue;
         const read = [...new Set(Object.values(w.jobs).flatMap((j) => [...JSON.stringify(j).matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1])))].sort();
         assert.deepEqual(Object.keys(call?.secrets ?? {}).sort(), read, `${file} declares exactly the secrets its jobs read`);
-        const callers = Object.entries(all).flatMap(([f, cw]) => Object.entries(cw.jobs).filter(([, j]) => j.uses === `./.github/workflows/${file}`).map(([id, j]) => ({ where: `${f} ${id}`, job: j })));
+        const callers = Object.entries(all).flatMap(([f, cw]) =>
+          Object.entries(cw.jobs)
+            .filter(([, j]) => j.uses === `./.github/workflows/${file}`)
+            .map(([id, j]) => ({ where: `${f} ${id}`, job: j })),
+        );
         assert.ok(callers.length > 0, `${file} is called`);
         for (const { where, job } of callers) {
           assert.notEqual(job.secrets, "inherit", `${where}: inherit hands over every secret the caller can see`);
-          assert.deepEqual(job.secrets, Object.fromEntries(read.map((n) => [n, `\${{ secrets.${n} }}`])), `${where} names each secret ${file} reads, by the same name`);
+          assert.deepEqual(
+            job.secrets,
+            Object.fromEntries(read.map((n) => [n, `\${{ secrets.${n} }}`])),
+            `${where} names each secret ${file} reads, by the same name`,
+          );
         }
       }
     });
@@ -267,20 +363,37 @@ describe("workflows", () => {
     it("records each promotion as a GitHub Deployment of its own environment", async () => {
       const record = promote.deploy.steps.find((s) => s.name?.startsWith("Record the promotion"))!;
       assert.equal(record.if, "steps.deploy.outcome == 'success'");
-      const r = await runGithubScript(record, { context: { repo }, env: { IMAGE_REF: digest, URL: "https://staging.example.com", SHA: sha("e"), ENVIRONMENT: "staging", PRODUCTION: "false" }, answers: { "repos.createDeployment": { id: 77 } } });
-      assert.deepEqual(r.calls.map((c) => c.method), ["repos.createDeployment", "repos.createDeploymentStatus"]);
+      const r = await runGithubScript(record, {
+        context: { repo },
+        env: { IMAGE_REF: digest, URL: "https://staging.example.com", SHA: sha("e"), ENVIRONMENT: "staging", PRODUCTION: "false" },
+        answers: { "repos.createDeployment": { id: 77 } },
+      });
+      assert.deepEqual(
+        r.calls.map((c) => c.method),
+        ["repos.createDeployment", "repos.createDeploymentStatus"],
+      );
       assert.deepEqual(r.calls[0].args.payload, { imageRef: digest });
       assert.deepEqual([r.calls[0].args.environment, r.calls[0].args.task, r.calls[0].args.production_environment], ["staging", "promote", false]);
       assert.deepEqual([r.calls[1].args.deployment_id, r.calls[1].args.environment_url], [77, "https://staging.example.com"]);
-      const prod = await runGithubScript(record, { context: { repo }, env: { IMAGE_REF: digest, URL: "https://www.example.com", SHA: sha("e"), ENVIRONMENT: "production", PRODUCTION: "true" }, answers: { "repos.createDeployment": { id: 78 } } });
+      const prod = await runGithubScript(record, {
+        context: { repo },
+        env: { IMAGE_REF: digest, URL: "https://www.example.com", SHA: sha("e"), ENVIRONMENT: "production", PRODUCTION: "true" },
+        answers: { "repos.createDeployment": { id: 78 } },
+      });
       assert.equal(prod.calls[0].args.production_environment, true);
     });
 
     it("turns the scheduled checks back on when GitHub turned them off for inactivity, and says so", async () => {
       const step = jobs.schedules.steps[0];
       const states: Record<string, string> = { "drift.yml": "disabled_inactivity", "sweep.yml": "active" };
-      const r = await runGithubScript(step, { context: { repo }, answers: { "actions.getWorkflow": (a: unknown) => ({ state: states[(a as { workflow_id: string }).workflow_id] }) } });
-      assert.deepEqual(r.calls.filter((c) => c.method === "actions.enableWorkflow").map((c) => c.args.workflow_id), ["drift.yml"]);
+      const r = await runGithubScript(step, {
+        context: { repo },
+        answers: { "actions.getWorkflow": (a: unknown) => ({ state: states[(a as { workflow_id: string }).workflow_id] }) },
+      });
+      assert.deepEqual(
+        r.calls.filter((c) => c.method === "actions.enableWorkflow").map((c) => c.args.workflow_id),
+        ["drift.yml"],
+      );
       assert.match(r.notices.join(), /drift\.yml had been turned off by GitHub after 60 days without activity; turned back on/);
       assert.match(r.summary, /drift\.yml/);
       const off = await runGithubScript(step, { context: { repo }, answers: { "actions.getWorkflow": { state: "disabled_manually" } } });
@@ -294,7 +407,10 @@ describe("workflows", () => {
     const job = workflow("drift.yml").jobs.drift;
     const report = path.join(os.tmpdir(), `drift-${process.pid}.md`);
     const script = job.steps.find((s) => s.uses?.startsWith("actions/github-script"))!;
-    const open = [{ number: 5, title: "Drift detected in prod" }, { number: 6, title: "Drift check failing for prod" }];
+    const open = [
+      { number: 5, title: "Drift detected in prod" },
+      { number: 6, title: "Drift check failing for prod" },
+    ];
     const outcome = (value: string, issues: typeof open = []) =>
       runGithubScript(script, {
         context: { repo },
@@ -305,7 +421,12 @@ describe("workflows", () => {
     it("checks every long-lived stack the stack files define, from its read-only environment", () => {
       assert.equal(job.strategy?.matrix?.include, "${{ fromJSON(needs.environments.outputs.drift) }}");
       assert.equal(job.environment, "${{ matrix.read }}");
-      assert.deepEqual(credentialMap(ROOT).filter((j) => j.workflow === "drift" && j.environment).map((j) => j.environment), ["dev-read", "production-read"]);
+      assert.deepEqual(
+        credentialMap(ROOT)
+          .filter((j) => j.workflow === "drift" && j.environment)
+          .map((j) => j.environment),
+        ["dev-read", "production-read"],
+      );
     });
 
     it("judges by the outcome the script wrote, never by an exit code", () => {
@@ -324,19 +445,36 @@ describe("workflows", () => {
       assert.match(String(created.args.body), /## Drift in `prod`[\s\S]*\[Run\]\(https:\/\/run\/1\) · last successful drift run: 2026-11-28T06:20:00Z/);
       assert.equal(drift.failed, undefined);
       const error = await outcome("error", open);
-      assert.deepEqual(error.calls.filter((c) => c.method === "issues.update").map((c) => c.args.issue_number), [6], "an error updates the failing-check issue, not the drift issue");
+      assert.deepEqual(
+        error.calls.filter((c) => c.method === "issues.update").map((c) => c.args.issue_number),
+        [6],
+        "an error updates the failing-check issue, not the drift issue",
+      );
       assert.match(error.failed ?? "", /the drift check of prod failed/);
       const clean = await outcome("none", open);
-      assert.deepEqual(clean.calls.filter((c) => c.method === "issues.update").map((c) => [c.args.issue_number, c.args.state]), [[5, "closed"], [6, "closed"]]);
+      assert.deepEqual(
+        clean.calls.filter((c) => c.method === "issues.update").map((c) => [c.args.issue_number, c.args.state]),
+        [
+          [5, "closed"],
+          [6, "closed"],
+        ],
+      );
       const skipped = await outcome("skipped", open);
-      assert.deepEqual(skipped.calls.filter((c) => c.method.startsWith("issues.") && c.method !== "issues.listForRepo"), []);
+      assert.deepEqual(
+        skipped.calls.filter((c) => c.method.startsWith("issues.") && c.method !== "issues.listForRepo"),
+        [],
+      );
       assert.match(skipped.notices[0], /skipped: an update holds the stack's lock/);
       fs.rmSync(report);
       // A crash at import, an OOM kill (137), a missing command (127): no outcome written.
       for (const nothing of ["", "1", "drifted"]) {
         const r = await outcome(nothing, open);
         assert.match(r.failed ?? "", /failed \(outcome: /, JSON.stringify(nothing));
-        assert.deepEqual(r.calls.filter((c) => c.method === "issues.update").map((c) => c.args.issue_number), [6], "never filed as drift");
+        assert.deepEqual(
+          r.calls.filter((c) => c.method === "issues.update").map((c) => c.args.issue_number),
+          [6],
+          "never filed as drift",
+        );
         assert.match(String(r.calls.find((c) => c.method === "issues.update")!.args.body), /wrote no report/);
       }
     });
@@ -351,7 +489,8 @@ describe("workflows", () => {
         assert.match(String(jobs[name].if), sameRepo, name);
         assert.match(String(jobs[name].if), /github\.event\.pull_request\.user\.login != 'dependabot\[bot\]'/, name);
       }
-      for (const job of Object.values(jobs)) assert.ok(!String(job.if).includes("github.actor"), "whoever pushed last does not decide: the pull request's author does");
+      for (const job of Object.values(jobs))
+        assert.ok(!String(job.if).includes("github.actor"), "whoever pushed last does not decide: the pull request's author does");
       const why = stepOf(jobs["no-preview"], "Say why there is no preview");
       const fork = runStep(why, { env: { HEAD_REPO: "mallory/web", BASE_REPO: "acme/web", AUTHOR: "mallory" } });
       assert.match(fork.summary, /Pull requests from forks \(mallory\/web\) get no preview/);
@@ -380,21 +519,53 @@ describe("workflows", () => {
       const pr = { "pulls.get": { head: { sha: head } } };
       const first = await runGithubScript(step, { context, env, answers: { ...pr, "issues.listComments": [] } });
       const created = first.calls.find((c) => c.method === "issues.createComment")!;
-      assert.match(String(created.args.body), /^<!-- nextjs-infra-preview -->\n\*\*Preview\*\* `pr-42`: https:\/\/pr-42\.preview\.example\.com\n\nUpdated for fffffff\./);
-      const again = await runGithubScript(step, { context, env: { ...env, UP: "failure" }, answers: { ...pr, "issues.listComments": [{ id: 3, body: String(created.args.body) }] } });
+      assert.match(
+        String(created.args.body),
+        /^<!-- nextjs-infra-preview -->\n\*\*Preview\*\* `pr-42`: https:\/\/pr-42\.preview\.example\.com\n\nUpdated for fffffff\./,
+      );
+      const again = await runGithubScript(step, {
+        context,
+        env: { ...env, UP: "failure" },
+        answers: { ...pr, "issues.listComments": [{ id: 3, body: String(created.args.body) }] },
+      });
       const updated = again.calls.find((c) => c.method === "issues.updateComment")!;
       assert.equal(updated.args.comment_id, 3);
       assert.match(String(updated.args.body), /`pr-42`: failure \(\[run\]\(https:\/\/github\.com\/acme\/web\/actions\/runs\/9\)\)/);
-      assert.deepEqual([jobs.up.outputs?.schema, jobs.up.outputs?.problem], ["${{ steps.preview.outputs.schema }}", "${{ steps.preview.outputs.problem }}"], "what up found reaches the comment");
+      assert.deepEqual(
+        [jobs.up.outputs?.schema, jobs.up.outputs?.problem],
+        ["${{ steps.preview.outputs.schema }}", "${{ steps.preview.outputs.problem }}"],
+        "what up found reaches the comment",
+      );
       assert.deepEqual([step.env?.SCHEMA, step.env?.PROBLEM], ["${{ needs.up.outputs.schema }}", "${{ needs.up.outputs.problem }}"]);
-      const capped = await runGithubScript(step, { context, env: { ...env, UP: "failure", PROBLEM: "Neon project p-1 has 10 branches, the free plan's limit of 10 (the default branch included): close or merge pull requests" }, answers: { ...pr, "issues.listComments": [] } });
-      assert.match(String(capped.calls.find((c) => c.method === "issues.createComment")!.args.body), /failure \(\[run\]\([^)]+\)\)\n\n> Neon project p-1 has 10 branches, the free plan's limit of 10/, "a plan's cap is said in the comment");
-      const schema = "<details><summary><b>Schema</b> of <code>app</code>: 1 line changed against <code>br-x</code></summary>\n\n```diff\n+CREATE TABLE orders\n```\n</details>";
+      const capped = await runGithubScript(step, {
+        context,
+        env: {
+          ...env,
+          UP: "failure",
+          PROBLEM: "Neon project p-1 has 10 branches, the free plan's limit of 10 (the default branch included): close or merge pull requests",
+        },
+        answers: { ...pr, "issues.listComments": [] },
+      });
+      assert.match(
+        String(capped.calls.find((c) => c.method === "issues.createComment")!.args.body),
+        /failure \(\[run\]\([^)]+\)\)\n\n> Neon project p-1 has 10 branches, the free plan's limit of 10/,
+        "a plan's cap is said in the comment",
+      );
+      const schema =
+        "<details><summary><b>Schema</b> of <code>app</code>: 1 line changed against <code>br-x</code></summary>\n\n```diff\n+CREATE TABLE orders\n```\n</details>";
       const withDiff = await runGithubScript(step, { context, env: { ...env, SCHEMA: schema }, answers: { ...pr, "issues.listComments": [] } });
       const diffBody = String(withDiff.calls.find((c) => c.method === "issues.createComment")!.args.body);
       assert.ok(diffBody.includes(`https://pr-42.preview.example.com\n\n${schema}\n\nUpdated for fffffff.`), diffBody);
-      const stale = await runGithubScript(step, { context, env, answers: { "pulls.get": { head: { sha: sha("0") } }, "issues.listComments": [{ id: 3, body: "x" }] } });
-      assert.deepEqual(stale.calls.map((c) => c.method), ["pulls.get"], "a run for an older commit writes nothing");
+      const stale = await runGithubScript(step, {
+        context,
+        env,
+        answers: { "pulls.get": { head: { sha: sha("0") } }, "issues.listComments": [{ id: 3, body: "x" }] },
+      });
+      assert.deepEqual(
+        stale.calls.map((c) => c.method),
+        ["pulls.get"],
+        "a run for an older commit writes nothing",
+      );
       assert.match(stale.notices[0], /whose run comments/);
     });
   });
@@ -420,7 +591,10 @@ describe("workflows", () => {
     const job = w.jobs.sweep;
     assert.deepEqual(environmentsOf(job), ["preview"]);
     const sweep = job.steps.find((s) => s.run?.includes("sweep"))!;
-    const argv = (env: Record<string, string>) => runStep(sweep, { env, fakes: { npm: 'printf "%s\\n" "$@"' } }).stdout.trim().split("\n");
+    const argv = (env: Record<string, string>) =>
+      runStep(sweep, { env, fakes: { npm: 'printf "%s\\n" "$@"' } })
+        .stdout.trim()
+        .split("\n");
     assert.deepEqual(argv({ MAX_AGE: "48", DRY_RUN: "true" }), ["run", "--silent", "sweep", "--", "--max-age", "48", "--dry-run"]);
     assert.deepEqual(argv({ MAX_AGE: "168", DRY_RUN: "" }), ["run", "--silent", "sweep", "--", "--max-age", "168"]);
   });
@@ -450,7 +624,14 @@ describe("workflows", () => {
   it("give preview jobs a kubeconfig with no credential in it: an exec user that fetches the job's own OIDC token", () => {
     const step = action("setup").runs.steps.find((s) => s.name?.startsWith("Kubeconfig without a credential"))!;
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "ws-"));
-    const r = runStep(step, { env: { KUBE_SERVER: "https://k8s.example.com:6443", KUBE_CA: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", GITHUB_WORKSPACE: workspace, RUNNER_TEMP: workspace } });
+    const r = runStep(step, {
+      env: {
+        KUBE_SERVER: "https://k8s.example.com:6443",
+        KUBE_CA: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        GITHUB_WORKSPACE: workspace,
+        RUNNER_TEMP: workspace,
+      },
+    });
     assert.equal(r.status, 0, r.stderr);
     const config = JSON.parse(fs.readFileSync(r.env.KUBECONFIG, "utf8"));
     assert.equal(config.clusters[0].cluster.server, "https://k8s.example.com:6443");

@@ -33,7 +33,10 @@ if (token && org && project) {
   console.warn("::warning::Sentry source maps need SENTRY_ORG, SENTRY_PROJECT and a token; none uploaded");
 }
 let removed = 0;
-for (const file of [".next/server", ".next/static", ".next/standalone"].filter((d) => existsSync(d)).flatMap(files).filter((f) => f.endsWith(".map"))) {
+for (const file of [".next/server", ".next/static", ".next/standalone"]
+  .filter((d) => existsSync(d))
+  .flatMap(files)
+  .filter((f) => f.endsWith(".map"))) {
   rmSync(file);
   removed++;
 }

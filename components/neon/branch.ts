@@ -79,12 +79,17 @@ export function checkBranch(news: Partial<BranchInputs>, now = Date.now()): Chec
     const at = Date.parse(news.expiresAt);
     if (Number.isNaN(at)) failures.push({ property: "expiresAt", reason: `got "${news.expiresAt}", expected an RFC 3339 time` });
     else if (at <= now) failures.push({ property: "expiresAt", reason: `got ${news.expiresAt}, expected a time in the future` });
-    else if (at - now > MAX_EXPIRY_MS) failures.push({ property: "expiresAt", reason: `got ${news.expiresAt}, expected at most 30 days from now (Neon's limit)` });
+    else if (at - now > MAX_EXPIRY_MS)
+      failures.push({ property: "expiresAt", reason: `got ${news.expiresAt}, expected at most 30 days from now (Neon's limit)` });
     if (news.adoptDefault) failures.push({ property: "expiresAt", reason: "the default branch cannot expire; remove `expiresAt` or `adoptDefault`" });
-    if (news.protected) failures.push({ property: "expiresAt", reason: "a protected branch cannot expire (Neon refuses it); remove `expiresAt` or `protected`" });
+    if (news.protected)
+      failures.push({ property: "expiresAt", reason: "a protected branch cannot expire (Neon refuses it); remove `expiresAt` or `protected`" });
   }
   if (news.protected && news.protectable === false) {
-    failures.push({ property: "protected", reason: "got true on a plan without protected branches (Neon's Free plan refuses it); Pulumi's `protect` option guards the branch instead" });
+    failures.push({
+      property: "protected",
+      reason: "got true on a plan without protected branches (Neon's Free plan refuses it); Pulumi's `protect` option guards the branch instead",
+    });
   }
   if (news.adoptDefault && (news.parentId || news.parentName)) {
     failures.push({ property: news.parentId ? "parentId" : "parentName", reason: "conflicts with `adoptDefault`: the default branch has no parent to choose" });
@@ -95,10 +100,12 @@ export function checkBranch(news: Partial<BranchInputs>, now = Date.now()): Chec
   if (news.initSource !== undefined && news.initSource !== "parent-data" && news.initSource !== "schema-only") {
     failures.push({ property: "initSource", reason: `got "${String(news.initSource)}", expected parent-data or schema-only` });
   }
-  if (news.initSource === "schema-only" && news.adoptDefault) failures.push({ property: "initSource", reason: "conflicts with `adoptDefault`: the default branch is not created" });
+  if (news.initSource === "schema-only" && news.adoptDefault)
+    failures.push({ property: "initSource", reason: "conflicts with `adoptDefault`: the default branch is not created" });
   if (news.resetKey !== undefined) {
     // A schema-only branch has no parent to reset from (a restore from its source would copy the source's rows).
-    if (news.initSource === "schema-only") failures.push({ property: "resetKey", reason: "a schema-only branch has no parent to reset from; reset needs initSource parent-data" });
+    if (news.initSource === "schema-only")
+      failures.push({ property: "resetKey", reason: "a schema-only branch has no parent to reset from; reset needs initSource parent-data" });
     if (news.adoptDefault) failures.push({ property: "resetKey", reason: "the default branch has no parent to reset from" });
     if (news.protected) failures.push({ property: "resetKey", reason: "Neon refuses to reset a protected branch" });
   }
@@ -113,7 +120,10 @@ function outputsOf(inputs: BranchInputs, b: Branch, adopted: boolean, sourceBran
 export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.ResourceProvider<BranchInputs, BranchOutputs> {
   async check(_olds: BranchInputs, news: BranchInputs): Promise<pulumi.dynamic.CheckResult<BranchInputs>> {
     // Neon keeps expiries to the second: ask for exactly that, or every diff would see a change.
-    const expiresAt = news.expiresAt && !Number.isNaN(Date.parse(news.expiresAt)) ? new Date(Date.parse(news.expiresAt)).toISOString().replace(/\.\d{3}Z$/, "Z") : news.expiresAt;
+    const expiresAt =
+      news.expiresAt && !Number.isNaN(Date.parse(news.expiresAt))
+        ? new Date(Date.parse(news.expiresAt)).toISOString().replace(/\.\d{3}Z$/, "Z")
+        : news.expiresAt;
     const inputs = expiresAt === undefined ? news : { ...news, expiresAt };
     return Promise.resolve({ inputs, failures: checkBranch(inputs) });
   }
@@ -151,7 +161,13 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
     if (inputs.branchLimit) await this.checkCapacity(inputs.projectId, inputs.branchLimit, init);
     const res = await request(neon, `creating branch ${inputs.name}`, () =>
       neon.api.createProjectBranch(inputs.projectId, {
-        branch: { name: inputs.name, parent_id: sourceId, protected: inputs.protected, expires_at: inputs.expiresAt, ...(init === "schema-only" ? { init_source: init } : {}) },
+        branch: {
+          name: inputs.name,
+          parent_id: sourceId,
+          protected: inputs.protected,
+          expires_at: inputs.expiresAt,
+          ...(init === "schema-only" ? { init_source: init } : {}),
+        },
       }),
     );
     await awaitOperations(neon, inputs.projectId, res.operations);
@@ -163,7 +179,8 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
     if (inputs.parentId) return inputs.parentId;
     if (inputs.parentName) {
       const parent = await this.branchByName(inputs.projectId, inputs.parentName);
-      if (!parent) throw new Error(`Neon project ${inputs.projectId} has no branch named "${inputs.parentName}" to branch from; deploy the stack that owns it first`);
+      if (!parent)
+        throw new Error(`Neon project ${inputs.projectId} has no branch named "${inputs.parentName}" to branch from; deploy the stack that owns it first`);
       return parent.id;
     }
     const found = (await this.listBranches(inputs.projectId)).find((b) => b.default);
@@ -201,7 +218,12 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
     const out: Branch[] = [];
     let cursor: string | undefined;
     do {
-      const page = await request(neon, `listing branches of ${projectId}`, () => neon.api.listProjectBranches({ projectId, search, limit: 100, cursor }), "read");
+      const page = await request(
+        neon,
+        `listing branches of ${projectId}`,
+        () => neon.api.listProjectBranches({ projectId, search, limit: 100, cursor }),
+        "read",
+      );
       out.push(...page.branches);
       cursor = page.branches.length > 0 ? page.pagination?.next : undefined;
     } while (cursor);
@@ -218,7 +240,17 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
 
   async diff(_id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.DiffResult> {
     // The name is kept across a replacement and names are unique: the old branch goes first.
-    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "parentId", "parentName", "adoptDefault", "initSource"], update: ["name", "protected", "expiresAt", "resetKey", "providerVersion"] }, true));
+    return Promise.resolve(
+      diffFields(
+        olds,
+        news,
+        {
+          replace: ["projectId", "parentId", "parentName", "adoptDefault", "initSource"],
+          update: ["name", "protected", "expiresAt", "resetKey", "providerVersion"],
+        },
+        true,
+      ),
+    );
   }
 
   async update(id: string, olds: BranchOutputs, news: BranchInputs): Promise<pulumi.dynamic.UpdateResult<BranchOutputs>> {
@@ -227,7 +259,9 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       // Reset from the parent before anything reads the branch: its data, roles and databases become the parent's.
       const parent = olds.actualParentId;
       if (!parent) throw new Error(`branch "${olds.name}" (${id}) has no parent to reset from`);
-      const reset = await request(neon, `resetting branch ${id} from its parent ${parent}`, () => neon.api.restoreProjectBranch(news.projectId, id, { source_branch_id: parent }));
+      const reset = await request(neon, `resetting branch ${id} from its parent ${parent}`, () =>
+        neon.api.restoreProjectBranch(news.projectId, id, { source_branch_id: parent }),
+      );
       await awaitOperations(neon, news.projectId, reset.operations);
     }
     const res = await request(neon, `updating branch ${id}`, () =>
@@ -246,7 +280,9 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
     // Neon refuses to delete a branch that has children: say which, and what to do.
     const children = (await this.listBranches(props.projectId)).filter((b) => b.parent_id === id).map((b) => b.name);
     if (children.length > 0) {
-      throw new Error(`branch "${props.name}" (${id}) has child branches: ${children.join(", ")}. Destroy the stacks that own them first (previews: \`npm run preview-stack -- destroy --pr <n>\`, or wait for the sweep)`);
+      throw new Error(
+        `branch "${props.name}" (${id}) has child branches: ${children.join(", ")}. Destroy the stacks that own them first (previews: \`npm run preview-stack -- destroy --pr <n>\`, or wait for the sweep)`,
+      );
     }
     await deleteIfPresent(neon, props.projectId, `deleting branch ${id}`, () => neon.api.deleteProjectBranch({ projectId: props.projectId, branchId: id }));
   }

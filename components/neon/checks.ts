@@ -10,9 +10,7 @@ export interface CheckFailure {
 
 /** Failures for properties that must be present and non-empty. */
 export function required<T extends object>(news: Partial<T>, keys: (keyof T & string)[]): CheckFailure[] {
-  return keys
-    .filter((k) => news[k] === undefined || news[k] === null || news[k] === "")
-    .map((k) => ({ property: k, reason: `\`${k}\` is required` }));
+  return keys.filter((k) => news[k] === undefined || news[k] === null || news[k] === "").map((k) => ({ property: k, reason: `\`${k}\` is required` }));
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -37,7 +35,11 @@ export function diffFields<T extends object>(
   const replaces = fields.replace.filter((k) => changed(k) && !unknown(k));
   const updates = fields.update.filter(changed);
   const pending = fields.replace.filter((k) => changed(k) && unknown(k));
-  return { changes: replaces.length + updates.length + pending.length > 0, replaces, ...(replaces.length && deleteBeforeReplace ? { deleteBeforeReplace } : {}) };
+  return {
+    changes: replaces.length + updates.length + pending.length > 0,
+    replaces,
+    ...(replaces.length && deleteBeforeReplace ? { deleteBeforeReplace } : {}),
+  };
 }
 
 /**

@@ -192,12 +192,7 @@ export async function awaitOperations(neon: Neon, projectId: string, operations:
  * Deletes through `send` and waits for the operations Neon starts; an object that is
  * already gone (deleted by hand, or an expired branch) is what we wanted anyway.
  */
-export async function deleteIfPresent(
-  neon: Neon,
-  projectId: string,
-  what: string,
-  send: () => Promise<{ data: object }>,
-): Promise<void> {
+export async function deleteIfPresent(neon: Neon, projectId: string, what: string, send: () => Promise<{ data: object }>): Promise<void> {
   try {
     const res: { operations?: Operation[] } = await request(neon, what, send);
     await awaitOperations(neon, projectId, res.operations);

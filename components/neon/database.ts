@@ -83,7 +83,9 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
     const changes = { ...(olds.name !== news.name ? { name: news.name } : {}), ...(olds.ownerName !== news.ownerName ? { owner_name: news.ownerName } : {}) };
     if (Object.keys(changes).length > 0) {
       const neon = this.client();
-      const res = await request(neon, `updating database ${olds.name}`, () => neon.api.updateProjectBranchDatabase(news.projectId, news.branchId, olds.name, { database: changes }));
+      const res = await request(neon, `updating database ${olds.name}`, () =>
+        neon.api.updateProjectBranchDatabase(news.projectId, news.branchId, olds.name, { database: changes }),
+      );
       await awaitOperations(neon, news.projectId, res.operations);
     }
     return { outs: defined({ ...news, adopted: olds.adopted }) };
@@ -92,7 +94,9 @@ export class DatabaseProvider extends NeonProviderBase implements pulumi.dynamic
   async delete(_id: string, props: DatabaseOutputs): Promise<void> {
     if (props.adopted) return;
     const neon = this.client();
-    await deleteIfPresent(neon, props.projectId, `deleting database ${props.name}`, () => neon.api.deleteProjectBranchDatabase(props.projectId, props.branchId, props.name));
+    await deleteIfPresent(neon, props.projectId, `deleting database ${props.name}`, () =>
+      neon.api.deleteProjectBranchDatabase(props.projectId, props.branchId, props.name),
+    );
   }
 }
 

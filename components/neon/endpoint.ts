@@ -43,9 +43,12 @@ export function checkEndpoint(news: Partial<EndpointInputs>): CheckFailure[] {
   const { minCu, maxCu } = news;
   if (typeof minCu === "number" && typeof maxCu === "number") {
     if (minCu > maxCu) failures.push({ property: "minCu", reason: `got ${minCu}, expected at most maxCu (${maxCu})` });
-    else if (minCu !== maxCu && maxCu > 16) failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most 16 while autoscaling (fixed sizes up to 56 need minCu = maxCu)` });
-    else if (maxCu > 16 && maxCu % 2 !== 0) failures.push({ property: "maxCu", reason: `got ${maxCu}, expected an even fixed size above 16 CU (18, 20, … 56), as Neon offers them` });
-    else if (maxCu - minCu > 8) failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most minCu + 8: Neon's autoscaling range spans at most 8 CU` });
+    else if (minCu !== maxCu && maxCu > 16)
+      failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most 16 while autoscaling (fixed sizes up to 56 need minCu = maxCu)` });
+    else if (maxCu > 16 && maxCu % 2 !== 0)
+      failures.push({ property: "maxCu", reason: `got ${maxCu}, expected an even fixed size above 16 CU (18, 20, … 56), as Neon offers them` });
+    else if (maxCu - minCu > 8)
+      failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most minCu + 8: Neon's autoscaling range spans at most 8 CU` });
   }
   const s = news.suspendTimeoutSeconds;
   if (typeof s !== "number" || !Number.isInteger(s) || !(s === -1 || s === 0 || (s >= 60 && s <= 604800))) {
@@ -90,14 +93,21 @@ export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic
 
   async create(inputs: EndpointInputs): Promise<pulumi.dynamic.CreateResult<EndpointOutputs>> {
     const neon = this.client();
-    const { endpoints } = await request(neon, `listing endpoints of branch ${inputs.branchId}`, () => neon.api.listProjectBranchEndpoints(inputs.projectId, inputs.branchId), "read");
+    const { endpoints } = await request(
+      neon,
+      `listing endpoints of branch ${inputs.branchId}`,
+      () => neon.api.listProjectBranchEndpoints(inputs.projectId, inputs.branchId),
+      "read",
+    );
     // A branch has at most one read-write compute: one already there (the default branch's,
     // or ours from a create whose answer was lost) is taken over and tuned.
     const existing = endpoints.find((e) => e.type === EndpointType.ReadWrite);
     if (existing) {
       const changes = changedSettings(outputsOf(inputs, existing, true), inputs);
       if (Object.keys(changes).length === 0) return { id: existing.id, outs: defined(outputsOf(inputs, existing, true)) };
-      const res = await request(neon, `updating endpoint ${existing.id}`, () => neon.api.updateProjectEndpoint(inputs.projectId, existing.id, { endpoint: changes }));
+      const res = await request(neon, `updating endpoint ${existing.id}`, () =>
+        neon.api.updateProjectEndpoint(inputs.projectId, existing.id, { endpoint: changes }),
+      );
       await awaitOperations(neon, inputs.projectId, res.operations);
       return { id: res.endpoint.id, outs: defined(outputsOf(inputs, res.endpoint, true)) };
     }
@@ -116,7 +126,9 @@ export class EndpointProvider extends NeonProviderBase implements pulumi.dynamic
   }
 
   async diff(_id: string, olds: EndpointOutputs, news: EndpointInputs): Promise<pulumi.dynamic.DiffResult> {
-    return Promise.resolve(diffFields(olds, news, { replace: ["projectId", "branchId"], update: ["minCu", "maxCu", "suspendTimeoutSeconds", "providerVersion"] }));
+    return Promise.resolve(
+      diffFields(olds, news, { replace: ["projectId", "branchId"], update: ["minCu", "maxCu", "suspendTimeoutSeconds", "providerVersion"] }),
+    );
   }
 
   async update(id: string, olds: EndpointOutputs, news: EndpointInputs): Promise<pulumi.dynamic.UpdateResult<EndpointOutputs>> {

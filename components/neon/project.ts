@@ -40,16 +40,28 @@ export interface ProjectOutputs extends ProjectInputs {
 /** Input validation shared by `check` and tests. */
 export function checkProject(news: Partial<ProjectInputs>): CheckFailure[] {
   const failures = required(news, ["name", "regionId"]);
-  if (news.regionId && !/^[a-z]+-[a-z0-9-]+$/.test(news.regionId)) failures.push({ property: "regionId", reason: `got "${news.regionId}", expected a Neon region such as aws-eu-central-1` });
-  if (!Number.isInteger(news.pgVersion) || (news.pgVersion ?? 0) < 14 || (news.pgVersion ?? 0) > 18) failures.push({ property: "pgVersion", reason: `got ${String(news.pgVersion)}, expected a Postgres major version from 14 to 18` });
+  if (news.regionId && !/^[a-z]+-[a-z0-9-]+$/.test(news.regionId))
+    failures.push({ property: "regionId", reason: `got "${news.regionId}", expected a Neon region such as aws-eu-central-1` });
+  if (!Number.isInteger(news.pgVersion) || (news.pgVersion ?? 0) < 14 || (news.pgVersion ?? 0) > 18)
+    failures.push({ property: "pgVersion", reason: `got ${String(news.pgVersion)}, expected a Postgres major version from 14 to 18` });
   const h = news.historyRetentionSeconds;
-  if (!Number.isInteger(h) || (h ?? -1) < 0 || (h ?? 0) > 2592000) failures.push({ property: "historyRetentionSeconds", reason: `got ${String(h)}, expected 0 to 2592000 seconds (30 days)` });
-  if (news.orgId !== undefined && !/^[a-z0-9-]{1,60}$/.test(news.orgId)) failures.push({ property: "orgId", reason: `got "${news.orgId}", expected a Neon organization id such as org-morning-bread-81040908` });
+  if (!Number.isInteger(h) || (h ?? -1) < 0 || (h ?? 0) > 2592000)
+    failures.push({ property: "historyRetentionSeconds", reason: `got ${String(h)}, expected 0 to 2592000 seconds (30 days)` });
+  if (news.orgId !== undefined && !/^[a-z0-9-]{1,60}$/.test(news.orgId))
+    failures.push({ property: "orgId", reason: `got "${news.orgId}", expected a Neon organization id such as org-morning-bread-81040908` });
   return failures;
 }
 
 function outputsOf(inputs: ProjectInputs, p: Project, adopted: boolean): ProjectOutputs {
-  return { ...inputs, projectId: p.id, name: p.name, regionId: p.region_id, pgVersion: p.pg_version, historyRetentionSeconds: p.history_retention_seconds, adopted };
+  return {
+    ...inputs,
+    projectId: p.id,
+    name: p.name,
+    regionId: p.region_id,
+    pgVersion: p.pg_version,
+    historyRetentionSeconds: p.history_retention_seconds,
+    adopted,
+  };
 }
 
 /** The dynamic provider for projects. */
@@ -67,7 +79,12 @@ export class ProjectProvider extends NeonProviderBase implements pulumi.dynamic.
     }
     // Project names are not unique in Neon, so a create whose answer was lost cannot be
     // recognised for sure: refuse to make a second one, and say how to adopt the first.
-    const { projects } = await request(neon, "listing projects", () => neon.api.listProjects({ search: inputs.name, org_id: inputs.orgId, limit: 400 }), "read");
+    const { projects } = await request(
+      neon,
+      "listing projects",
+      () => neon.api.listProjects({ search: inputs.name, org_id: inputs.orgId, limit: 400 }),
+      "read",
+    );
     const same = projects.filter((p) => p.name === inputs.name);
     if (same.length > 0) {
       throw new Error(
@@ -105,13 +122,20 @@ export class ProjectProvider extends NeonProviderBase implements pulumi.dynamic.
   async diff(_id: string, olds: ProjectOutputs, news: ProjectInputs): Promise<pulumi.dynamic.DiffResult> {
     // Naming the project it already manages is no change of project: the created one is kept.
     const adoptsItself = news.adoptId === undefined || news.adoptId === olds.projectId;
-    const result = diffFields(olds, { ...news, adoptId: adoptsItself ? olds.adoptId : news.adoptId }, { replace: ["regionId", "pgVersion", "orgId", "adoptId"], update: ["name", "historyRetentionSeconds", "providerVersion"] });
+    const result = diffFields(
+      olds,
+      { ...news, adoptId: adoptsItself ? olds.adoptId : news.adoptId },
+      { replace: ["regionId", "pgVersion", "orgId", "adoptId"], update: ["name", "historyRetentionSeconds", "providerVersion"] },
+    );
     return Promise.resolve(result);
   }
 
   async update(id: string, olds: ProjectOutputs, news: ProjectInputs): Promise<pulumi.dynamic.UpdateResult<ProjectOutputs>> {
     const neon = this.client();
-    const changes = { ...(olds.name !== news.name ? { name: news.name } : {}), ...(olds.historyRetentionSeconds !== news.historyRetentionSeconds ? { history_retention_seconds: news.historyRetentionSeconds } : {}) };
+    const changes = {
+      ...(olds.name !== news.name ? { name: news.name } : {}),
+      ...(olds.historyRetentionSeconds !== news.historyRetentionSeconds ? { history_retention_seconds: news.historyRetentionSeconds } : {}),
+    };
     if (Object.keys(changes).length === 0) return { outs: defined({ ...olds, ...news, projectId: olds.projectId, adopted: olds.adopted }) };
     const res = await request(neon, `updating project ${id}`, () => neon.api.updateProject(id, { project: changes }));
     await awaitOperations(neon, id, res.operations);

@@ -36,7 +36,8 @@ export function isPgName(name: string): boolean {
 /** Input validation shared by `check` and tests. */
 export function checkRole(news: Partial<RoleInputs>): CheckFailure[] {
   const failures = required(news, ["projectId", "branchId", "name"]);
-  if (news.name && !isPgName(news.name)) failures.push({ property: "name", reason: `got "${news.name}", expected a Postgres name: a letter or _, then letters, digits, _ or -, at most 63` });
+  if (news.name && !isPgName(news.name))
+    failures.push({ property: "name", reason: `got "${news.name}", expected a Postgres name: a letter or _, then letters, digits, _ or -, at most 63` });
   return failures;
 }
 
@@ -60,8 +61,12 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
     const neon = this.client();
     const existed = await exists(neon, inputs);
     const res = existed
-      ? await request(neon, `resetting the password of ${inputs.name}`, () => neon.api.resetProjectBranchRolePassword(inputs.projectId, inputs.branchId, inputs.name))
-      : await request(neon, `creating role ${inputs.name}`, () => neon.api.createProjectBranchRole(inputs.projectId, inputs.branchId, { role: { name: inputs.name } }));
+      ? await request(neon, `resetting the password of ${inputs.name}`, () =>
+          neon.api.resetProjectBranchRolePassword(inputs.projectId, inputs.branchId, inputs.name),
+        )
+      : await request(neon, `creating role ${inputs.name}`, () =>
+          neon.api.createProjectBranchRole(inputs.projectId, inputs.branchId, { role: { name: inputs.name } }),
+        );
     await awaitOperations(neon, inputs.projectId, res.operations);
     if (!res.role.password) throw new Error(`Neon returned no password for role ${inputs.name}`);
     return { password: res.role.password, existed };
@@ -79,7 +84,8 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
   }
 
   async update(_id: string, olds: RoleOutputs, news: RoleInputs): Promise<pulumi.dynamic.UpdateResult<RoleOutputs>> {
-    if ((olds.rotation ?? "") === (news.rotation ?? "") && (olds.branchState ?? "") === (news.branchState ?? "")) return { outs: defined({ ...olds, ...news }) };
+    if ((olds.rotation ?? "") === (news.rotation ?? "") && (olds.branchState ?? "") === (news.branchState ?? ""))
+      return { outs: defined({ ...olds, ...news }) };
     // Rotation, or a reset branch: a new password (the role made again if the reset took it);
     // the connection strings change, which rolls the app's pods.
     const { password } = await this.ensure(news);
@@ -89,7 +95,9 @@ export class RoleProvider extends NeonProviderBase implements pulumi.dynamic.Res
   async delete(_id: string, props: RoleOutputs): Promise<void> {
     if (props.adopted) return; // inherited from the parent: it goes with the branch
     const neon = this.client();
-    await deleteIfPresent(neon, props.projectId, `deleting role ${props.name}`, () => neon.api.deleteProjectBranchRole(props.projectId, props.branchId, props.name));
+    await deleteIfPresent(neon, props.projectId, `deleting role ${props.name}`, () =>
+      neon.api.deleteProjectBranchRole(props.projectId, props.branchId, props.name),
+    );
   }
 }
 

@@ -62,7 +62,8 @@ export interface Scope {
 }
 
 const outputOf = (scope: Scope, key: string): unknown => {
-  if (!scope.outputs || !(key in scope.outputs)) throw new Error(`needs.environments.outputs.${key}: not an output of the delivery plan (npm run environments)`);
+  if (!scope.outputs || !(key in scope.outputs))
+    throw new Error(`needs.environments.outputs.${key}: not an output of the delivery plan (npm run environments)`);
   return scope.outputs[key];
 };
 
@@ -200,13 +201,23 @@ export function credentialMap(root: string, project = "nextjs-infra"): JobAccess
       const envs = environmentsOf(job, scope);
       // A matrix over no environments (no second dev-profile stack, say) never runs.
       if (job.environment !== undefined && envs.length === 0) continue;
-      const writes = Object.entries(job.permissions ?? {}).filter(([p, a]) => a === "write" && p !== "id-token").map(([p]) => p);
+      const writes = Object.entries(job.permissions ?? {})
+        .filter(([p, a]) => a === "write" && p !== "id-token")
+        .map(([p]) => p);
       for (const environment of envs.length > 0 ? envs : [undefined]) {
         const contract = contracts.find((c) => c.name === environment);
         const used = (contract?.credentials ?? []).filter((c) => c.kind === "oidc" || secrets.includes(c.name));
         const credentials = [...used, workflowToken(model, writes)];
         const reach = reachOf(contracts, credentials, (stack) => secure[stack] ?? []);
-        out.push({ workflow: file.replace(/\.yml$/, ""), job: envs.length > 1 ? `${id} (${environment})` : id, triggers, environment, secrets, credentials, reach });
+        out.push({
+          workflow: file.replace(/\.yml$/, ""),
+          job: envs.length > 1 ? `${id} (${environment})` : id,
+          triggers,
+          environment,
+          secrets,
+          credentials,
+          reach,
+        });
       }
     }
   }
@@ -237,7 +248,9 @@ export function describeReach(grants: Grant[]): string {
     .map(([o, levels]) => {
       // A service is named once, at the strongest access it gives.
       const stronger = (a: Grant["access"]) => ACCESS_ORDER.slice(ACCESS_ORDER.indexOf(a) + 1).flatMap((h) => [...(levels.get(h) ?? [])]);
-      const parts = ACCESS_ORDER.map((a) => [a, [...(levels.get(a) ?? [])].filter((svc) => !stronger(a).includes(svc)).sort()] as const).filter(([, svcs]) => svcs.length > 0);
+      const parts = ACCESS_ORDER.map((a) => [a, [...(levels.get(a) ?? [])].filter((svc) => !stronger(a).includes(svc)).sort()] as const).filter(
+        ([, svcs]) => svcs.length > 0,
+      );
       return `${o}: ${parts.map(([a, svcs]) => `${a} (${svcs.join(", ")})`).join(", ")}`;
     })
     .join("; ");
@@ -258,7 +271,9 @@ export function credentialTable(map: JobAccess[], contracts: EnvironmentContract
     const env = contract ? `\`${contract.name}\` (${contract.branches === "main" ? "main only" : "any branch"}${contract.reviewed ? ", reviewed" : ""})` : "—";
     const creds = j.credentials.map((c) => `\`${c.name}\``).join(", ");
     const reach = describeReach(j.reach);
-    rows.push(`| \`${j.workflow} ${j.job}\` | ${j.triggers.map((t) => RUNS_ON[t] ?? t).join(", ")} | ${env} | ${creds} | ${reach || "nothing beyond its own branch"} |`);
+    rows.push(
+      `| \`${j.workflow} ${j.job}\` | ${j.triggers.map((t) => RUNS_ON[t] ?? t).join(", ")} | ${env} | ${creds} | ${reach || "nothing beyond its own branch"} |`,
+    );
   }
   return rows.join("\n");
 }
@@ -268,7 +283,10 @@ export function environmentTable(contracts: EnvironmentContract[]): string {
   const rows = ["| environment | who may use it | credential | what it must be |", "|---|---|---|---|"];
   for (const c of contracts) {
     const who = `${c.branches === "main" ? "main only" : "any branch"}${c.reviewed ? ", a reviewer approves (admins cannot bypass)" : ""}`;
-    for (const cred of c.credentials) rows.push(`| \`${c.name}\` | ${who} | \`${cred.name}\`${cred.kind === "oidc" ? " (OIDC, nothing stored)" : cred.optional ? ` (${cred.optional})` : ""} | ${cred.is} |`);
+    for (const cred of c.credentials)
+      rows.push(
+        `| \`${c.name}\` | ${who} | \`${cred.name}\`${cred.kind === "oidc" ? " (OIDC, nothing stored)" : cred.optional ? ` (${cred.optional})` : ""} | ${cred.is} |`,
+      );
   }
   return rows.join("\n");
 }
@@ -282,12 +300,16 @@ export function identityTable(model: AccessModel, contracts: EnvironmentContract
   const rows = ["| environment | OIDC subject its jobs present | identity (setting) | must be allowed to, and nothing more |", "|---|---|---|---|"];
   for (const c of contracts.filter((x) => x.stack !== "github")) {
     const preview = c.stack === PREVIEWS;
-    const key = preview ? "`cloud.deployIdentity` in `Pulumi.yaml`" : `\`cloud.${c.name.endsWith("-read") ? "readIdentity" : "deployIdentity"}\` in \`Pulumi.${c.stack}.yaml\``;
+    const key = preview
+      ? "`cloud.deployIdentity` in `Pulumi.yaml`"
+      : `\`cloud.${c.name.endsWith("-read") ? "readIdentity" : "deployIdentity"}\` in \`Pulumi.${c.stack}.yaml\``;
     // Previews reach the cluster as their pull request (the API server's own OIDC), never through the cloud.
     const grants = c.credentials.flatMap((x) => x.grants).filter((g) => (g.service === "registry" || g.service === "kubernetes") && !preview);
     const may = preview
       ? [`push to ${model.images.previewRepository ?? "?"} (on any cluster the job's own token does it)`]
-      : grants.map((g) => (g.service === "registry" ? `push to ${g.resource.replace(/^repository /, "")}` : `${g.access === "write" ? "deploy into" : "read"} ${g.resource}`));
+      : grants.map((g) =>
+          g.service === "registry" ? `push to ${g.resource.replace(/^repository /, "")}` : `${g.access === "write" ? "deploy into" : "read"} ${g.resource}`,
+        );
     rows.push(`| \`${c.name}\` | \`repo:${model.repository}:environment:${c.name}\` | ${key} | ${may.join("; ") || "—"} |`);
   }
   return rows.join("\n");

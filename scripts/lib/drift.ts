@@ -32,14 +32,20 @@ export interface ResourceDrift {
 export function maskValue(value: unknown): string {
   if (value === undefined) return "(none)";
   if (value === "[secret]" || (value && typeof value === "object" && SECRET_SIG in value)) return "[secret]";
-  const text = typeof value === "string" ? value : (JSON.stringify(value, (_k, v: unknown) => (v && typeof v === "object" && SECRET_SIG in v ? "[secret]" : v)) ?? typeof value);
+  const text =
+    typeof value === "string"
+      ? value
+      : (JSON.stringify(value, (_k, v: unknown) => (v && typeof v === "object" && SECRET_SIG in v ? "[secret]" : v)) ?? typeof value);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /** Reads `a.b[0].c` out of an object. */
 export function valueAt(obj: unknown, path: string): unknown {
   let node: unknown = obj;
-  for (const part of path.replace(/\[(\d+)\]/g, ".$1").split(".").filter(Boolean)) {
+  for (const part of path
+    .replace(/\[(\d+)\]/g, ".$1")
+    .split(".")
+    .filter(Boolean)) {
     if (node === "[secret]") return node;
     if (node === null || typeof node !== "object") return undefined;
     if (SECRET_SIG in node) return node; // a secret subtree stays masked as a whole

@@ -30,7 +30,11 @@ export interface DeliveryPlan {
   drift: PlannedStack[];
 }
 
-const planned = (v: StackFileView): PlannedStack => ({ stack: v.stack, environment: v.names!.githubEnvironment!, read: readEnvironment(v.names!.githubEnvironment!) });
+const planned = (v: StackFileView): PlannedStack => ({
+  stack: v.stack,
+  environment: v.names!.githubEnvironment!,
+  read: readEnvironment(v.names!.githubEnvironment!),
+});
 
 /** The plan of the stacks committed in `root`. Throws, naming what is missing, when there is no source or no production. */
 export function deliveryPlan(root: string, project = "nextjs-infra"): DeliveryPlan {

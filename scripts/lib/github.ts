@@ -30,7 +30,12 @@ export class GithubClient {
   private call(method: string, path: string, body?: unknown): Promise<Response> {
     return this.fetchImpl(`${this.apiUrl}/repos/${this.repo.owner}/${this.repo.repo}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "content-type": "application/json" },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        accept: "application/vnd.github+json",
+        "x-github-api-version": "2022-11-28",
+        "content-type": "application/json",
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
@@ -39,7 +44,9 @@ export class GithubClient {
   async checkAccess(): Promise<void> {
     const res = await this.call("GET", "");
     if (!res.ok) {
-      throw new Error(`GitHub answered ${res.status} for ${this.repo.owner}/${this.repo.repo}: check GITHUB_TOKEN and GITHUB_REPOSITORY (nothing was destroyed)`);
+      throw new Error(
+        `GitHub answered ${res.status} for ${this.repo.owner}/${this.repo.repo}: check GITHUB_TOKEN and GITHUB_REPOSITORY (nothing was destroyed)`,
+      );
     }
   }
 
@@ -59,7 +66,9 @@ export class GithubClient {
     const comments = (await list.json()) as { id: number; body?: string }[];
     const mine = comments.find((c) => c.body?.startsWith(PREVIEW_COMMENT_MARKER));
     const text = `${PREVIEW_COMMENT_MARKER}\n${body}`;
-    const res = mine ? await this.call("PATCH", `/issues/comments/${mine.id}`, { body: text }) : await this.call("POST", `/issues/${pr}/comments`, { body: text });
+    const res = mine
+      ? await this.call("PATCH", `/issues/comments/${mine.id}`, { body: text })
+      : await this.call("POST", `/issues/${pr}/comments`, { body: text });
     if (!res.ok) throw new Error(`GitHub answered ${res.status} writing the preview comment of #${pr}`);
   }
 }

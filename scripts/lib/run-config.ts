@@ -9,7 +9,12 @@ import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 
 /** Sets `values` (full keys; undefined skipped) for the length of `fn`, then restores the stack file byte for byte. */
-export async function withRunConfig<T>(stack: Pick<Stack, "name" | "setConfig">, workDir: string, values: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+export async function withRunConfig<T>(
+  stack: Pick<Stack, "name" | "setConfig">,
+  workDir: string,
+  values: Record<string, string | undefined>,
+  fn: () => Promise<T>,
+): Promise<T> {
   const file = path.join(workDir, `Pulumi.${stack.name.split("/").pop()}.yaml`);
   const committed = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   try {

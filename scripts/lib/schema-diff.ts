@@ -53,7 +53,12 @@ export function schemaDiffMarkdown(diff: string, t: Pick<SchemaDiffTarget, "data
     `${fence}diff`,
     ...kept,
     fence,
-    ...(cut > 0 ? ["", `… ${cut} more line${cut === 1 ? "" : "s"} not shown (the comment is bounded); the whole diff: Neon console → Branches → the preview's branch → Schema diff.`] : []),
+    ...(cut > 0
+      ? [
+          "",
+          `… ${cut} more line${cut === 1 ? "" : "s"} not shown (the comment is bounded); the whole diff: Neon console → Branches → the preview's branch → Schema diff.`,
+        ]
+      : []),
     "</details>",
   ].join("\n");
 }

@@ -24,7 +24,8 @@ export function parsePullRequest(value: string | undefined): number {
 
 /** Stack names the drift job may check: letters, digits, '-', optionally org/project/ qualified. */
 export function parseStackName(value: string): string {
-  if (!/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/.test(value)) throw new Error(`--stack wants a stack name such as dev or acme/nextjs-infra/prod; got ${JSON.stringify(value)}`);
+  if (!/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/.test(value))
+    throw new Error(`--stack wants a stack name such as dev or acme/nextjs-infra/prod; got ${JSON.stringify(value)}`);
   return value;
 }
 

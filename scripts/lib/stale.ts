@@ -54,7 +54,12 @@ export function decide(stacks: readonly StackInfo[], prState: ReadonlyMap<number
     if (s.updateInProgress) {
       out.push(
         age > policy.staleLockHours
-          ? { name: s.name, pullRequest: pr, action: "cancel", reason: `an update has held the lock for ${Number.isFinite(age) ? Math.floor(age) : "?"}h (a cancelled run's leftover)` }
+          ? {
+              name: s.name,
+              pullRequest: pr,
+              action: "cancel",
+              reason: `an update has held the lock for ${Number.isFinite(age) ? Math.floor(age) : "?"}h (a cancelled run's leftover)`,
+            }
           : { name: s.name, pullRequest: pr, action: "skip", reason: "an update is in progress" },
       );
       continue;
@@ -74,7 +79,9 @@ export function decide(stacks: readonly StackInfo[], prState: ReadonlyMap<number
           : expiresIn < policy.expiryMarginHours
             ? `its database expires in ${Math.max(0, Math.floor(expiresIn))}h, before the next sweep`
             : undefined;
-    out.push(reason ? { name: s.name, pullRequest: pr, action: "destroy", reason } : { name: s.name, pullRequest: pr, action: "keep", reason: "open and in use" });
+    out.push(
+      reason ? { name: s.name, pullRequest: pr, action: "destroy", reason } : { name: s.name, pullRequest: pr, action: "keep", reason: "open and in use" },
+    );
   }
   return out;
 }

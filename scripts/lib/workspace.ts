@@ -27,7 +27,9 @@ export const POLICY_PACKS = [path.join(PROJECT_DIR, "policy")];
 export function program(entry = path.join(PROJECT_DIR, "index.ts"), workDir?: string): () => Promise<Record<string, unknown>> {
   return async () => {
     for (const id of Object.keys(require.cache)) {
-      const fresh = id.startsWith(PROJECT_DIR) && ![`${path.sep}node_modules${path.sep}`, `${path.sep}scripts${path.sep}`, `${path.sep}test${path.sep}`].some((dir) => id.includes(dir));
+      const fresh =
+        id.startsWith(PROJECT_DIR) &&
+        ![`${path.sep}node_modules${path.sep}`, `${path.sep}scripts${path.sep}`, `${path.sep}test${path.sep}`].some((dir) => id.includes(dir));
       if (fresh) delete require.cache[id];
     }
     const cwd = process.cwd();

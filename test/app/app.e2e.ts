@@ -182,7 +182,10 @@ describe("the reference app, running", function () {
       assert.equal(typeof entry.level, "string");
       assert.equal(typeof entry.time, "string");
     }
-    assert.ok(parsed.some((e) => e.msg === "guest book signed" && typeof e.requestId === "string"), "request-scoped lines carry the request id");
+    assert.ok(
+      parsed.some((e) => e.msg === "guest book signed" && typeof e.requestId === "string"),
+      "request-scoped lines carry the request id",
+    );
     for (const secret of [pg.password, NEXTAUTH_SECRET]) assert.ok(!output.includes(secret), "a secret reached the logs");
   });
 
@@ -199,7 +202,10 @@ describe("the reference app, running", function () {
     const from = output.length;
     assert.equal((await fetch(`${base}/guestbook`)).status, 500);
     await new Promise((r) => setTimeout(r, 500));
-    const after = output.slice(from).split("\n").filter((l) => l.trim());
+    const after = output
+      .slice(from)
+      .split("\n")
+      .filter((l) => l.trim());
     assert.ok(after.length > 0, "the failure is logged");
     const entries = after.map((l) => {
       try {
@@ -208,7 +214,10 @@ describe("the reference app, running", function () {
         return assert.fail(`not a JSON line: ${l}`);
       }
     });
-    assert.ok(entries.some((e) => e.level === "error" && e.err?.stack), JSON.stringify(entries));
+    assert.ok(
+      entries.some((e) => e.level === "error" && e.err?.stack),
+      JSON.stringify(entries),
+    );
     assert.ok(!output.slice(from).includes(pg.password));
   });
 });

@@ -26,7 +26,16 @@ export async function withPage<T>(use: (page: Page) => Promise<T>): Promise<T> {
   const puppeteer = require(path.join(ROOT, "app", "node_modules", "puppeteer-core")) as { launch(o: object): Promise<Browser> };
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
-    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   try {
     return await use(await browser.newPage());

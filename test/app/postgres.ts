@@ -57,7 +57,16 @@ export class TestPostgres {
     if (process.getuid?.() === 0) execFileSync("chown", ["postgres", this.dir]);
     const data = path.join(this.dir, "data");
     this.run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
-    this.run("pg_ctl", ["-D", data, "-l", path.join(this.dir, "log"), "-w", "-o", `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+    this.run("pg_ctl", [
+      "-D",
+      data,
+      "-l",
+      path.join(this.dir, "log"),
+      "-w",
+      "-o",
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      "start",
+    ]);
     this.sql("postgres", `CREATE ROLE ${this.role} LOGIN PASSWORD '${this.password}'`);
     this.sql("postgres", `CREATE DATABASE ${this.database} OWNER ${this.role}`);
   }
@@ -98,12 +107,18 @@ export function applyMigrations(pg: TestPostgres, migrationsDir: string): string
   );
   const applied = new Set(pg.sql(pg.database, `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).split("\n").filter(Boolean));
   const ran: string[] = [];
-  for (const name of fs.readdirSync(migrationsDir).filter((d) => fs.statSync(path.join(migrationsDir, d)).isDirectory()).sort()) {
+  for (const name of fs
+    .readdirSync(migrationsDir)
+    .filter((d) => fs.statSync(path.join(migrationsDir, d)).isDirectory())
+    .sort()) {
     if (applied.has(name)) continue;
     const sql = fs.readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8");
     const checksum = createHash("sha256").update(sql).digest("hex");
     // One psql -c call is one transaction: the migration and its record land together.
-    pg.sql(pg.database, `SET ROLE ${pg.role}; ${sql}; INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('${randomBytes(16).toString("hex")}', '${checksum}', now(), '${name}', 1);`);
+    pg.sql(
+      pg.database,
+      `SET ROLE ${pg.role}; ${sql}; INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('${randomBytes(16).toString("hex")}', '${checksum}', now(), '${name}', 1);`,
+    );
     ran.push(name);
   }
   return ran;

@@ -50,11 +50,25 @@ describe("the engine tier: the real program on a real node", function () {
   }
 
   function local(...args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "local.ts"), "--context", "engine", "--project-dir", workDir, "--skip-policy", ...args], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: process.env,
-    });
+    return spawnSync(
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        path.join(ROOT, "scripts", "local.ts"),
+        "--context",
+        "engine",
+        "--project-dir",
+        workDir,
+        "--skip-policy",
+        ...args,
+      ],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: process.env,
+      },
+    );
   }
 
   async function get(p: string): Promise<any> {
@@ -110,8 +124,15 @@ describe("the engine tier: the real program on a real node", function () {
             name: "psql",
             image: engine.images.tierMigrator,
             // The policy engine admits a new pod a moment after it starts: wait for the database first.
-            command: ["sh", "-c", 'for i in $(seq 1 20); do pg_isready -q -d "$DIRECT_URL" && break; sleep 1; done; psql "$DIRECT_URL" -v ON_ERROR_STOP=1 -c "$SQL"'],
-            env: [{ name: "SQL", value: sql }, { name: "DIRECT_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DIRECT_URL" } } }],
+            command: [
+              "sh",
+              "-c",
+              'for i in $(seq 1 20); do pg_isready -q -d "$DIRECT_URL" && break; sleep 1; done; psql "$DIRECT_URL" -v ON_ERROR_STOP=1 -c "$SQL"',
+            ],
+            env: [
+              { name: "SQL", value: sql },
+              { name: "DIRECT_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DIRECT_URL" } } },
+            ],
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
           },
         ],
@@ -142,14 +163,21 @@ describe("the engine tier: the real program on a real node", function () {
     assert.match(r.stdout, /npm run local -- --destroy/);
     // Postgres accepts connections before anything connects: the Job's first pod succeeded.
     const pg = await get(`${NS}/pods/postgres-0`);
-    assert.ok(pg.status.conditions.some((c: any) => c.type === "Ready" && c.status === "True"), "Postgres is Ready");
+    assert.ok(
+      pg.status.conditions.some((c: any) => c.type === "Ready" && c.status === "True"),
+      "Postgres is Ready",
+    );
     const job = await get(`${JOBS}/${jobFor(engine.images.tierMigrator)}`);
     assert.equal(job.status.succeeded, 1);
     assert.equal(job.status.failed ?? 0, 0, "the migration never ran before Postgres was ready");
     // The migration finished before any pod of the app existed.
     const pods = await readyAppPods();
     assert.ok(pods.length >= 1, "the app's pods are Ready");
-    for (const pod of pods) assert.ok(Date.parse(job.status.completionTime) <= Date.parse(pod.created), `${pod.name} was created at ${pod.created}, before the migration completed at ${job.status.completionTime}`);
+    for (const pod of pods)
+      assert.ok(
+        Date.parse(job.status.completionTime) <= Date.parse(pod.created),
+        `${pod.name} was created at ${pod.created}, before the migration completed at ${job.status.completionTime}`,
+      );
     const d = await get(`${APPS}/deployments/web`);
     assert.equal(d.spec.template.spec.containers[0].image, engine.images.app, "deployed by digest");
     assert.equal(d.status.readyReplicas, d.spec.replicas);
@@ -183,8 +211,12 @@ describe("the engine tier: the real program on a real node", function () {
      * the pod starts (before that its first packets pass unfiltered, and a peer's may be
      * refused), so what counts is how the pod is treated once the engine knows it.
      */
-    const keepTrying = (attempt: string) => `node -e "const end = Date.now() + 15000; const again = () => Date.now() > end ? process.exit(1) : setTimeout(run, 1000); const run = () => { ${attempt} }; setTimeout(run, 5000);"`;
-    const connect = (host: string) => keepTrying(`const s = require('net').connect(8080, '${host}'); s.setTimeout(2000, () => { s.destroy(); again(); }); s.on('connect', () => process.exit(0)); s.on('error', again);`);
+    const keepTrying = (attempt: string) =>
+      `node -e "const end = Date.now() + 15000; const again = () => Date.now() > end ? process.exit(1) : setTimeout(run, 1000); const run = () => { ${attempt} }; setTimeout(run, 5000);"`;
+    const connect = (host: string) =>
+      keepTrying(
+        `const s = require('net').connect(8080, '${host}'); s.setTimeout(2000, () => { s.destroy(); again(); }); s.on('connect', () => process.exit(0)); s.on('error', again);`,
+      );
     const resolve = keepTrying("require('dns').promises.lookup('kubernetes.default.svc.cluster.local').then(() => process.exit(0), again);");
     const server = { "app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "pr-1", "app.kubernetes.io/component": "server" };
     let seq = 0;
@@ -233,7 +265,6 @@ describe("the engine tier: the real program on a real node", function () {
       assert.fail(`${namespace}/${name} did not run`);
     }
 
-
     it("blocks what default-deny denies and lets through what the app's policies allow: DNS, the ingress controller; no preview reaches another", async () => {
       // Two previews with the program's own guardrails and the app's own policies, a namespace with no policy, and the controller's.
       const guarded = await LocalWorkspace.createOrSelectStack(
@@ -242,13 +273,16 @@ describe("the engine tier: the real program on a real node", function () {
           projectName: "nextjs-infra",
           program: async () => {
             const { AppNamespace, kubernetesProvider, PREVIEW_QUOTA } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
-            const { appEgress, ingressFromController } = (await import(path.join(ROOT, "components", "network-policies"))) as typeof import("../../components/network-policies");
+            const { appEgress, ingressFromController } = (await import(
+              path.join(ROOT, "components", "network-policies")
+            )) as typeof import("../../components/network-policies");
             const k8s = await import("@pulumi/kubernetes");
             const provider = kubernetesProvider("kubernetes", { context: "engine" });
             const dns = { namespaces: ["kube-system"], ports: [53], cidrs: [`${nodeIp()}/32`] };
             for (const pr of [1, 2]) {
               const ns = new AppNamespace(`web-pr-${pr}`, { name: `web-pr-${pr}`, profile: "preview", quota: PREVIEW_QUOTA, dns }, { providers: [provider] });
-              const policy = (suffix: string, spec: import("@pulumi/kubernetes").types.input.networking.v1.NetworkPolicySpec) => new k8s.networking.v1.NetworkPolicy(`pr-${pr}-${suffix}`, { metadata: { name: `web-${suffix}`, namespace: ns.name }, spec }, { provider });
+              const policy = (suffix: string, spec: import("@pulumi/kubernetes").types.input.networking.v1.NetworkPolicySpec) =>
+                new k8s.networking.v1.NetworkPolicy(`pr-${pr}-${suffix}`, { metadata: { name: `web-${suffix}`, namespace: ns.name }, spec }, { provider });
               policy("allow-ingress", ingressFromController({ ...server, "app.kubernetes.io/instance": `pr-${pr}` }, "ingress-nginx", 8080));
               policy("allow-egress", appEgress("web"));
             }
@@ -303,7 +337,10 @@ describe("the engine tier: the real program on a real node", function () {
       assert.equal(after.metadata.uid, job.metadata.uid, `${what}: the same Job (migrations do not rerun)`);
       const pods = await readyAppPods();
       assert.ok(pods.length >= 1, `${what}: pods are Ready`);
-      assert.ok(pods.every((p) => !before.some((b) => b.hash === p.hash)), `${what}: new pods from a new ReplicaSet`);
+      assert.ok(
+        pods.every((p) => !before.some((b) => b.hash === p.hash)),
+        `${what}: new pods from a new ReplicaSet`,
+      );
     };
     await change("config", () => stack.setConfig("nextjs-infra:app.logLevel", { value: "warn" }, true));
     assert.equal(await configValue("LOG_LEVEL"), "warn");
@@ -327,7 +364,11 @@ describe("the engine tier: the real program on a real node", function () {
     assert.equal((await get(`${APPS}/deployments/web`)).metadata.generation, deployment.metadata.generation, "the Deployment was not changed");
     assert.equal(await configValue("LOG_LEVEL"), "warn", "the running version's config was not changed");
     const still = await readyAppPods();
-    assert.deepEqual(still.map((p) => p.hash), serving.map((p) => p.hash), "the same pods serve");
+    assert.deepEqual(
+      still.map((p) => p.hash),
+      serving.map((p) => p.hash),
+      "the same pods serve",
+    );
     assert.equal((await fetch(`${await serviceUrl()}/api/health/db`)).status, 200);
   });
 
@@ -366,11 +407,15 @@ describe("the engine tier: the real program on a real node", function () {
   it("`npm run drift` reports no drift (exit 0), then a change made by hand (exit 1), which up puts back", async () => {
     // The policy pack needs the CLI's Node.js language host, which cannot be built here.
     const drift = () =>
-      spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "drift.ts"), "--stack", "local", "--cwd", workDir, "--skip-policy"], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: process.env,
-      });
+      spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "drift.ts"), "--stack", "local", "--cwd", workDir, "--skip-policy"],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: process.env,
+        },
+      );
     const clean = drift();
     assert.equal(clean.status, 0, `${clean.stdout}\n${clean.stderr.slice(-3000)}`);
     assert.match(clean.stdout, /no drift/i);
@@ -398,7 +443,10 @@ describe("the engine tier: the real program on a real node", function () {
   });
 
   it("fails a preview of the real program on bad config before creating anything, naming the key", async () => {
-    const bad = await LocalWorkspace.createOrSelectStack({ stackName: "staging", projectName: "nextjs-infra", program: program(undefined, workDir) }, { workDir });
+    const bad = await LocalWorkspace.createOrSelectStack(
+      { stackName: "staging", projectName: "nextjs-infra", program: program(undefined, workDir) },
+      { workDir },
+    );
     await bad.setAllConfig({ profile: { value: "local" }, app: { value: JSON.stringify({ port: 80 }) } });
     await assert.rejects(bad.preview(), /nextjs-infra:app\.port: got 80, expected a TCP port from 1024 to 65535/);
     const exported = (await bad.exportStack()) as unknown as { deployment: { resources?: unknown[] } };
@@ -459,7 +507,11 @@ describe("the engine tier: the real program on a real node", function () {
       // The branch's update, previewed by the real engine: its id stays known, so nothing that
       // depends on it (endpoint, role, database) is planned for replacement.
       const putBack = await plannedSteps(neon);
-      assert.deepEqual(putBack.steps.map(({ name, op }) => ({ name, op })), [{ name: "db-branch", op: "update" }], putBack.preview.stdout);
+      assert.deepEqual(
+        putBack.steps.map(({ name, op }) => ({ name, op })),
+        [{ name: "db-branch", op: "update" }],
+        putBack.preview.stdout,
+      );
       await neon.up();
       assert.equal(fake.branches.get(branchId)?.name, "dev", "up puts the name back");
 
@@ -496,7 +548,10 @@ describe("the engine tier: the real program on a real node", function () {
       await prod.setAllConfig({ neonApiUrl: { value: url }, neonApiKey: { value: fake.apiKey, secret: true } });
       await prod.up();
       await assert.rejects(prod.destroy(), /protected/);
-      assert.ok([...fake.branches.values()].some((b) => b.default && b.protected), "the production branch is still there, protected");
+      assert.ok(
+        [...fake.branches.values()].some((b) => b.default && b.protected),
+        "the production branch is still there, protected",
+      );
       assert.deepEqual(fake.violations, []);
     } finally {
       await fake.stop();
@@ -528,7 +583,11 @@ describe("the engine tier: the real program on a real node", function () {
     const outputs = await selfRef.outputs();
     assert.equal(outputs.read.value, ref, "the second up read the digest the first one deployed");
     assert.equal(outputs.migratorRef.value, migratorRef);
-    assert.deepEqual(Object.keys(again.summary.resourceChanges ?? {}).filter((k) => !["same", "read"].includes(k)), [], "keeping the digest changes nothing (the reference is a read)");
+    assert.deepEqual(
+      Object.keys(again.summary.resourceChanges ?? {}).filter((k) => !["same", "read"].includes(k)),
+      [],
+      "keeping the digest changes nothing (the reference is a read)",
+    );
     await selfRef.destroy();
   });
 
@@ -541,7 +600,10 @@ describe("the engine tier: the real program on a real node", function () {
     }
     assert.equal((await kube.request("GET", NS)).status, 404);
     const pods = await get("/api/v1/pods?labelSelector=app.kubernetes.io/managed-by%3Dpulumi");
-    assert.deepEqual(pods.items.map((p: any) => p.metadata.name), []);
+    assert.deepEqual(
+      pods.items.map((p: any) => p.metadata.name),
+      [],
+    );
     const stacks = await (await LocalWorkspace.create({ workDir })).listStacks();
     assert.ok(!stacks.some((st) => st.name === "local"), "the stack is removed");
   });

@@ -18,7 +18,20 @@ import { buildTierImages, TierImages } from "./images";
 import { Docker, DOCKER_DIR, startDocker } from "../image/docker";
 
 export const TOOLS = process.env.NEXTJS_INFRA_TOOLS ?? path.join(os.homedir(), ".cache", "nextjs-infra", "tools");
-const BINARIES = ["pulumi", "pulumi-resource-kubernetes", "kube-apiserver", "kube-controller-manager", "kine", "kubelet", "kube-proxy", "kube-router", "kube-scheduler", "coredns", "registry", "pause"];
+const BINARIES = [
+  "pulumi",
+  "pulumi-resource-kubernetes",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kine",
+  "kubelet",
+  "kube-proxy",
+  "kube-router",
+  "kube-scheduler",
+  "coredns",
+  "registry",
+  "pause",
+];
 
 /**
  * Pulumi.local.yaml for the tier: the committed file, with what differs on this machine —
@@ -117,7 +130,10 @@ export function startEngine(): Engine {
   const clusterDir = path.join(tmp, "cluster");
   const machineBefore = machineNetwork();
   const cluster = (action: string) =>
-    spawnSync("bash", [path.join(ROOT, "test", "engine", "cluster.sh"), action, clusterDir], { encoding: "utf8", env: { ...process.env, NEXTJS_INFRA_TOOLS: TOOLS } });
+    spawnSync("bash", [path.join(ROOT, "test", "engine", "cluster.sh"), action, clusterDir], {
+      encoding: "utf8",
+      env: { ...process.env, NEXTJS_INFRA_TOOLS: TOOLS },
+    });
   const started = cluster("start");
   if (started.status !== 0) {
     cluster("stop");
@@ -127,7 +143,9 @@ export function startEngine(): Engine {
   Object.assign(process.env, {
     // The engine, its Kubernetes plugin, and the SDK's dynamic-provider launcher (which
     // resolves the SDK through NODE_PATH, since the project directory has no node_modules).
-    PATH: [path.join(TOOLS, "bin"), path.join(ROOT, "node_modules", "@pulumi", "pulumi"), path.join(ROOT, "node_modules", ".bin"), process.env.PATH].join(path.delimiter),
+    PATH: [path.join(TOOLS, "bin"), path.join(ROOT, "node_modules", "@pulumi", "pulumi"), path.join(ROOT, "node_modules", ".bin"), process.env.PATH].join(
+      path.delimiter,
+    ),
     NODE_PATH: path.join(ROOT, "node_modules"),
     PULUMI_HOME: path.join(tmp, "pulumi-home"),
     PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`,

@@ -25,7 +25,9 @@ function buildAndPush(host: string, tag: string, context: string, args: string[]
   const seconds = buildImage(host, tag, context, args);
   docker(host, ["push", tag]);
   const repo = tag.split(":").slice(0, -1).join(":");
-  const repoDigest = docker(host, ["inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", tag]).split("\n").find((d) => d.startsWith(`${repo}@`));
+  const repoDigest = docker(host, ["inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", tag])
+    .split("\n")
+    .find((d) => d.startsWith(`${repo}@`));
   if (!repoDigest) throw new Error(`no digest for ${tag} after the push`);
   return { ref: repoDigest.trim(), seconds };
 }

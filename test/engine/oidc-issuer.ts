@@ -42,7 +42,27 @@ export function mintToken(dir: string, claims: GithubClaims): string {
 
 function serve(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "tls.key"), "-out", path.join(dir, "ca.pem"), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      path.join(dir, "tls.key"),
+      "-out",
+      path.join(dir, "ca.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   fs.writeFileSync(path.join(dir, "signing.pem"), privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
   const jwk = { ...createPublicKey(privateKey).export({ format: "jwk" }), kid: KID, alg: "RS256", use: "sig" };
@@ -50,7 +70,13 @@ function serve(dir: string): void {
   const server = https.createServer({ key: fs.readFileSync(path.join(dir, "tls.key")), cert: fs.readFileSync(path.join(dir, "ca.pem")) }, (req, res) => {
     const body =
       req.url === "/.well-known/openid-configuration"
-        ? { issuer: url, jwks_uri: `${url}/jwks`, response_types_supported: ["id_token"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"] }
+        ? {
+            issuer: url,
+            jwks_uri: `${url}/jwks`,
+            response_types_supported: ["id_token"],
+            subject_types_supported: ["public"],
+            id_token_signing_alg_values_supported: ["RS256"],
+          }
         : req.url === "/jwks"
           ? { keys: [jwk] }
           : undefined;

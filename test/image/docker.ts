@@ -33,7 +33,13 @@ export function startDocker(dir = DOCKER_DIR): Docker {
 /** Runs the docker client against `host`; throws with the tail of stderr on failure. */
 export function docker(host: string, args: string[], opts: { input?: string } = {}): string {
   try {
-    return execFileSync(DOCKER, args, { encoding: "utf8", env: { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: "1" }, maxBuffer: 64 * 1024 * 1024, stdio: ["pipe", "pipe", "pipe"], input: opts.input });
+    return execFileSync(DOCKER, args, {
+      encoding: "utf8",
+      env: { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: "1" },
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ["pipe", "pipe", "pipe"],
+      input: opts.input,
+    });
   } catch (e) {
     const err = e as { stderr?: string };
     throw new Error(`docker ${args.slice(0, 2).join(" ")} failed:\n${(err.stderr ?? "").split("\n").slice(-40).join("\n")}`, { cause: e });
@@ -66,9 +72,11 @@ export function buildImage(host: string, tag: string, context: string, args: str
 /** As `buildImage`, without blocking this process: what the build calls may be served from it (a stand-in Sentry). */
 export async function buildImageAsync(host: string, tag: string, context: string, args: string[]): Promise<void> {
   const env = { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: "1" };
-  await promisify(execFile)(DOCKER, ["build", "--network", "host", "-t", tag, ...args, context], { env, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stderr?: string }) => {
-    throw new Error(`docker build failed:\n${(e.stderr ?? "").split("\n").slice(-40).join("\n")}`, { cause: e });
-  });
+  await promisify(execFile)(DOCKER, ["build", "--network", "host", "-t", tag, ...args, context], { env, maxBuffer: 64 * 1024 * 1024 }).catch(
+    (e: { stderr?: string }) => {
+      throw new Error(`docker build failed:\n${(e.stderr ?? "").split("\n").slice(-40).join("\n")}`, { cause: e });
+    },
+  );
 }
 
 /** The arguments every build of the app takes here: the stand-in base, the CA secret. */
@@ -80,6 +88,9 @@ export function appBuildArgs(host: string, scratchDir: string): string[] {
 export const MIGRATOR_ARGS = ["--target", "migrator", "--build-arg", "FETCH_PRISMA_ENGINE=false"];
 
 /** `docker image inspect` of one image. */
-export function inspectImage(host: string, ref: string): { Size: number; Config: { User: string; Env: string[]; Cmd: string[]; Healthcheck?: { Test: string[] } } } {
+export function inspectImage(
+  host: string,
+  ref: string,
+): { Size: number; Config: { User: string; Env: string[]; Cmd: string[]; Healthcheck?: { Test: string[] } } } {
   return (JSON.parse(docker(host, ["image", "inspect", ref])) as never[])[0];
 }

@@ -78,11 +78,19 @@ describe("the image tier: the app's images built and run for real", function () 
     // The runner is built as dev's build is: with the Sentry token as a BuildKit secret, uploading to a stand-in Sentry.
     sentry = await startFakeSentry({ token: SENTRY_TOKEN, org: "acme", projects: ["web"] });
     fs.writeFileSync(path.join(scratch, "sentry_auth_token"), SENTRY_TOKEN);
-    const sentryArgs = ["--secret", `id=sentry_auth_token,src=${path.join(scratch, "sentry_auth_token")}`, ...["SENTRY_ORG=acme", "SENTRY_PROJECT=web", `SENTRY_URL=${sentry.url}`].flatMap((a) => ["--build-arg", a])];
+    const sentryArgs = [
+      "--secret",
+      `id=sentry_auth_token,src=${path.join(scratch, "sentry_auth_token")}`,
+      ...["SENTRY_ORG=acme", "SENTRY_PROJECT=web", `SENTRY_URL=${sentry.url}`].flatMap((a) => ["--build-arg", a]),
+    ];
     await buildImageAsync(host, RUNNER, APP_CONTEXT, [...common, ...sentryArgs]);
     buildImage(host, MIGRATOR, APP_CONTEXT, [...common, ...MIGRATOR_ARGS]);
     buildImage(host, TIER_MIGRATOR, path.join(ROOT, "test", "engine", "migrator"), ["--build-arg", `MIGRATOR=${MIGRATOR}`]);
-    port = Number(inspectImage(host, RUNNER).Config.Env.find((e) => e.startsWith("PORT="))?.split("=")[1]);
+    port = Number(
+      inspectImage(host, RUNNER)
+        .Config.Env.find((e) => e.startsWith("PORT="))
+        ?.split("=")[1],
+    );
     await pg.start();
   });
 
@@ -109,17 +117,38 @@ describe("the image tier: the app's images built and run for real", function () 
     assert.match(image.Config.Healthcheck?.Test.join(" ") ?? "", /probe=readiness/);
     const probe = (script: string) => run(["--rm", ...asTheClusterRunsIt(true), "--entrypoint", "node", RUNNER, "-e", script]).trim();
     // No Prisma CLI and no build tooling in the runtime image.
-    assert.equal(probe("const fs=require('fs');console.log(['node_modules/prisma','node_modules/typescript','node_modules/@prisma/engines','node_modules/next/dist/compiled/webpack'].filter(p=>fs.existsSync(p)).join(','))"), "");
+    assert.equal(
+      probe(
+        "const fs=require('fs');console.log(['node_modules/prisma','node_modules/typescript','node_modules/@prisma/engines','node_modules/next/dist/compiled/webpack'].filter(p=>fs.existsSync(p)).join(','))",
+      ),
+      "",
+    );
     // Its files are not writable by the user it runs as; its scratch directories are.
-    assert.equal(probe("const fs=require('fs');const w=p=>{try{fs.accessSync(p,fs.constants.W_OK);return 'w'}catch{return '-'}};console.log(['server.js','.next','/tmp','.next/cache'].map(w).join(''))"), "--ww");
+    assert.equal(
+      probe(
+        "const fs=require('fs');const w=p=>{try{fs.accessSync(p,fs.constants.W_OK);return 'w'}catch{return '-'}};console.log(['server.js','.next','/tmp','.next/cache'].map(w).join(''))",
+      ),
+      "--ww",
+    );
   });
 
   it("uploads the build's source maps to Sentry, and ships neither a map nor the token", () => {
-    const uploaded = new Set(sentry.bundles.flatMap((b) => b.files).map((f) => f.debugId).filter(Boolean));
+    const uploaded = new Set(
+      sentry.bundles
+        .flatMap((b) => b.files)
+        .map((f) => f.debugId)
+        .filter(Boolean),
+    );
     assert.ok(uploaded.size > 10, `the build uploaded its maps by debug ID (${uploaded.size})`);
     const probe = (script: string) => run(["--rm", ...asTheClusterRunsIt(true), "--entrypoint", "node", RUNNER, "-e", script]).trim();
-    assert.equal(probe("console.log(require('fs').readdirSync('.',{recursive:true}).filter(f=>f.endsWith('.map')).join(','))"), "", "no source map in the image");
-    const ids = probe("const fs=require('fs');console.log(fs.readdirSync('.next',{recursive:true}).filter(f=>f.endsWith('.js')).map(f=>/debugId=([0-9a-f-]{36})/.exec(fs.readFileSync('.next/'+f,'utf8'))?.[1]).filter(Boolean).join(' '))").split(" ");
+    assert.equal(
+      probe("console.log(require('fs').readdirSync('.',{recursive:true}).filter(f=>f.endsWith('.map')).join(','))"),
+      "",
+      "no source map in the image",
+    );
+    const ids = probe(
+      "const fs=require('fs');console.log(fs.readdirSync('.next',{recursive:true}).filter(f=>f.endsWith('.js')).map(f=>/debugId=([0-9a-f-]{36})/.exec(fs.readFileSync('.next/'+f,'utf8'))?.[1]).filter(Boolean).join(' '))",
+    ).split(" ");
     assert.ok(ids.length > 10 && ids.every((id) => uploaded.has(id)), "every bundle the image runs names a map Sentry has");
     const saved = execFileSync(DOCKER, ["save", RUNNER], { env: { ...process.env, DOCKER_HOST: host }, maxBuffer: 2 * 1024 ** 3 });
     assert.equal(saved.indexOf(SENTRY_TOKEN), -1, "the token is in no layer of the image");
@@ -138,9 +167,14 @@ describe("the image tier: the app's images built and run for real", function () 
     assert.throws(() => run(["--name", "web-no-db", ...asTheClusterRunsIt(true), ...env({ NEXTAUTH_SECRET }), RUNNER]));
     const state = JSON.parse(docker(host, ["inspect", "--format", "{{json .State}}", "web-no-db"])) as { ExitCode: number };
     assert.equal(state.ExitCode, 1);
-    const lines = logsOf("web-no-db").split("\n").filter((l) => l.trim() && !NEXT_BANNER.test(l));
+    const lines = logsOf("web-no-db")
+      .split("\n")
+      .filter((l) => l.trim() && !NEXT_BANNER.test(l));
     const fatal = lines.map((l) => JSON.parse(l) as { level: string; missing?: string[] }).filter((l) => l.level === "fatal");
-    assert.deepEqual(fatal.map((f) => f.missing), [["DATABASE_URL"]]);
+    assert.deepEqual(
+      fatal.map((f) => f.missing),
+      [["DATABASE_URL"]],
+    );
   });
 
   describe("the app container, on the image's own port", () => {
@@ -150,7 +184,14 @@ describe("the image tier: the app's images built and run for real", function () 
     before(async () => {
       base = `http://127.0.0.1:${port}`;
       started.push(NAME);
-      run(["-d", "--name", NAME, ...asTheClusterRunsIt(true), ...env({ DATABASE_URL: pg.url, DIRECT_URL: pg.url, NEXTAUTH_URL: base, NEXTAUTH_SECRET, LOG_LEVEL: "debug", SENTRY_ENVIRONMENT: "image-tier" }), RUNNER]);
+      run([
+        "-d",
+        "--name",
+        NAME,
+        ...asTheClusterRunsIt(true),
+        ...env({ DATABASE_URL: pg.url, DIRECT_URL: pg.url, NEXTAUTH_URL: base, NEXTAUTH_SECRET, LOG_LEVEL: "debug", SENTRY_ENVIRONMENT: "image-tier" }),
+        RUNNER,
+      ]);
       for (let i = 0; i < 150; i++) {
         try {
           if ((await fetch(`${base}/api/health`)).ok) return;
@@ -174,7 +215,9 @@ describe("the image tier: the app's images built and run for real", function () 
     });
 
     it("logs only JSON lines, without secrets", () => {
-      const lines = logsOf(NAME).split("\n").filter((l) => l.trim() && !NEXT_BANNER.test(l));
+      const lines = logsOf(NAME)
+        .split("\n")
+        .filter((l) => l.trim() && !NEXT_BANNER.test(l));
       assert.ok(lines.length >= 2, lines.join("\n"));
       for (const l of lines) {
         const entry = JSON.parse(l) as { level?: unknown; time?: unknown };
@@ -209,7 +252,10 @@ describe("the image tier: the app's images built and run for real", function () 
   it("compose runs both containers as the cluster does", () => {
     type Service = { read_only?: boolean; tmpfs?: string[]; cap_drop?: string[]; security_opt?: string[]; user?: string; build?: { target?: string } };
     const compose = yaml.load(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as { services: Record<string, Service> };
-    for (const [name, withCache] of [["app", true], ["migrate", false]] as const) {
+    for (const [name, withCache] of [
+      ["app", true],
+      ["migrate", false],
+    ] as const) {
       const s = compose.services[name];
       assert.equal(s.read_only, container.readOnlyRootFilesystem, `${name}: read_only`);
       assert.deepEqual([...(s.tmpfs ?? [])].sort(), scratchPaths(withCache).sort(), `${name}: tmpfs`);

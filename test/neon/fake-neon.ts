@@ -47,7 +47,12 @@ function loadRoutes(): Route[] {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   addFormats(ajv);
   // Integer formats the spec uses that JSON Schema does not define: checked as what they say.
-  for (const [name, min] of [["int", -(2 ** 53)], ["uint64", 0], ["int64", -(2 ** 53)], ["int32", -(2 ** 31)]] as const) {
+  for (const [name, min] of [
+    ["int", -(2 ** 53)],
+    ["uint64", 0],
+    ["int64", -(2 ** 53)],
+    ["int32", -(2 ** 31)],
+  ] as const) {
     ajv.addFormat(name, { type: "number", validate: (n: number) => Number.isInteger(n) && n >= min });
   }
   ajv.addSchema({ $id: "neon", components: spec.components });
@@ -79,10 +84,20 @@ const nextId = (prefix: string) => `${prefix}-${(++seq).toString(36).padStart(6,
 export type FakePlan = "free" | "launch" | "scale";
 // Branches per project, the default one included: Free has no extra branches; paid plans bill those past their allowance, up to 5,000.
 // Root branches: the default one, schema-only branches and restore backups count (Neon's schema-only page).
-const PLAN: Record<FakePlan, { maxCu: number; retention: number; protectedBranches: boolean; maxBranches: number; maxRootBranches: number; suspend: (s: number) => boolean }> = {
+const PLAN: Record<
+  FakePlan,
+  { maxCu: number; retention: number; protectedBranches: boolean; maxBranches: number; maxRootBranches: number; suspend: (s: number) => boolean }
+> = {
   free: { maxCu: 2, retention: 21_600, protectedBranches: false, maxBranches: 10, maxRootBranches: 3, suspend: (s) => s === 0 || s === 300 },
   launch: { maxCu: 16, retention: 604_800, protectedBranches: true, maxBranches: 5_000, maxRootBranches: 5, suspend: (s) => s === 0 || s === 300 || s === -1 },
-  scale: { maxCu: 56, retention: 2_592_000, protectedBranches: true, maxBranches: 5_000, maxRootBranches: 10, suspend: (s) => s === -1 || s === 0 || (s >= 60 && s <= 604_800) },
+  scale: {
+    maxCu: 56,
+    retention: 2_592_000,
+    protectedBranches: true,
+    maxBranches: 5_000,
+    maxRootBranches: 10,
+    suspend: (s) => s === -1 || s === 0 || (s >= 60 && s <= 604_800),
+  },
 };
 /** Branches a list returns when the request names no `limit`: a client must follow `pagination.next`. */
 const DEFAULT_PAGE = 10;
@@ -143,7 +158,19 @@ export class FakeNeon {
 
   /** Seeds a project with its default branch and endpoint, as Neon creates them (in the console: its default branch is `production`). */
   seedProject(name = "acme", opts: { console?: boolean } = {}): { projectId: string; branchId: string; endpointId: string } {
-    const [, body] = this.createProject({}, { project: { name, region_id: "aws-eu-central-1", pg_version: 17, history_retention_seconds: 0, ...(this.requireOrgId ? { org_id: "org-seed" } : {}), ...(opts.console ? { branch: { name: "production" } } : {}) } });
+    const [, body] = this.createProject(
+      {},
+      {
+        project: {
+          name,
+          region_id: "aws-eu-central-1",
+          pg_version: 17,
+          history_retention_seconds: 0,
+          ...(this.requireOrgId ? { org_id: "org-seed" } : {}),
+          ...(opts.console ? { branch: { name: "production" } } : {}),
+        },
+      },
+    );
     for (const op of body.operations as Json[]) this.operations.get(op.id as string)!.status = "finished";
     return { projectId: body.project.id, branchId: body.branch.id, endpointId: body.endpoints[0].id };
   }
@@ -197,12 +224,15 @@ export class FakeNeon {
   private lockedProject(params: Record<string, string>, _body: Json): string | undefined {
     const projectId = params.project_id;
     if (!projectId) return undefined;
-    return [...this.operations.values()].some((op) => op.project_id === projectId && !["finished", "skipped", "failed", "cancelled"].includes(this.age(op))) ? projectId : undefined;
+    return [...this.operations.values()].some((op) => op.project_id === projectId && !["finished", "skipped", "failed", "cancelled"].includes(this.age(op)))
+      ? projectId
+      : undefined;
   }
 
   /** An operation's status, moved on by the time it has run (Neon's operations run whether or not anyone polls). */
   private age(op: Json & { pollsLeft: number }): string {
-    if (!["finished", "failed", "cancelled"].includes(op.status as string) && Date.now() - Date.parse(op.created_at as string) > this.operationMs) op.status = "finished";
+    if (!["finished", "failed", "cancelled"].includes(op.status as string) && Date.now() - Date.parse(op.created_at as string) > this.operationMs)
+      op.status = "finished";
     return op.status as string;
   }
 
@@ -210,10 +240,14 @@ export class FakeNeon {
   private planRefuses(what: { protected?: boolean; retention?: number; minCu?: number; maxCu?: number; suspend?: number }): string | undefined {
     const plan = PLAN[this.plan];
     if (what.protected && !plan.protectedBranches) return `protected branches are not available on the ${this.plan} plan`;
-    if (what.retention !== undefined && what.retention > plan.retention) return `history_retention_seconds ${what.retention} exceeds the ${this.plan} plan's limit of ${plan.retention}`;
-    for (const cu of [what.minCu, what.maxCu]) if (cu !== undefined && cu > plan.maxCu) return `compute size ${cu} CU exceeds the ${this.plan} plan's limit of ${plan.maxCu} CU`;
-    for (const cu of [what.minCu, what.maxCu]) if (cu !== undefined && cu > 16 && cu % 2 !== 0) return `compute size ${cu} CU is not offered: sizes above 16 CU are even`;
-    if (what.suspend !== undefined && !plan.suspend(what.suspend)) return `suspend_timeout_seconds cannot be changed to ${what.suspend} on the ${this.plan} plan`;
+    if (what.retention !== undefined && what.retention > plan.retention)
+      return `history_retention_seconds ${what.retention} exceeds the ${this.plan} plan's limit of ${plan.retention}`;
+    for (const cu of [what.minCu, what.maxCu])
+      if (cu !== undefined && cu > plan.maxCu) return `compute size ${cu} CU exceeds the ${this.plan} plan's limit of ${plan.maxCu} CU`;
+    for (const cu of [what.minCu, what.maxCu])
+      if (cu !== undefined && cu > 16 && cu % 2 !== 0) return `compute size ${cu} CU is not offered: sizes above 16 CU are even`;
+    if (what.suspend !== undefined && !plan.suspend(what.suspend))
+      return `suspend_timeout_seconds cannot be changed to ${what.suspend} on the ${this.plan} plan`;
     return undefined;
   }
 
@@ -230,7 +264,17 @@ export class FakeNeon {
   // ---- objects as the spec describes them ----
 
   private operation(projectId: string, action: string, ids: { branch_id?: string; endpoint_id?: string }): Json {
-    const op = { id: randomUUID(), project_id: projectId, ...ids, action, status: "scheduling", failures_count: 0, created_at: now(), updated_at: now(), total_duration_ms: 0 };
+    const op = {
+      id: randomUUID(),
+      project_id: projectId,
+      ...ids,
+      action,
+      status: "scheduling",
+      failures_count: 0,
+      created_at: now(),
+      updated_at: now(),
+      total_duration_ms: 0,
+    };
     this.operations.set(op.id, { ...op, pollsLeft: this.pollsPerOperation });
     return op;
   }
@@ -294,7 +338,8 @@ export class FakeNeon {
     for (const map of [this.roles, this.databases, this.contents]) for (const key of [...map.keys()]) if (key.startsWith(`${to}/`)) map.delete(key);
     for (const [key, role] of [...this.roles]) if (key.startsWith(`${from}/`)) this.roles.set(`${to}/${role.name}`, { ...role, branch_id: to });
     for (const [key, db] of [...this.databases]) if (key.startsWith(`${from}/`)) this.databases.set(`${to}/${db.name}`, { ...db, branch_id: to });
-    for (const [key, c] of [...this.contents]) if (key.startsWith(`${from}/`)) this.contents.set(`${to}/${key.slice(from.length + 1)}`, { schema: [...c.schema], rows: data ? c.rows : 0 });
+    for (const [key, c] of [...this.contents])
+      if (key.startsWith(`${from}/`)) this.contents.set(`${to}/${key.slice(from.length + 1)}`, { schema: [...c.schema], rows: data ? c.rows : 0 });
   }
 
   /** What a test's migrations and inserts did to a database. */
@@ -359,7 +404,18 @@ export class FakeNeon {
     const projects = [...this.projects.values()]
       // Without org_id Neon lists the key owner's personal projects only.
       .filter((x) => (!p.search || (x.name as string).includes(p.search) || x.id === p.search) && (p.org_id ? x.org_id === p.org_id : !x.org_id))
-      .map(({ consumption_period_end: _e, consumption_period_start: _s, data_storage_bytes_hour: _d, data_transfer_bytes: _t, written_data_bytes: _w, compute_time_seconds: _c, active_time_seconds: active, ...item }) => ({ ...item, active_time: active }));
+      .map(
+        ({
+          consumption_period_end: _e,
+          consumption_period_start: _s,
+          data_storage_bytes_hour: _d,
+          data_transfer_bytes: _t,
+          written_data_bytes: _w,
+          compute_time_seconds: _c,
+          active_time_seconds: active,
+          ...item
+        }) => ({ ...item, active_time: active }),
+      );
     return [200, { projects, applications: {}, integrations: {} }];
   }
 
@@ -404,7 +460,9 @@ export class FakeNeon {
   }
 
   private branchesOf(p: Record<string, string>): Json[] {
-    return [...this.branches.values()].filter((b) => b.project_id === p.project_id && (!p.search || (b.name as string).includes(p.search) || b.id === p.search));
+    return [...this.branches.values()].filter(
+      (b) => b.project_id === p.project_id && (!p.search || (b.name as string).includes(p.search) || b.id === p.search),
+    );
   }
 
   listProjectBranches(p: Record<string, string>): [number, Json] {
@@ -428,16 +486,19 @@ export class FakeNeon {
     const parent = body.branch?.parent_id ?? [...this.branches.values()].find((b) => b.project_id === p.project_id && b.default)?.id;
     if (!this.branches.has(parent as string)) return [404, { code: "", message: "parent branch not found" }];
     const name = body.branch?.name as string | undefined;
-    if (name && [...this.branches.values()].some((b) => b.project_id === p.project_id && b.name === name)) return [409, { code: "", message: `branch with name "${name}" already exists` }];
+    if (name && [...this.branches.values()].some((b) => b.project_id === p.project_id && b.name === name))
+      return [409, { code: "", message: `branch with name "${name}" already exists` }];
     const refused = this.planRefuses({ protected: body.branch?.protected }) ?? this.expiryRefused(body.branch?.expires_at, Boolean(body.branch?.protected));
     if (refused) return [400, { code: "", message: refused }];
     const cap = PLAN[this.plan].maxBranches;
-    if (this.branchesOf({ project_id: p.project_id }).length >= cap) return [422, { code: "", message: `branches limit exceeded: the ${this.plan} plan allows ${cap} branches per project` }];
+    if (this.branchesOf({ project_id: p.project_id }).length >= cap)
+      return [422, { code: "", message: `branches limit exceeded: the ${this.plan} plan allows ${cap} branches per project` }];
     const init = (body.branch?.init_source as string | undefined) ?? "parent-data";
     if (init !== "parent-data" && init !== "schema-only") return [400, { code: "", message: `init_source must be schema-only or parent-data, got ${init}` }];
     const roots = this.branchesOf({ project_id: p.project_id }).filter((b) => !b.parent_id).length;
     const rootCap = PLAN[this.plan].maxRootBranches;
-    if (init === "schema-only" && roots >= rootCap) return [422, { code: "", message: `root branches limit exceeded: the ${this.plan} plan allows ${rootCap} root branches per project` }];
+    if (init === "schema-only" && roots >= rootCap)
+      return [422, { code: "", message: `root branches limit exceeded: the ${this.plan} plan allows ${rootCap} root branches per project` }];
     // A schema-only branch is a root branch: the source gives its schema, not a parent.
     const branch = this.newBranch(p.project_id, { ...body.branch, parent_id: init === "schema-only" ? undefined : parent }, false);
     branch.init_source = init;
@@ -459,7 +520,10 @@ export class FakeNeon {
       return [409, { code: "", message: `branch with name "${b.name as string}" already exists` }];
     }
     const willProtect = (b.protected ?? branch.protected) as boolean;
-    const refused = this.planRefuses({ protected: b.protected }) ?? this.expiryRefused(b.expires_at === undefined ? undefined : b.expires_at, willProtect) ?? (willProtect && b.expires_at === undefined && branch.expires_at ? "a protected branch cannot have an expiration" : undefined);
+    const refused =
+      this.planRefuses({ protected: b.protected }) ??
+      this.expiryRefused(b.expires_at === undefined ? undefined : b.expires_at, willProtect) ??
+      (willProtect && b.expires_at === undefined && branch.expires_at ? "a protected branch cannot have an expiration" : undefined);
     if (refused) return [400, { code: "", message: refused }];
     for (const [k, v] of Object.entries(b)) {
       if (v === null) delete branch[k];
@@ -486,9 +550,11 @@ export class FakeNeon {
     if (!branch || branch.project_id !== p.project_id) return [404, { code: "", message: "branch not found" }];
     if (!source || source.project_id !== p.project_id) return [404, { code: "", message: "source branch not found" }];
     const self = source.id === branch.id;
-    if (self && !body.source_timestamp && !body.source_lsn) return [400, { code: "", message: "restoring a branch from itself needs source_timestamp or source_lsn" }];
+    if (self && !body.source_timestamp && !body.source_lsn)
+      return [400, { code: "", message: "restoring a branch from itself needs source_timestamp or source_lsn" }];
     const hasChildren = [...this.branches.values()].some((b) => b.parent_id === branch.id);
-    if ((self || hasChildren) && !body.preserve_under_name) return [400, { code: "", message: "preserve_under_name is required when the branch has children or restores from itself" }];
+    if ((self || hasChildren) && !body.preserve_under_name)
+      return [400, { code: "", message: "preserve_under_name is required when the branch has children or restores from itself" }];
     if (branch.protected) return [422, { code: "", message: "protected branch cannot be restored" }];
     // Everything the branch holds is replaced by the source's: roles and databases are in the data.
     if (!self) this.copyBranchObjects(source.id, branch.id);
@@ -523,7 +589,8 @@ export class FakeNeon {
     if (!this.branches.has(e.branch_id as string)) return [404, { code: "", message: "branch not found" }];
     const refused = this.planRefuses({ minCu: e.autoscaling_limit_min_cu, maxCu: e.autoscaling_limit_max_cu, suspend: e.suspend_timeout_seconds });
     if (refused) return [400, { code: "", message: refused }];
-    if ([...this.endpoints.values()].some((x) => x.branch_id === e.branch_id && x.type === "read_write")) return [409, { code: "", message: "read_write endpoint already exists" }];
+    if ([...this.endpoints.values()].some((x) => x.branch_id === e.branch_id && x.type === "read_write"))
+      return [409, { code: "", message: "read_write endpoint already exists" }];
     const endpoint = this.newEndpoint(p.project_id, e);
     return [201, { endpoint, operations: [this.operation(p.project_id, "start_compute", { branch_id: e.branch_id, endpoint_id: endpoint.id })] }];
   }
@@ -587,7 +654,14 @@ export class FakeNeon {
   createProjectBranchDatabase(p: Record<string, string>, body: Json): [number, Json] {
     const key = `${p.branch_id}/${body.database.name}`;
     if (this.databases.has(key)) return [409, { code: "", message: "database already exists" }];
-    const database = { id: ++seq, branch_id: p.branch_id, name: body.database.name, owner_name: body.database.owner_name, created_at: now(), updated_at: now() };
+    const database = {
+      id: ++seq,
+      branch_id: p.branch_id,
+      name: body.database.name,
+      owner_name: body.database.owner_name,
+      created_at: now(),
+      updated_at: now(),
+    };
     this.databases.set(key, database);
     return [201, { database, operations: [this.operation(p.project_id, "apply_config", { branch_id: p.branch_id })] }];
   }

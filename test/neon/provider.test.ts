@@ -6,7 +6,16 @@ import { strict as assert } from "assert";
 import { randomUUID } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { FakeNeon } from "./fake-neon";
-import { BranchProvider, DatabaseProvider, EndpointProvider, NEON_PROVIDER_VERSION, NeonProviderBase, ProjectProvider, RetryPolicy, RoleProvider } from "../../components/neon";
+import {
+  BranchProvider,
+  DatabaseProvider,
+  EndpointProvider,
+  NEON_PROVIDER_VERSION,
+  NeonProviderBase,
+  ProjectProvider,
+  RetryPolicy,
+  RoleProvider,
+} from "../../components/neon";
 
 /** Calls a provider's create and insists on outputs. */
 async function create<I, O>(p: { create(inputs: I): Promise<pulumi.dynamic.CreateResult<O>> }, inputs: I): Promise<{ id: string; outs: O }> {
@@ -93,7 +102,10 @@ describe("Neon providers against the fake Neon API", function () {
       const p = await provider(new BranchProvider());
       const created = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
       assert.ok(fake.branches.has(created.id));
-      assert.deepEqual(fake.log.filter((l) => l.operationId === "createProjectBranch").map((l) => l.status), [429, 201]);
+      assert.deepEqual(
+        fake.log.filter((l) => l.operationId === "createProjectBranch").map((l) => l.status),
+        [429, 201],
+      );
     });
 
     it("gives up after repeated 500s with a message that says so", async () => {
@@ -110,7 +122,10 @@ describe("Neon providers against the fake Neon API", function () {
     it("says which credential is wrong on 401, without retrying", async () => {
       const { projectId } = fake.seedProject();
       const p = await provider(new BranchProvider(), "wrong-key");
-      await assert.rejects(create(p, { projectId, name: "dev", protected: false, providerVersion: v }), /Neon rejected the API key \(401\) while listing branches of proj-[0-9a-z]+: check nextjs-infra:neonApiKey or NEON_API_KEY/);
+      await assert.rejects(
+        create(p, { projectId, name: "dev", protected: false, providerVersion: v }),
+        /Neon rejected the API key \(401\) while listing branches of proj-[0-9a-z]+: check nextjs-infra:neonApiKey or NEON_API_KEY/,
+      );
       assert.equal(fake.log.length, 1);
     });
 
@@ -141,7 +156,10 @@ describe("Neon providers against the fake Neon API", function () {
       };
       const made = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
       assert.ok(made.id);
-      assert.ok([...fake.operations.values()].some((o) => Number(o.failures_count) > 0), "the operation was retried by Neon, and awaited");
+      assert.ok(
+        [...fake.operations.values()].some((o) => Number(o.failures_count) > 0),
+        "the operation was retried by Neon, and awaited",
+      );
       next.status = "cancelled";
       await assert.rejects(create(p, { projectId, name: "qa", protected: false, providerVersion: v }), /ended cancelled/);
     });
@@ -149,15 +167,25 @@ describe("Neon providers against the fake Neon API", function () {
     it("checks inputs before anything is sent", async () => {
       const p = new BranchProvider();
       const { failures } = await p.check({} as never, { projectId: "", name: "x", protected: false, expiresAt: "2001-01-01T00:00:00Z", providerVersion: v });
-      assert.deepEqual(failures?.map((f) => f.property), ["projectId", "expiresAt"]);
+      assert.deepEqual(
+        failures?.map((f) => f.property),
+        ["projectId", "expiresAt"],
+      );
       const adopt = await p.check({} as never, { projectId: "p", name: "main", adoptDefault: true, parentId: "br-1", protected: true, providerVersion: v });
-      assert.deepEqual(adopt.failures?.map((f) => f.property), ["parentId"]);
+      assert.deepEqual(
+        adopt.failures?.map((f) => f.property),
+        ["parentId"],
+      );
     });
 
     it("replaces on a new parent, updates in place on a rename or expiry", async () => {
       const p = new BranchProvider();
       const olds = { projectId: "p", name: "a", parentId: "br-1", protected: false, providerVersion: v, branchId: "b", adopted: false };
-      assert.deepEqual(await p.diff("b", olds, { ...olds, parentId: "br-2" }), { changes: true, replaces: ["parentId"], deleteBeforeReplace: true }, "names are unique: the old branch goes first");
+      assert.deepEqual(
+        await p.diff("b", olds, { ...olds, parentId: "br-2" }),
+        { changes: true, replaces: ["parentId"], deleteBeforeReplace: true },
+        "names are unique: the old branch goes first",
+      );
       assert.deepEqual(await p.diff("b", olds, { ...olds, name: "b", expiresAt: "2030-01-01T00:00:00Z" }), { changes: true, replaces: [] });
       assert.deepEqual(await p.diff("b", olds, { ...olds }), { changes: false, replaces: [] });
       assert.deepEqual(await p.diff("b", olds, { ...olds, providerVersion: "0" }), { changes: true, replaces: [] }, "new provider code runs through update");
@@ -166,16 +194,34 @@ describe("Neon providers against the fake Neon API", function () {
     it("never replaces on a value a preview does not know yet", async () => {
       const { UNKNOWN } = await import("../../components/neon/checks");
       const endpoint = new EndpointProvider();
-      const olds = { projectId: "p", branchId: "br-1", minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300, providerVersion: v, endpointId: "ep-1", host: "h", adopted: false };
-      assert.deepEqual(await endpoint.diff("ep-1", olds, { ...olds, branchId: UNKNOWN }), { changes: true, replaces: [] }, "shown as a possible update, not a replacement");
-      assert.deepEqual(await endpoint.diff("ep-1", olds, { ...olds, branchId: "br-2" }), { changes: true, replaces: ["branchId"] }, "a known change still replaces");
+      const olds = {
+        projectId: "p",
+        branchId: "br-1",
+        minCu: 0.25,
+        maxCu: 1,
+        suspendTimeoutSeconds: 300,
+        providerVersion: v,
+        endpointId: "ep-1",
+        host: "h",
+        adopted: false,
+      };
+      assert.deepEqual(
+        await endpoint.diff("ep-1", olds, { ...olds, branchId: UNKNOWN }),
+        { changes: true, replaces: [] },
+        "shown as a possible update, not a replacement",
+      );
+      assert.deepEqual(
+        await endpoint.diff("ep-1", olds, { ...olds, branchId: "br-2" }),
+        { changes: true, replaces: ["branchId"] },
+        "a known change still replaces",
+      );
     });
   });
 
   describe("Endpoint", () => {
     it("creates on a new branch, updates, deletes", async () => {
       const { projectId } = fake.seedProject();
-      const branch = await create((await provider(new BranchProvider())), { projectId, name: "dev", protected: false, providerVersion: v });
+      const branch = await create(await provider(new BranchProvider()), { projectId, name: "dev", protected: false, providerVersion: v });
       const p = await provider(new EndpointProvider());
       const created = await create(p, { projectId, branchId: branch.id, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300, providerVersion: v });
       assert.equal(created.outs.adopted, false);
@@ -201,17 +247,41 @@ describe("Neon providers against the fake Neon API", function () {
     });
 
     it("rejects impossible compute sizes", async () => {
-      const { failures } = await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 3, maxCu: 0.3, suspendTimeoutSeconds: 5, providerVersion: v });
-      assert.deepEqual(failures?.map((f) => f.property), ["maxCu", "minCu", "suspendTimeoutSeconds"]);
-      const odd = await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 17, maxCu: 17, suspendTimeoutSeconds: 0, providerVersion: v });
+      const { failures } = await new EndpointProvider().check({} as never, {
+        projectId: "p",
+        branchId: "b",
+        minCu: 3,
+        maxCu: 0.3,
+        suspendTimeoutSeconds: 5,
+        providerVersion: v,
+      });
+      assert.deepEqual(
+        failures?.map((f) => f.property),
+        ["maxCu", "minCu", "suspendTimeoutSeconds"],
+      );
+      const odd = await new EndpointProvider().check({} as never, {
+        projectId: "p",
+        branchId: "b",
+        minCu: 17,
+        maxCu: 17,
+        suspendTimeoutSeconds: 0,
+        providerVersion: v,
+      });
       assert.match(odd.failures?.map((f) => f.reason).join() ?? "", /expected an even fixed size above 16 CU/);
-      assert.deepEqual((await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 18, maxCu: 18, suspendTimeoutSeconds: 0, providerVersion: v })).failures, []);
+      assert.deepEqual(
+        (await new EndpointProvider().check({} as never, { projectId: "p", branchId: "b", minCu: 18, maxCu: 18, suspendTimeoutSeconds: 0, providerVersion: v }))
+          .failures,
+        [],
+      );
     });
 
     it("is refused by the fake as by Neon: no odd fixed size above 16 CU", async () => {
       const { projectId, branchId } = fake.seedProject();
       const p = await provider(new EndpointProvider());
-      await assert.rejects(create(p, { projectId, branchId, minCu: 17, maxCu: 17, suspendTimeoutSeconds: 0, providerVersion: v }), /sizes above 16 CU are even/);
+      await assert.rejects(
+        create(p, { projectId, branchId, minCu: 17, maxCu: 17, suspendTimeoutSeconds: 0, providerVersion: v }),
+        /sizes above 16 CU are even/,
+      );
     });
   });
 
@@ -241,7 +311,7 @@ describe("Neon providers against the fake Neon API", function () {
       const { projectId, branchId: main } = fake.seedProject();
       const roles = await provider(new RoleProvider());
       const parentRole = await create(roles, { projectId, branchId: main, name: "app", providerVersion: v });
-      const child = await create((await provider(new BranchProvider())), { projectId, name: "dev", parentId: main, protected: false, providerVersion: v });
+      const child = await create(await provider(new BranchProvider()), { projectId, name: "dev", parentId: main, protected: false, providerVersion: v });
       const inherited = await create(roles, { projectId, branchId: child.id, name: "app", providerVersion: v });
       assert.equal(inherited.outs.adopted, true);
       assert.notEqual(inherited.outs.password, parentRole.outs.password, "a child branch never shares its parent's password");
@@ -255,9 +325,15 @@ describe("Neon providers against the fake Neon API", function () {
 
     it("validates Postgres names", async () => {
       const role = await new RoleProvider().check({} as never, { projectId: "p", branchId: "b", name: "1bad name", providerVersion: v });
-      assert.deepEqual(role.failures?.map((f) => f.property), ["name"]);
+      assert.deepEqual(
+        role.failures?.map((f) => f.property),
+        ["name"],
+      );
       const db = await new DatabaseProvider().check({} as never, { projectId: "p", branchId: "b", name: "ok", ownerName: "", providerVersion: v });
-      assert.deepEqual(db.failures?.map((f) => f.property), ["ownerName"]);
+      assert.deepEqual(
+        db.failures?.map((f) => f.property),
+        ["ownerName"],
+      );
     });
   });
 
@@ -284,23 +360,49 @@ describe("Neon providers against the fake Neon API", function () {
       fake.plan = "free";
       const projects = await provider(new ProjectProvider());
       // What the old defaults asked for is refused, as Neon refuses it.
-      await assert.rejects(create(projects, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 86400, providerVersion: v }), /exceeds the free plan's limit/);
+      await assert.rejects(
+        create(projects, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 86400, providerVersion: v }),
+        /exceeds the free plan's limit/,
+      );
       const { NeonProject } = await import("../../components/neon/project");
       assert.ok(NeonProject, "the component's own default is the free plan's limit (21600), see below");
       const created = await create(projects, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 21600, providerVersion: v });
       const branches = await provider(new BranchProvider());
-      await assert.rejects(create(branches, { projectId: created.id, name: "main", adoptDefault: true, protected: true, providerVersion: v }), /protected branches are not available on the free plan/);
+      await assert.rejects(
+        create(branches, { projectId: created.id, name: "main", adoptDefault: true, protected: true, providerVersion: v }),
+        /protected branches are not available on the free plan/,
+      );
       // And the provider refuses it before any request when told the plan has none.
-      const { failures } = await branches.check({} as never, { projectId: created.id, name: "main", adoptDefault: true, protected: true, protectable: false, providerVersion: v });
+      const { failures } = await branches.check({} as never, {
+        projectId: created.id,
+        name: "main",
+        adoptDefault: true,
+        protected: true,
+        protectable: false,
+        providerVersion: v,
+      });
       assert.match(failures?.map((f) => f.reason).join() ?? "", /plan without protected branches/);
       const main = await create(branches, { projectId: created.id, name: "main", adoptDefault: true, protected: false, providerVersion: v });
       const endpoints = await provider(new EndpointProvider());
-      await assert.rejects(create(endpoints, { projectId: created.id, branchId: main.id, minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0, providerVersion: v }), /exceeds the free plan's limit of 2 CU/);
+      await assert.rejects(
+        create(endpoints, { projectId: created.id, branchId: main.id, minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0, providerVersion: v }),
+        /exceeds the free plan's limit of 2 CU/,
+      );
       await create(endpoints, { projectId: created.id, branchId: main.id, minCu: 0.5, maxCu: 2, suspendTimeoutSeconds: 0, providerVersion: v });
 
       fake.requireOrgId = true;
-      await assert.rejects(create(projects, { name: "org-app", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v }), /org_id is required/);
-      const inOrg = await create(projects, { name: "org-app", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, orgId: "org-acme-1234", providerVersion: v });
+      await assert.rejects(
+        create(projects, { name: "org-app", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v }),
+        /org_id is required/,
+      );
+      const inOrg = await create(projects, {
+        name: "org-app",
+        regionId: "aws-eu-central-1",
+        pgVersion: 17,
+        historyRetentionSeconds: 0,
+        orgId: "org-acme-1234",
+        providerVersion: v,
+      });
       assert.equal(fake.projects.get(inOrg.id)?.org_id, "org-acme-1234");
     });
 
@@ -312,9 +414,15 @@ describe("Neon providers against the fake Neon API", function () {
       for (let pr = 1; pr <= 9; pr++) await create(p, { projectId, name: `preview/pr-${pr}`, protected: false, branchLimit: limit, providerVersion: v });
       const creates = () => fake.log.filter((l) => l.operationId === "createProjectBranch").length;
       const before = creates();
-      await assert.rejects(create(p, { projectId, name: "preview/pr-10", protected: false, branchLimit: limit, providerVersion: v }), /has 10 branches, the free plan's limit of 10 \(the default branch included\): close or merge pull requests/);
+      await assert.rejects(
+        create(p, { projectId, name: "preview/pr-10", protected: false, branchLimit: limit, providerVersion: v }),
+        /has 10 branches, the free plan's limit of 10 \(the default branch included\): close or merge pull requests/,
+      );
       assert.equal(creates(), before, "nothing was sent: the count came first");
-      await assert.rejects(create(p, { projectId, name: "preview/pr-10", protected: false, providerVersion: v }), /branches limit exceeded: the free plan allows 10 branches per project/);
+      await assert.rejects(
+        create(p, { projectId, name: "preview/pr-10", protected: false, providerVersion: v }),
+        /branches limit exceeded: the free plan allows 10 branches per project/,
+      );
       fake.plan = "launch";
       await create(p, { projectId, name: "preview/pr-10", protected: false, branchLimit: { plan: "launch", max: 5000 }, providerVersion: v });
     });
@@ -347,7 +455,10 @@ describe("Neon providers against the fake Neon API", function () {
       fake.failAfterCommit("createProject", 500);
       await assert.rejects(create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v }));
       assert.equal(fake.projects.size, 1);
-      await assert.rejects(create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v }), /already exists .*Adopt it: pulumi config set --path neon.projectId proj-/);
+      await assert.rejects(
+        create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v }),
+        /already exists .*Adopt it: pulumi config set --path neon.projectId proj-/,
+      );
       assert.equal(fake.projects.size, 1, "no duplicate project");
       // In an organization too: the search for the first one names the organization.
       fake.requireOrgId = true;
@@ -371,7 +482,8 @@ describe("Neon providers against the fake Neon API", function () {
         fake.operations.set(second.id, { ...second, pollsLeft: 4 });
         return [status, { ...out, operations: [...out.operations, second] }];
       };
-      const running = () => [...fake.operations.values()].filter((o) => o.project_id === projectId && !["finished", "failed", "cancelled"].includes(String(o.status))).length;
+      const running = () =>
+        [...fake.operations.values()].filter((o) => o.project_id === projectId && !["finished", "failed", "cancelled"].includes(String(o.status))).length;
       const made = await create(p, { projectId, name: "preview/pr-3", protected: false, providerVersion: v });
       assert.equal(running(), 0, "both operations finished before create returned");
       await p.delete(made.id, made.outs);
@@ -394,12 +506,21 @@ describe("Neon providers against the fake Neon API", function () {
       fake.fail("createProjectBranch", 503, 423);
       const created = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
       assert.ok(fake.branches.has(created.id));
-      assert.deepEqual(fake.log.filter((l) => l.operationId === "createProjectBranch").map((l) => l.status), [503, 423, 201]);
+      assert.deepEqual(
+        fake.log.filter((l) => l.operationId === "createProjectBranch").map((l) => l.status),
+        [503, 423, 201],
+      );
       fake.fail("deleteProjectBranch", 500);
       await assert.rejects(p.delete(created.id, created.outs), /Neon failed \(500\) while deleting branch .*not retried/);
       const client = await import("../../components/neon/client");
-      assert.deepEqual([500, 502, undefined].map((s) => client.isRetryable(s, "write")), [false, false, false]);
-      assert.deepEqual([500, 502, undefined, 423, 429, 503].map((s) => client.isRetryable(s, "read")), [true, true, true, true, true, true]);
+      assert.deepEqual(
+        [500, 502, undefined].map((s) => client.isRetryable(s, "write")),
+        [false, false, false],
+      );
+      assert.deepEqual(
+        [500, 502, undefined, 423, 429, 503].map((s) => client.isRetryable(s, "read")),
+        [true, true, true, true, true, true],
+      );
       assert.equal(client.backoffMs(0, client.DEFAULT_RETRY, "7"), 7000, "Retry-After wins");
       assert.equal(client.backoffMs(0, client.DEFAULT_RETRY, "3600"), 60_000, "but never more than a minute: a wrong header cannot stall a deploy for an hour");
       assert.ok(client.DEFAULT_RETRY.busyBudgetMs > 60_000, "longer than Neon's one-minute rate-limit window");
@@ -426,7 +547,10 @@ describe("Neon providers against the fake Neon API", function () {
       const roles = await provider(new RoleProvider());
       const role = await create(roles, { projectId, branchId: branch.id, name: "app", providerVersion: v });
       assert.ok(role.outs.password);
-      assert.ok(fake.log.some((l) => l.operationId === "createProjectBranchRole" && l.status === 423), "Neon answered 423 first");
+      assert.ok(
+        fake.log.some((l) => l.operationId === "createProjectBranchRole" && l.status === 423),
+        "Neon answered 423 first",
+      );
     });
 
     it("waits out another branch's operation too: Neon runs one operation per project at a time", async () => {
@@ -437,14 +561,25 @@ describe("Neon providers against the fake Neon API", function () {
       fake.createProjectBranch({ project_id: projectId }, { branch: { name: "preview/pr-1" } });
       const p = await provider(new BranchProvider());
       await create(p, { projectId, name: "preview/pr-2", protected: false, providerVersion: v });
-      assert.deepEqual(fake.log.filter((l) => l.operationId === "createProjectBranch").map((l) => l.status).slice(0, 1), [423], "refused while the other branch's operation ran");
+      assert.deepEqual(
+        fake.log
+          .filter((l) => l.operationId === "createProjectBranch")
+          .map((l) => l.status)
+          .slice(0, 1),
+        [423],
+        "refused while the other branch's operation ran",
+      );
     });
 
     it("replaces a branch delete-first (names are unique), and says which children block a delete", async () => {
       const { projectId, branchId: main } = fake.seedProject();
       const p = await provider(new BranchProvider());
       const dev = await create(p, { projectId, name: "dev", parentId: main, protected: false, providerVersion: v });
-      assert.deepEqual(fake.createProjectBranch({ project_id: projectId }, { branch: { name: "dev" } })[0], 409, "the fake refuses a second branch of the same name");
+      assert.deepEqual(
+        fake.createProjectBranch({ project_id: projectId }, { branch: { name: "dev" } })[0],
+        409,
+        "the fake refuses a second branch of the same name",
+      );
       await create(p, { projectId, name: "preview/pr-1", parentName: "dev", protected: false, providerVersion: v });
       await assert.rejects(p.delete(dev.id, dev.outs), /branch "dev" .* has child branches: preview\/pr-1\. Destroy the stacks that own them first/);
       assert.ok(fake.branches.has(dev.id));
@@ -487,25 +622,43 @@ describe("Neon providers against the fake Neon API", function () {
     it("refuses inputs Neon would refuse, before any request", async () => {
       const e = new EndpointProvider();
       const base = { projectId: "p", branchId: "b", providerVersion: v };
-      const fails = async (i: object) => (await e.check({} as never, { ...base, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 0, ...i })).failures?.map((f) => f.property);
+      const fails = async (i: object) =>
+        (await e.check({} as never, { ...base, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 0, ...i })).failures?.map((f) => f.property);
       assert.deepEqual(await fails({ minCu: 0.3 }), ["minCu"]);
       assert.deepEqual(await fails({ minCu: 1, maxCu: 20 }), ["maxCu"], "autoscaling above 16");
       assert.deepEqual(await fails({ minCu: 0.25, maxCu: 10 }), ["maxCu"], "a span over 8");
       assert.deepEqual(await fails({ suspendTimeoutSeconds: 30 }), ["suspendTimeoutSeconds"]);
       const b = new BranchProvider();
       const far = new Date(Date.now() + 40 * 86_400_000).toISOString();
-      assert.deepEqual((await b.check({} as never, { projectId: "p", name: "x", protected: false, expiresAt: far, providerVersion: v })).failures?.map((f) => f.reason), [`got ${far.replace(/\.\d{3}Z$/, "Z")}, expected at most 30 days from now (Neon's limit)`]);
+      assert.deepEqual(
+        (await b.check({} as never, { projectId: "p", name: "x", protected: false, expiresAt: far, providerVersion: v })).failures?.map((f) => f.reason),
+        [`got ${far.replace(/\.\d{3}Z$/, "Z")}, expected at most 30 days from now (Neon's limit)`],
+      );
       const soon = new Date(Date.now() + 86_400_000).toISOString();
-      assert.match((await b.check({} as never, { projectId: "p", name: "x", protected: true, expiresAt: soon, providerVersion: v })).failures?.[0].reason ?? "", /a protected branch cannot expire/);
+      assert.match(
+        (await b.check({} as never, { projectId: "p", name: "x", protected: true, expiresAt: soon, providerVersion: v })).failures?.[0].reason ?? "",
+        /a protected branch cannot expire/,
+      );
     });
 
     it("keeps a created project when its id is written into config (adopting itself is no change)", async () => {
       const p = await provider(new ProjectProvider());
       const created = await create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v });
       assert.deepEqual(await p.diff(created.id, created.outs, { ...created.outs, adoptId: created.id }), { changes: false, replaces: [] });
-      assert.deepEqual((await p.diff(created.id, created.outs, { ...created.outs, adoptId: "proj-other" })).replaces, ["adoptId"], "pointing at another project would replace (and protect refuses)");
+      assert.deepEqual(
+        (await p.diff(created.id, created.outs, { ...created.outs, adoptId: "proj-other" })).replaces,
+        ["adoptId"],
+        "pointing at another project would replace (and protect refuses)",
+      );
       const other = fake.seedProject("other");
-      const adopted = await create(p, { name: "other", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, adoptId: other.projectId, providerVersion: v });
+      const adopted = await create(p, {
+        name: "other",
+        regionId: "aws-eu-central-1",
+        pgVersion: 17,
+        historyRetentionSeconds: 0,
+        adoptId: other.projectId,
+        providerVersion: v,
+      });
       assert.equal(adopted.outs.adopted, true);
       await p.delete(adopted.id, adopted.outs);
       assert.ok(fake.projects.has(other.projectId), "an adopted project outlives the stack");
@@ -554,9 +707,17 @@ describe("Neon providers against the fake Neon API", function () {
         /has 3 root branches, the free plan's limit of 3 \(the default branch and every schema-only branch count\)/,
       );
       assert.equal(creates(), before, "nothing was sent");
-      await assert.rejects(create(p, { projectId, name: "preview/pr-4", protected: false, initSource: "schema-only", providerVersion: v }), /root branches limit exceeded/, "and the fake refuses as Neon does");
+      await assert.rejects(
+        create(p, { projectId, name: "preview/pr-4", protected: false, initSource: "schema-only", providerVersion: v }),
+        /root branches limit exceeded/,
+        "and the fake refuses as Neon does",
+      );
       await create(p, { projectId, name: "preview/pr-4", protected: false, branchLimit: limit, providerVersion: v });
-      assert.deepEqual(await p.diff(a.id, a.outs, { ...a.outs, initSource: "parent-data" }), { changes: true, replaces: ["initSource"], deleteBeforeReplace: true });
+      assert.deepEqual(await p.diff(a.id, a.outs, { ...a.outs, initSource: "parent-data" }), {
+        changes: true,
+        replaces: ["initSource"],
+        deleteBeforeReplace: true,
+      });
     });
 
     it("never takes over a same-named branch made from another branch, or made another way", async () => {
@@ -564,8 +725,14 @@ describe("Neon providers against the fake Neon API", function () {
       const p = await provider(new BranchProvider());
       const dev = await create(p, { projectId, name: "dev", protected: false, providerVersion: v });
       await create(p, { projectId, name: "preview/pr-5", parentId: dev.id, protected: false, providerVersion: v });
-      await assert.rejects(create(p, { projectId, name: "preview/pr-5", protected: false, providerVersion: v }), /already has a branch named "preview\/pr-5" .* made from branch br-[\w-]+, not from br-[\w-]+: it is not this stack's/);
-      await assert.rejects(create(p, { projectId, name: "preview/pr-5", parentId: dev.id, protected: false, initSource: "schema-only", providerVersion: v }), /not as a schema-only copy/);
+      await assert.rejects(
+        create(p, { projectId, name: "preview/pr-5", protected: false, providerVersion: v }),
+        /already has a branch named "preview\/pr-5" .* made from branch br-[\w-]+, not from br-[\w-]+: it is not this stack's/,
+      );
+      await assert.rejects(
+        create(p, { projectId, name: "preview/pr-5", parentId: dev.id, protected: false, initSource: "schema-only", providerVersion: v }),
+        /not as a schema-only copy/,
+      );
       const again = await create(p, { projectId, name: "preview/pr-5", parentName: "dev", protected: false, providerVersion: v });
       assert.equal(again.outs.adopted, false, "made from the same branch: this stack's own, taken over");
     });
@@ -581,7 +748,11 @@ describe("Neon providers against the fake Neon API", function () {
       const db = await create(dbs, { projectId, branchId: b.id, name: "app", ownerName: "app", branchState: "sha-1", providerVersion: v });
       fake.write(b.id, "neondb", { schema: ["TABLE orders"], rows: 100 });
       assert.deepEqual(await branches.diff(b.id, b.outs, { ...b.outs, resetKey: "sha-1" }), { changes: false, replaces: [] }, "the same key: nothing to do");
-      assert.deepEqual(await branches.diff(b.id, b.outs, { ...b.outs, resetKey: "sha-2" }), { changes: true, replaces: [] }, "a new key: an update, not a new branch");
+      assert.deepEqual(
+        await branches.diff(b.id, b.outs, { ...b.outs, resetKey: "sha-2" }),
+        { changes: true, replaces: [] },
+        "a new key: an update, not a new branch",
+      );
       const reset = await branches.update(b.id, b.outs, { ...b.outs, resetKey: "sha-2" });
       assert.equal(reset.outs?.resetKey, "sha-2");
       assert.deepEqual(fake.contents.get(`${b.id}/neondb`), { schema: ["TABLE users"], rows: 3 }, "the parent's latest state, the branch's own changes gone");
@@ -594,16 +765,33 @@ describe("Neon providers against the fake Neon API", function () {
       assert.equal(fake.databases.get(`${b.id}/app`)?.owner_name, "app");
       for (const bad of [{ initSource: "schema-only" as const }, { protected: true }, { adoptDefault: true }]) {
         const { failures } = await branches.check({} as never, { projectId, name: "x", protected: false, resetKey: "k", providerVersion: v, ...bad });
-        assert.ok(failures?.some((f) => f.property === "resetKey"), JSON.stringify(bad));
+        assert.ok(
+          failures?.some((f) => f.property === "resetKey"),
+          JSON.stringify(bad),
+        );
       }
     });
 
     it("creates a project whose default branch holds the stack's database and role, not neondb and neondb_owner", async () => {
       const p = await provider(new ProjectProvider());
-      const created = await create(p, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 86400, defaultBranchName: "main", defaultDatabase: { name: "app", ownerName: "app" }, providerVersion: v });
+      const created = await create(p, {
+        name: "acme",
+        regionId: "aws-eu-central-1",
+        pgVersion: 17,
+        historyRetentionSeconds: 86400,
+        defaultBranchName: "main",
+        defaultDatabase: { name: "app", ownerName: "app" },
+        providerVersion: v,
+      });
       const main = [...fake.branches.values()].find((b) => b.project_id === created.id)!;
-      assert.deepEqual([...fake.databases.keys()].filter((k) => k.startsWith(`${main.id}/`)), [`${main.id}/app`]);
-      assert.deepEqual([...fake.roles.keys()].filter((k) => k.startsWith(`${main.id}/`)), [`${main.id}/app`]);
+      assert.deepEqual(
+        [...fake.databases.keys()].filter((k) => k.startsWith(`${main.id}/`)),
+        [`${main.id}/app`],
+      );
+      assert.deepEqual(
+        [...fake.roles.keys()].filter((k) => k.startsWith(`${main.id}/`)),
+        [`${main.id}/app`],
+      );
       const role = await create(await provider(new RoleProvider()), { projectId: created.id, branchId: main.id as string, name: "app", providerVersion: v });
       assert.notEqual(role.outs.password, "seed-password", "the role Neon made gets a password only Pulumi knows");
     });
@@ -632,14 +820,26 @@ describe("Neon providers against the fake Neon API", function () {
     it("carries no API key, and every revived provider checks, creates and waits", async () => {
       const project = await revive(new ProjectProvider());
       assert.ok(!project.text.includes(fake.apiKey), "the API key is not in the closure");
-      assert.deepEqual((await project.provider.check({} as never, { name: "x", regionId: "Bad", pgVersion: 9, historyRetentionSeconds: 0, providerVersion: v })).failures?.map((f) => f.property), ["regionId", "pgVersion"]);
-      const projectId = (await create(project.provider, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v })).id;
+      assert.deepEqual(
+        (await project.provider.check({} as never, { name: "x", regionId: "Bad", pgVersion: 9, historyRetentionSeconds: 0, providerVersion: v })).failures?.map(
+          (f) => f.property,
+        ),
+        ["regionId", "pgVersion"],
+      );
+      const projectId = (
+        await create(project.provider, { name: "acme", regionId: "aws-eu-central-1", pgVersion: 17, historyRetentionSeconds: 0, providerVersion: v })
+      ).id;
       fake.pollsPerOperation = 3;
 
       const branches = (await revive(new BranchProvider())).provider;
       const branch = await create(branches, { projectId, name: "dev", protected: false, providerVersion: v });
       const endpoints = (await revive(new EndpointProvider())).provider;
-      assert.deepEqual((await endpoints.check({} as never, { projectId, branchId: branch.id, minCu: 0.3, maxCu: 1, suspendTimeoutSeconds: 0, providerVersion: v })).failures?.map((f) => f.property), ["minCu"]);
+      assert.deepEqual(
+        (
+          await endpoints.check({} as never, { projectId, branchId: branch.id, minCu: 0.3, maxCu: 1, suspendTimeoutSeconds: 0, providerVersion: v })
+        ).failures?.map((f) => f.property),
+        ["minCu"],
+      );
       await create(endpoints, { projectId, branchId: branch.id, minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 0, providerVersion: v });
       const roles = (await revive(new RoleProvider())).provider;
       const role = await create(roles, { projectId, branchId: branch.id, name: "app", providerVersion: v });
@@ -649,7 +849,10 @@ describe("Neon providers against the fake Neon API", function () {
       assert.ok(polls() >= 3);
       // Errors thrown by revived code are still Errors the engine can print.
       fake.fail("deleteProjectBranch", 422);
-      const failure = await branches.delete(branch.id, { ...branch.outs }).then(() => undefined, (e: unknown) => e);
+      const failure = await branches.delete(branch.id, { ...branch.outs }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(failure instanceof Error, "a real Error");
       assert.match(failure.message, /Neon refused the request \(422\) while deleting branch/);
     });

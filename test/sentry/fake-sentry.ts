@@ -54,7 +54,17 @@ export function startFakeSentry(opts: { token: string; org: string; projects: st
       const raw = Buffer.concat(body);
       try {
         if (route === "/chunk-upload/" && req.method === "GET") {
-          return reply(200, { url: `${address()}${api}/chunk-upload/`, chunkSize: 8 * 1024 * 1024, chunksPerRequest: 64, maxFileSize: 2 ** 31, maxRequestSize: 32 * 1024 * 1024, concurrency: 1, hashAlgorithm: "sha1", compression: ["gzip"], accept: ["artifact_bundles", "sources"] });
+          return reply(200, {
+            url: `${address()}${api}/chunk-upload/`,
+            chunkSize: 8 * 1024 * 1024,
+            chunksPerRequest: 64,
+            maxFileSize: 2 ** 31,
+            maxRequestSize: 32 * 1024 * 1024,
+            concurrency: 1,
+            hashAlgorithm: "sha1",
+            compression: ["gzip"],
+            accept: ["artifact_bundles", "sources"],
+          });
         }
         if (route === "/chunk-upload/" && req.method === "POST") {
           for (const part of multipart(raw, String(req.headers["content-type"]))) {
@@ -72,20 +82,29 @@ export function startFakeSentry(opts: { token: string; org: string; projects: st
           const missing = r.chunks.filter((c) => !chunks.has(c));
           if (missing.length) return reply(200, { state: "not_found", missingChunks: missing });
           const bundle = Buffer.concat(r.chunks.map((c) => chunks.get(c)!));
-          if (crypto.createHash("sha1").update(bundle).digest("hex") !== r.checksum) return reply(200, { state: "error", missingChunks: [], detail: "checksum mismatch" });
-          const manifest = JSON.parse(unzip(bundle).get("manifest.json")?.toString() ?? "{}") as { files?: Record<string, { url: string; type: string; headers?: Record<string, string> }> };
+          if (crypto.createHash("sha1").update(bundle).digest("hex") !== r.checksum)
+            return reply(200, { state: "error", missingChunks: [], detail: "checksum mismatch" });
+          const manifest = JSON.parse(unzip(bundle).get("manifest.json")?.toString() ?? "{}") as {
+            files?: Record<string, { url: string; type: string; headers?: Record<string, string> }>;
+          };
           const files = Object.values(manifest.files ?? {}).map((f) => ({ path: f.url, type: f.type, debugId: f.headers?.["debug-id"] }));
-          if (!state.bundles.some((b) => b.files.length === files.length && b.files.every((f, i) => f.path === files[i].path))) state.bundles.push({ projects: r.projects, release: r.version, files });
+          if (!state.bundles.some((b) => b.files.length === files.length && b.files.every((f, i) => f.path === files[i].path)))
+            state.bundles.push({ projects: r.projects, release: r.version, files });
           return reply(200, { state: "ok", missingChunks: [] });
         }
         if (route === "/releases/" && req.method === "POST") {
           const r = JSON.parse(raw.toString()) as { version: string; projects: string[] };
-          if (!validRelease(r.version)) return reply(400, { version: ["Release names cannot contain slashes, newlines or tabs, and are at most 200 characters"] });
+          if (!validRelease(r.version))
+            return reply(400, { version: ["Release names cannot contain slashes, newlines or tabs, and are at most 200 characters"] });
           if (!r.projects?.length || r.projects.some((p) => !opts.projects.includes(p))) return reply(400, { projects: ["Invalid project ids or slugs"] });
           // Sentry answers a release that exists with 208 and the release, unchanged.
           const existing = state.releases.find((x) => x.version === r.version);
           if (!existing) state.releases.push({ version: r.version, projects: r.projects });
-          return reply(existing ? 208 : 201, { version: r.version, dateCreated: new Date().toISOString(), projects: r.projects.map((slug) => ({ slug, name: slug })) });
+          return reply(existing ? 208 : 201, {
+            version: r.version,
+            dateCreated: new Date().toISOString(),
+            projects: r.projects.map((slug) => ({ slug, name: slug })),
+          });
         }
         const deploy = /^\/releases\/([^/]+)\/deploys\/$/.exec(route);
         if (deploy && req.method === "POST") {
@@ -94,7 +113,14 @@ export function startFakeSentry(opts: { token: string; org: string; projects: st
           const d = JSON.parse(raw.toString()) as { environment: string; name?: string; url?: string };
           if (!validEnvironment(d.environment ?? "")) return reply(400, { environment: ["Invalid environment name"] });
           state.deploys.push({ version, environment: d.environment, name: d.name ?? undefined, url: d.url ?? undefined });
-          return reply(201, { id: String(state.deploys.length), environment: d.environment, name: d.name ?? null, url: d.url ?? null, dateStarted: null, dateFinished: new Date().toISOString() });
+          return reply(201, {
+            id: String(state.deploys.length),
+            environment: d.environment,
+            name: d.name ?? null,
+            url: d.url ?? null,
+            dateStarted: null,
+            dateFinished: new Date().toISOString(),
+          });
         }
         return reply(404, { detail: "The requested resource does not exist" });
       } catch (e) {
@@ -104,7 +130,9 @@ export function startFakeSentry(opts: { token: string; org: string; projects: st
   });
   const address = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve(Object.assign(state, { url: `${address()}/`, close: () => new Promise<void>((r) => server.close(() => r())) }))),
+    server.listen(0, "127.0.0.1", () =>
+      resolve(Object.assign(state, { url: `${address()}/`, close: () => new Promise<void>((r) => server.close(() => r())) })),
+    ),
   );
 }
 

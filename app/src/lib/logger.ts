@@ -35,7 +35,11 @@ export const logger = pino({
   formatters: {
     level: (label) => ({ level: label }),
     // Errors serialized first (message, stack, cause): JSON.stringify alone drops them.
-    log: (object) => JSON.parse(redactUrls(JSON.stringify(object, (_key, value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value)))) as Record<string, unknown>,
+    log: (object) =>
+      JSON.parse(redactUrls(JSON.stringify(object, (_key, value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value)))) as Record<
+        string,
+        unknown
+      >,
   },
   hooks: {
     logMethod(args, method) {
@@ -51,7 +55,8 @@ export const logger = pino({
  * request (a stack trace, as text) becomes one JSON line with the error serialized.
  */
 export function consoleToLogger(log: pino.Logger): void {
-  const route = (level: "error" | "warn" | "info") =>
+  const route =
+    (level: "error" | "warn" | "info") =>
     (...args: unknown[]) => {
       const err = args.find((a): a is Error => a instanceof Error);
       const text = args

@@ -8,8 +8,12 @@ export const dynamic = "force-dynamic";
 
 async function sign(form: FormData): Promise<void> {
   "use server";
-  const name = String(form.get("name") ?? "").trim().slice(0, 80);
-  const message = String(form.get("message") ?? "").trim().slice(0, 500);
+  const name = String(form.get("name") ?? "")
+    .trim()
+    .slice(0, 80);
+  const message = String(form.get("message") ?? "")
+    .trim()
+    .slice(0, 500);
   if (!name || !message) return;
   const entry = await db().entry.create({ data: { name, message } });
   logger.info({ requestId: await requestId(), entryId: entry.id }, "guest book signed");
