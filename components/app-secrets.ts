@@ -12,6 +12,8 @@ import * as doppler from "@pulumiverse/doppler";
 import { GeneratedSecret } from "./generated-secret";
 import { checksum } from "./workload";
 
+/** How Doppler's secrets reach the cluster unless asked otherwise: a snapshot at `up`. */
+export const DEFAULT_SECRET_SYNC = "snapshot";
 /** The Doppler side of a stack. */
 export interface DopplerArgs {
   /** @example "web" */
@@ -67,7 +69,7 @@ export class AppSecrets extends pulumi.ComponentResource {
     if ((args.doppler === undefined) === (args.local === undefined)) {
       throw new pulumi.ResourceError("AppSecrets needs exactly one of `doppler` and `local`", this);
     }
-    const nextauth = new GeneratedSecret(`${name}-nextauth`, { length: 48, rotation: args.rotation ?? "1" }, { parent: this });
+    const nextauth = new GeneratedSecret(`${name}-nextauth`, { length: 48, rotation: args.rotation }, { parent: this });
     const owned: Record<string, pulumi.Input<string>> = { NEXTAUTH_SECRET: nextauth.value };
     const secretName = `${args.appName}-env`;
     this.deploymentAnnotations = {};
@@ -90,7 +92,7 @@ export class AppSecrets extends pulumi.ComponentResource {
             { parent: this },
           ),
       );
-      if ((d.sync ?? "snapshot") === "snapshot") {
+      if ((d.sync ?? DEFAULT_SECRET_SYNC) === "snapshot") {
         // Read after our writes: the config name is passed through the written secrets' ids
         // (this provider's invoke takes no `dependsOn`). Its map comes back unmarked: make
         // it secret before it goes anywhere.

@@ -60,6 +60,9 @@ export interface AppDatabaseArgs {
   readonly retain?: boolean;
 }
 
+/** The database and the role the app connects as, unless named. */
+export const DATABASE_DEFAULTS = { name: "app", role: "app" } as const;
+
 /** The Neon host of the connection pooler: `-pooler` after the endpoint id. */
 export function poolerHost(host: string): string {
   const [first, ...rest] = host.split(".");
@@ -97,8 +100,8 @@ export class AppDatabase extends pulumi.ComponentResource {
     if ((args.neon === undefined) === (args.local === undefined)) {
       throw new pulumi.ResourceError("AppDatabase needs exactly one of `neon` and `local`", this);
     }
-    const database = args.name ?? "app";
-    const role = args.role ?? "app";
+    const database = args.name ?? DATABASE_DEFAULTS.name;
+    const role = args.role ?? DATABASE_DEFAULTS.role;
     if (args.local) {
       const pg = new LocalPostgres(`${name}-postgres`, { ...args.local, database, role }, { parent: this });
       this.databaseUrl = pg.url;

@@ -8,6 +8,8 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
+/** The rotation keeper a secret starts with: any other value gives it a new value. */
+export const FIRST_ROTATION = "1";
 /** Inputs of a generated secret. */
 export interface GeneratedSecretInputs {
   /** Characters; letters and digits only, so it can go into a URL unescaped. */
@@ -67,7 +69,7 @@ export class GeneratedSecret extends pulumi.dynamic.Resource {
     super(
       generatedSecretProvider,
       name,
-      { length: args.length ?? 32, rotation: args.rotation ?? "1", value: undefined },
+      { length: args.length ?? 32, rotation: args.rotation ?? FIRST_ROTATION, value: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),
       "nextjs-infra",
       "GeneratedSecret",

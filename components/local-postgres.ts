@@ -9,6 +9,8 @@ import { GeneratedSecret } from "./generated-secret";
 import { postgresIngress } from "./network-policies";
 import { ContainerResources, containerSecurityContext, SKIP_AWAIT } from "./workload";
 
+/** The data volume's size unless asked otherwise. */
+export const LOCAL_POSTGRES_STORAGE = "1Gi";
 /** The `postgres` user of the official Alpine image. */
 const POSTGRES_UID = 70;
 const PORT = 5432;
@@ -105,7 +107,10 @@ export class LocalPostgres extends pulumi.ComponentResource {
             },
           },
           volumeClaimTemplates: [
-            { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.storage ?? "1Gi" } } } },
+            {
+              metadata: { name: "data" },
+              spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.storage ?? LOCAL_POSTGRES_STORAGE } } },
+            },
           ],
         },
       },

@@ -28,6 +28,8 @@ import {
   spread,
 } from "./workload";
 
+/** The ingress controller's namespace unless named: the only one whose pods may reach the app. */
+export const INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx";
 /** Registry credentials the cluster pulls the image with (private registries). */
 export interface PullCredentials {
   readonly registry: string;
@@ -403,7 +405,7 @@ export class NextjsApp extends pulumi.ComponentResource {
           deletedWith: args.guardrailsDeletedWith,
         },
       );
-    const controller = args.ingressControllerNamespace ?? "ingress-nginx";
+    const controller = args.ingressControllerNamespace ?? INGRESS_CONTROLLER_NAMESPACE;
     policy("allow-ingress", ingressFromController(selectorOf(args), controller, port, args.ingressSources));
     policy("allow-egress", appEgress(args.appName));
     // cert-manager answers HTTP-01 challenges from solver pods in this namespace: default-deny would starve them.

@@ -8,6 +8,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 
+/** Approving reviews a pull request to main needs unless asked otherwise. */
+export const DEFAULT_APPROVALS = 1;
 /** GitHub Actions' app id: a required check must come from a workflow, not from any status a token can post. */
 export const GITHUB_ACTIONS_APP_ID = 15368;
 
@@ -29,7 +31,7 @@ export class RepositoryProtection extends pulumi.ComponentResource {
     super("nextjs-infra:github:RepositoryProtection", name, {}, opts);
     if (args.requiredChecks.length === 0)
       throw new pulumi.ResourceError("`requiredChecks` got none, expected the CI jobs main requires (e.g. the job names of ci.yml)", this);
-    const approvals = args.approvals ?? 1;
+    const approvals = args.approvals ?? DEFAULT_APPROVALS;
     if (!Number.isInteger(approvals) || approvals < 1)
       throw new pulumi.ResourceError(`\`approvals\` got ${approvals}, expected a whole number of at least 1`, this);
     const child = { parent: this };

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, run } from "./lib/cli";
 import { settingsTable } from "../stacks/keys";
-import { planTable } from "../stacks/neon-plans";
+import { planTable } from "../components/neon/plans";
 import { contractTables } from "../components/app-contract";
 import { allPolicies } from "../policy/policies";
 import { committedContracts, credentialMap, credentialTable, environmentTable, identityTable } from "./lib/credential-map";

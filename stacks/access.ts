@@ -9,7 +9,7 @@
  * A credential's reach is a list of grants, each on a resource some stacks own. A pull
  * request may reach only what previews own: that is the rule the tests hold.
  */
-import type { ExternalNames } from "./names";
+import { type ExternalNames, readEnvironment, SHARED_ENVIRONMENTS } from "./names";
 import type { AppProfile } from "./profiles";
 
 /** `read` sees, `write` changes, `admin` changes who may do what. */
@@ -100,11 +100,6 @@ export interface AccessModel {
 }
 
 const SELF_MANAGED = "self-managed backend only";
-
-/** The environments shared by all stacks, by name. */
-export const SHARED_ENVIRONMENTS = { preview: "preview", admin: "repository-admin" } as const;
-/** The read-only twin of a stack's environment: plans and drift checks. */
-export const readEnvironment = (deployEnvironment: string) => `${deployEnvironment}-read`;
 
 /** The stacks whose branches live in a Neon project (previews as `pr-*`). */
 function neonOwners(m: AccessModel, projectId: string | undefined): string[] {

@@ -5,13 +5,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppProfile, PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
 import { Config, DIGEST_REF, HOSTNAME, LOCAL_POSTGRES_IMAGE, SECRET_KEYS } from "./schema";
-import { DEV_STACK, ExternalNames, PRODUCTION } from "./names";
-import { defaultHistoryRetention, PLAN_LIMITS, PlanLimits, planFor, suspendAllowed } from "./neon-plans";
+import { DEV_STACK, ExternalNames, PRODUCTION, DEFAULT_APP_NAME } from "./names";
+import { computeProblems } from "../components/neon/rules";
+import { defaultHistoryRetention, PLAN_LIMITS, PlanLimits, planFor, suspendAllowed } from "../components/neon/plans";
 import { DNS_LABEL_MAX } from "../components/naming";
 import { registryOf } from "../components/registry";
 import { previewUsername, sweeperUsername } from "../components/preview-access";
 import { APP_DEFAULTS } from "../components/app-contract";
-import type { NeonDatabaseSettings, Settings, SettingsInput, SettingsIssue } from "./types";
+import type { SettingsIssue } from "./errors";
+import type { NeonDatabaseSettings, Settings, SettingsInput } from "./types";
+import { DATABASE_DEFAULTS } from "../components/database";
+import { LOCAL_POSTGRES_STORAGE } from "../components/local-postgres";
+import { INGRESS_CONTROLLER_NAMESPACE } from "../components/nextjs-app";
+import { NEON_PROJECT_DEFAULTS } from "../components/neon/project";
 
 /** What the merge needs besides the config. */
 export interface MergeContext {
@@ -28,7 +34,7 @@ export interface MergeContext {
 export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string | undefined, imagePullToken?: string): Omit<Settings, "secrets" | "github"> {
   const { input, profile, pullRequest, names } = ctx;
   const d = PROFILE_DEFAULTS[profile];
-  const appName = c.appName ?? "web";
+  const appName = c.appName ?? DEFAULT_APP_NAME;
   const image = imageSettings(ctx, c, appName, d);
   const { address, kind, defaultUsername } = registryOf(
     image.kind === "build" ? image.repository : image.kind === "prebuilt" ? image.ref : (c.image?.repository ?? "docker.io/library/x"),
@@ -86,7 +92,7 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       className: c.ingress?.className,
       clusterIssuer: c.ingress?.clusterIssuer ?? d.ingress.clusterIssuer,
       tls: c.ingress?.tls ?? d.ingress.tls,
-      controllerNamespace: c.ingress?.controllerNamespace ?? "ingress-nginx",
+      controllerNamespace: c.ingress?.controllerNamespace ?? INGRESS_CONTROLLER_NAMESPACE,
     },
     sentry: sentrySettings(ctx, c),
     kubernetes: { skipAwait: c.kubernetes?.skipAwait ?? false, context: c.kubernetes?.context },
@@ -200,9 +206,9 @@ function normalizeSha(sha: string | undefined): string | undefined {
 /** The stack's database: Neon for every profile but `local`, which runs Postgres in the cluster. */
 function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Settings["database"] {
   const { ns, profile, names, issues } = ctx;
-  const db = { name: c.database?.name ?? "app", role: c.database?.role ?? "app" };
+  const db = { name: c.database?.name ?? DATABASE_DEFAULTS.name, role: c.database?.role ?? DATABASE_DEFAULTS.role };
   if (profile === "local") {
-    return { kind: "local", image: c.postgres?.image ?? LOCAL_POSTGRES_IMAGE, storage: c.postgres?.storage ?? "1Gi", ...db };
+    return { kind: "local", image: c.postgres?.image ?? LOCAL_POSTGRES_IMAGE, storage: c.postgres?.storage ?? LOCAL_POSTGRES_STORAGE, ...db };
   }
   const n = c.neon ?? {};
   if (!names.production && !n.projectId) {
@@ -247,9 +253,9 @@ function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Set
     projectId: n.projectId,
     manageProject: names.production,
     project: {
-      name: n.projectName ?? c.appName ?? "web",
-      regionId: n.regionId ?? "aws-us-east-2",
-      pgVersion: n.pgVersion ?? 17,
+      name: n.projectName ?? c.appName ?? DEFAULT_APP_NAME,
+      regionId: n.regionId ?? NEON_PROJECT_DEFAULTS.regionId,
+      pgVersion: n.pgVersion ?? NEON_PROJECT_DEFAULTS.pgVersion,
       historyRetentionSeconds: n.historyRetentionSeconds ?? defaultHistoryRetention(plan),
       orgId: n.orgId,
     },
@@ -402,20 +408,9 @@ function checkNeonPlan(ns: string, db: NeonDatabaseSettings, issues: SettingsIss
   }
 }
 
-/** Neon's compute sizes and autoscaling range (0.25 to 16 CU, at most 8 CU apart). */
+/** Neon's compute sizes and autoscaling range: the rules the Endpoint provider checks too (components/neon/rules.ts). */
 function checkNeonCompute(ns: string, compute: { minCu: number; maxCu: number }, issues: SettingsIssue[]): void {
-  const { minCu, maxCu } = compute;
-  if (minCu > maxCu) issues.push({ key: `${ns}neon.minCu`, message: `got ${minCu}, expected at most ${ns}neon.maxCu (${maxCu})` });
-  else if (minCu !== maxCu && maxCu > 16)
-    issues.push({
-      key: `${ns}neon.maxCu`,
-      message: `got ${maxCu}, expected at most 16 while autoscaling (min ${minCu}); fixed sizes up to 56 need minCu = maxCu`,
-    });
-  else if (maxCu - minCu > 8)
-    issues.push({
-      key: `${ns}neon.maxCu`,
-      message: `got ${maxCu}, expected at most ${minCu + 8}: Neon's autoscaling range spans at most 8 CU (minCu ${minCu})`,
-    });
+  for (const p of computeProblems(compute.minCu, compute.maxCu, (f) => `${ns}neon.${f}`)) issues.push({ key: `${ns}neon.${p.field}`, message: p.reason });
 }
 
 /** Sentry: the environment the app reports as, and where releases and source maps go. */

@@ -7,7 +7,7 @@
  * the `CLOUD` variable, and the setup action logs in from that variable.
  */
 import type { Config } from "./schema";
-import type { SettingsIssue } from "./types";
+import type { SettingsIssue } from "./errors";
 
 export const CLOUD_PROVIDERS = ["any", "aws", "gcp", "azure"] as const;
 export type CloudProvider = (typeof CLOUD_PROVIDERS)[number];

@@ -4,7 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { SettingsIssue } from "./types";
+
+/** One problem with one key. */
+export interface SettingsIssue {
+  key: string;
+  message: string;
+}
 
 /**
  * Bad settings. A `RunError`, so Pulumi prints the message without a stack trace;

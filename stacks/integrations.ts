@@ -7,7 +7,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLOUDS, cloudOf } from "./cloud";
 import { PROVIDER_TOKENS, RESERVED_ENV, type Config, type SecretKey } from "./schema";
 import type { MergeContext } from "./app";
-import type { ClusterSettings, SecretsSettings, SettingsInput, SettingsIssue } from "./types";
+import type { SettingsIssue } from "./errors";
+import type { ClusterSettings, SecretsSettings, SettingsInput } from "./types";
+import { DEFAULT_SECRET_SYNC } from "../components/app-secrets";
+import { FIRST_ROTATION } from "../components/generated-secret";
+import { DEFAULT_APP_NAME } from "./names";
 
 /** Secret config values, already checked to be secret. */
 export interface Credentials {
@@ -39,7 +43,7 @@ export function secretValues(map: Record<string, string> | undefined): Record<st
 /** Where the app's secrets come from, per profile. */
 export function secretsSettings(ctx: MergeContext, c: Config, cred: Credentials): SecretsSettings {
   const { ns, profile, issues, names } = ctx;
-  const rotation = c.secrets?.rotation ?? "1";
+  const rotation = c.secrets?.rotation ?? FIRST_ROTATION;
   if (profile === "local") {
     for (const name of Object.keys(cred.maps.appSecrets ?? {}).filter((n) => RESERVED_ENV.includes(n))) {
       issues.push({ key: `${ns}appSecrets.${name}`, message: `is set by the program itself, expected none of ${RESERVED_ENV.join(", ")}` });
@@ -58,7 +62,7 @@ export function secretsSettings(ctx: MergeContext, c: Config, cred: Credentials)
       message: `got "${config}", expected "${environment}" or a branch config "${environment}_<name>" of this stack's environment "${environment}"`,
     });
   }
-  return { rotation, doppler: { project: d.project ?? "", ...names.doppler, sync: d.sync ?? "snapshot" } };
+  return { rotation, doppler: { project: d.project ?? "", ...names.doppler, sync: d.sync ?? DEFAULT_SECRET_SYNC } };
 }
 
 /** Settings of a `cluster-<name>` stack: which add-ons it installs, and the preview contract (from the project's app name, repository and preview domain). */
@@ -96,7 +100,7 @@ export function clusterSettings(input: SettingsInput, c: Config, issues: Setting
           "got nothing, expected the previews' domain (project-level): previews may serve only pr-<n>.<domain> (or set cluster.previewAccess.enabled to false)",
       });
     const { enabled: _enabled, ...rest } = pa;
-    previewAccess = { repository: repository ?? "", previewDomain: previewDomain ?? "", namespacePrefix: `${c.appName ?? "web"}-pr-`, ...rest };
+    previewAccess = { repository: repository ?? "", previewDomain: previewDomain ?? "", namespacePrefix: `${c.appName ?? DEFAULT_APP_NAME}-pr-`, ...rest };
   }
   return {
     role: "cluster",

@@ -7,6 +7,17 @@
 import { z } from "zod";
 import type { Profile } from "./profiles";
 import { ConfigSchema, SECRET_KEYS, SecretKey } from "./schema";
+import { DEFAULT_SECRET_SYNC } from "../components/app-secrets";
+import { DATABASE_DEFAULTS } from "../components/database";
+import { FIRST_ROTATION } from "../components/generated-secret";
+import { LOCAL_POSTGRES_STORAGE } from "../components/local-postgres";
+import { NEON_PROJECT_DEFAULTS } from "../components/neon/project";
+import { INGRESS_CONTROLLER_NAMESPACE } from "../components/nextjs-app";
+import { DEFAULT_APPROVALS } from "../components/repository-protection";
+import { DEFAULT_APP_NAME } from "./names";
+
+/** A default as the docs show a literal: in code type. */
+const code = (value: string) => `\`${value}\``;
 
 /** Documentation and applicability of one key (a dotted path under the namespace). */
 export interface KeyDoc {
@@ -35,7 +46,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   },
   appName: {
     profiles: [...APP, "cluster"],
-    default: "`web`",
+    default: code(DEFAULT_APP_NAME),
     notes:
       "names the namespace `<app>-<stack>` (previews' `<app>-pr-<n>`, which the cluster stack's admission holds them to), Deployment and Service; **changing it replaces the namespace and everything in it**",
   },
@@ -152,7 +163,11 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   },
   "ingress.className": { profiles: [...APP, "cluster"], default: "the cluster's default", notes: "the cluster stack's issuers solve HTTP-01 through it" },
   "ingress.clusterIssuer": { profiles: APP, default: "`letsencrypt-prod` (not local)", notes: "cert-manager ClusterIssuer" },
-  "ingress.controllerNamespace": { profiles: APP, default: "`ingress-nginx`", notes: "the only namespace whose pods may reach the app (NetworkPolicy)" },
+  "ingress.controllerNamespace": {
+    profiles: APP,
+    default: code(INGRESS_CONTROLLER_NAMESPACE),
+    notes: "the only namespace whose pods may reach the app (NetworkPolicy)",
+  },
   "ingress.tls": { profiles: APP, default: "local false; others true", notes: "prod requires it" },
   "sentry.environment": { profiles: APP, default: "previews `preview`; others the stack name", notes: "only the production stack may say `production`" },
   "sentry.org": {
@@ -191,8 +206,8 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
       "the Neon project of the stack's branch: project-level it is the previews' own; dev and prod set theirs in their stack files (a key reaches every branch of its project, so no two trust levels share one); the production stack creates its project without it (and adopts it once set); **changing it replaces the branch and its data**",
   },
   "neon.projectName": { profiles: ["prod"], default: "`<app>`", notes: "used only when the production stack creates the project" },
-  "neon.regionId": { profiles: ["prod"], default: "`aws-us-east-2`", notes: "used only when the production stack creates the project" },
-  "neon.pgVersion": { profiles: ["prod"], default: "17", notes: "used only when the production stack creates the project" },
+  "neon.regionId": { profiles: ["prod"], default: code(NEON_PROJECT_DEFAULTS.regionId), notes: "used only when the production stack creates the project" },
+  "neon.pgVersion": { profiles: ["prod"], default: String(NEON_PROJECT_DEFAULTS.pgVersion), notes: "used only when the production stack creates the project" },
   "neon.historyRetentionSeconds": {
     profiles: ["prod"],
     default: "free 21600; launch, scale 86400",
@@ -227,10 +242,10 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
     default: "the previews' project's default branch",
     notes: "the branch previews copy, in the previews' own project",
   },
-  "database.name": { profiles: APP, default: "`app`", notes: "" },
-  "database.role": { profiles: APP, default: "`app`", notes: "**changing it replaces the role (a new password)**" },
+  "database.name": { profiles: APP, default: code(DATABASE_DEFAULTS.name), notes: "" },
+  "database.role": { profiles: APP, default: code(DATABASE_DEFAULTS.role), notes: "**changing it replaces the role (a new password)**" },
   "postgres.image": { profiles: ["local"], default: "`postgres:17-alpine@sha256:…`", notes: "pinned by digest" },
-  "postgres.storage": { profiles: ["local"], default: "`1Gi`", notes: "" },
+  "postgres.storage": { profiles: ["local"], default: code(LOCAL_POSTGRES_STORAGE), notes: "" },
   "doppler.project": { profiles: DEPLOYED, default: "—", notes: "required; `Pulumi.yaml` sets it project-level" },
   "doppler.environment": {
     profiles: DEPLOYED,
@@ -242,7 +257,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
     default: "production `prd`; `dev` `dev`; previews `preview_pr_<n>`; others `<env>_<stack>`",
     notes: "never another stack's config",
   },
-  "doppler.sync": { profiles: DEPLOYED, default: "`snapshot`", notes: "`snapshot` or `operator`" },
+  "doppler.sync": { profiles: DEPLOYED, default: code(DEFAULT_SECRET_SYNC), notes: "`snapshot` or `operator`" },
   "github.repository": {
     profiles: ["github", "preview", "cluster"],
     default: "—",
@@ -259,14 +274,18 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "github.reviewers.teams": { profiles: ["github"], default: "none", notes: "" },
   "github.admins.users": { profiles: ["github"], default: "the reviewers", notes: "who approves changes to the repository's settings (`repository-admin`)" },
   "github.admins.teams": { profiles: ["github"], default: "the reviewers", notes: "" },
-  "github.requiredApprovals": { profiles: ["github"], default: "1", notes: "approving reviews a pull request to main needs (code owners' among them)" },
+  "github.requiredApprovals": {
+    profiles: ["github"],
+    default: String(DEFAULT_APPROVALS),
+    notes: "approving reviews a pull request to main needs (code owners' among them)",
+  },
   "github.variables": {
     profiles: ["github"],
     default: "`{}`",
     notes: "plain environment variables by environment, `<environment>.<NAME>`, only the names its contract lists (preview: `KUBE_SERVER`, `KUBE_CA`)",
   },
   "github.requiredChecks": { profiles: ["github"], default: "the jobs of `.github/workflows/ci.yml`", notes: "status checks main's ruleset requires" },
-  "secrets.rotation": { profiles: APP, default: "`1`", notes: "change it to rotate `NEXTAUTH_SECRET`" },
+  "secrets.rotation": { profiles: APP, default: code(FIRST_ROTATION), notes: "change it to rotate `NEXTAUTH_SECRET`" },
   "drift.ignore": { profiles: LONG_LIVED, default: "`[]`", notes: "`{type, name?, path?}` entries the drift job does not report" },
   "cluster.dopplerOperator.enabled": { profiles: ["cluster"], default: "true", notes: "" },
   "cluster.dopplerOperator.version": { profiles: ["cluster"], default: "`1.7.1`", notes: "" },

@@ -9,12 +9,19 @@
 import { namespaceName } from "../components/naming";
 import type { AppProfile } from "./profiles";
 import type { Config } from "./schema";
-import type { SettingsIssue } from "./types";
+import type { SettingsIssue } from "./errors";
 
-import { readEnvironment, SHARED_ENVIRONMENTS } from "./access";
 import { cloudIdentities } from "./cloud";
 
 /** The production stack's defaults. */
+/** The environments shared by all stacks, by name. */
+export const SHARED_ENVIRONMENTS = { preview: "preview", admin: "repository-admin" } as const;
+/** The read-only twin of a stack's environment: plans and drift checks. */
+export const readEnvironment = (deployEnvironment: string) => `${deployEnvironment}-read`;
+
+/** The app's name unless `appName` says otherwise: it names the namespaces, Deployment and Service. */
+export const DEFAULT_APP_NAME = "web";
+
 export const PRODUCTION = {
   stack: "prod",
   neonBranch: "main",
@@ -62,7 +69,7 @@ export function externalNames(id: StackIdentity, c: Config): ExternalNames {
   const { stack, profile, pullRequest } = id;
   const production = stack === id.productionStack;
   const longLived = profile === "dev" || profile === "prod";
-  const appName = c.appName ?? "web";
+  const appName = c.appName ?? DEFAULT_APP_NAME;
   const productionBranch = c.neon?.productionBranch ?? PRODUCTION.neonBranch;
   const neonBranch = production
     ? { name: productionBranch, adoptDefault: true }

@@ -14,7 +14,9 @@ import type { Config } from "./schema";
 import { isGithubReservedName } from "../components/github-environment";
 import { providerToken } from "./integrations";
 import { accessModel } from "./views";
-import type { RepositorySettings, SettingsInput, SettingsIssue } from "./types";
+import type { SettingsIssue } from "./errors";
+import type { RepositorySettings, SettingsInput } from "./types";
+import { DEFAULT_APPROVALS } from "../components/repository-protection";
 
 /** The workflow whose jobs main's ruleset requires to pass. */
 export const CI_WORKFLOW = path.join(".github", "workflows", "ci.yml");
@@ -121,7 +123,7 @@ export function repositorySettings(
       secrets: Object.fromEntries(Object.entries(ciSecrets[contract.name] ?? {}).map(([k, v]) => [k, pulumi.secret(v)])),
       variables: { ...contract.values, ...g.variables?.[contract.name] },
     })),
-    ruleset: { requiredChecks: checks ?? [], approvals: g.requiredApprovals ?? 1 },
+    ruleset: { requiredChecks: checks ?? [], approvals: g.requiredApprovals ?? DEFAULT_APPROVALS },
     token: providerToken(input, "github", issues),
   };
 }

@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { PROFILES } from "./profiles";
-import { NEON_PLANS } from "./neon-plans";
+import { NEON_PLANS } from "../components/neon/plans";
+import { isNeonCu, isSuspendTimeout, NEON_ORG_ID, NEON_REGION, PG_NAME, SUSPEND_TIMEOUT_FORM } from "../components/neon/rules";
 
 /** DNS-1123 label (namespaces, most Kubernetes names). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -99,9 +100,6 @@ export const RESERVED_ENV = [
 /** The in-cluster Postgres of the local profile, pinned by digest (multi-arch index). */
 export const LOCAL_POSTGRES_IMAGE = "postgres:17-alpine@sha256:742f40ea20b9ff2ff31db5458d127452988a2164df9e17441e191f3b72252193";
 
-/** Neon compute sizes: 0.25, 0.5, then whole units up to 56 (autoscaling up to 16). */
-export const NEON_CU = [0.25, 0.5, ...Array.from({ length: 56 }, (_, i) => i + 1)];
-
 const label = (max: number, pattern = DNS_LABEL, what = "a DNS label: lowercase letters, digits and '-'") =>
   z
     .string()
@@ -148,7 +146,7 @@ const resources = z.strictObject({ requests: quantities("250m"), limits: quantit
 
 const neonCu = z
   .number({ error: `compute units: one of 0.25, 0.5, 1, 2, … 56` })
-  .refine((v) => NEON_CU.includes(v), {
+  .refine((v) => isNeonCu(v), {
     error: "compute units: one of 0.25, 0.5, 1, 2, … 56 (Neon's sizes)",
   })
   .describe("compute units: 0.25, 0.5, 1, 2, … 56");
@@ -331,7 +329,7 @@ export const NeonConfig = z
     plan: z.enum(NEON_PLANS, { error: `one of ${NEON_PLANS.join(", ")} (your Neon plan)` }),
     orgId: z
       .string()
-      .regex(/^[a-z0-9-]{1,60}$/, { error: "a Neon organization id such as org-morning-bread-81040908" })
+      .regex(NEON_ORG_ID, { error: "a Neon organization id such as org-morning-bread-81040908" })
       .describe("a Neon organization id such as org-morning-bread-81040908"),
     passwordRotation: z.string().min(1, { error: "any non-empty keeper, e.g. 2026-11" }).describe("any non-empty keeper, e.g. 2026-11"),
     projectId: z
@@ -339,10 +337,7 @@ export const NeonConfig = z
       .regex(/^[a-z0-9-]{3,64}$/, { error: 'a Neon project id such as "cool-pond-12345678" (Neon console → Settings)' })
       .describe('a Neon project id such as "cool-pond-12345678" (Neon console → Settings)'),
     projectName: z.string().min(1).max(64, { error: "a project name of at most 64 characters" }).describe("a project name of at most 64 characters"),
-    regionId: z
-      .string()
-      .regex(/^[a-z]+-[a-z0-9-]+$/, { error: "a Neon region id such as aws-eu-central-1" })
-      .describe("a Neon region id such as aws-eu-central-1"),
+    regionId: z.string().regex(NEON_REGION, { error: "a Neon region id such as aws-eu-central-1" }).describe("a Neon region id such as aws-eu-central-1"),
     pgVersion: intRange(14, 18, "a Postgres major version"),
     historyRetentionSeconds: intRange(0, 2592000, "seconds", "30 days at most"),
     productionBranch: z
@@ -352,9 +347,9 @@ export const NeonConfig = z
     minCu: neonCu,
     maxCu: neonCu,
     suspendTimeoutSeconds: z
-      .int({ error: "-1 (never), 0 (Neon's default) or 60 to 604800 seconds" })
-      .refine((s) => s === -1 || s === 0 || (s >= 60 && s <= 604800), { error: "-1 (never), 0 (Neon's default) or 60 to 604800 seconds" })
-      .describe("-1 (never), 0 (Neon's default) or 60 to 604800 seconds"),
+      .int({ error: SUSPEND_TIMEOUT_FORM })
+      .refine((s) => isSuspendTimeout(s), { error: SUSPEND_TIMEOUT_FORM })
+      .describe(SUSPEND_TIMEOUT_FORM),
     previewTtlDays: intRange(1, 29, "a whole number of days", "the expiry rounds up to the next midnight, and Neon's longest is 30 days"),
     data: z.enum(BRANCH_DATA, { error: `one of ${BRANCH_DATA.join(", ")}` }).describe(`one of ${BRANCH_DATA.join(", ")}`),
     resetOnDeploy: z.boolean({ error: "true or false" }).describe("true or false"),
@@ -366,7 +361,6 @@ export const NeonConfig = z
   .partial();
 
 /** `nextjs-infra:database` — names inside Postgres, on Neon and locally. */
-const PG_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 export const DatabaseConfig = z
   .strictObject({
     name: z.string().regex(PG_NAME, { error: "a Postgres database name" }).describe("a Postgres database name"),

@@ -30,7 +30,8 @@ import { keyDoc, presentKeys } from "./keys";
 import { checkIsolation, externalNames, ExternalNames, productionStackOf } from "./names";
 import { z } from "zod";
 import { readProjectFiles } from "./files";
-import type { SettingsInput, SettingsIssue, StackSettings } from "./types";
+import type { SettingsIssue } from "./errors";
+import type { SettingsInput, StackSettings } from "./types";
 
 /** Reads settings from the running Pulumi program (and the stack files next to it, in the working directory). */
 export function loadSettings(): StackSettings {

@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AppProfile, ProfileDefaults } from "./profiles";
 import type { RegistryKind } from "../components/registry";
 import type { ExternalNames } from "./names";
-import type { NeonPlan } from "./neon-plans";
+import type { NeonPlan } from "../components/neon/plans";
 import type { EnvironmentContract } from "./access";
 
 /** An image built from source by this stack. */
@@ -232,10 +232,4 @@ export interface SettingsInput {
   workDir?: string;
   /** The other stacks committed next to this one (`Pulumi.<stack>.yaml`), full keys, raw values, project config included. */
   siblings?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
-/** One problem with one key. */
-export interface SettingsIssue {
-  key: string;
-  message: string;
 }

@@ -6,7 +6,7 @@
  */
 import { AppProfile, Profile, resolveProfile } from "./profiles";
 import { Config, ConfigSchema, OBJECT_KEYS, SECRET_KEYS } from "./schema";
-import { externalNames, ExternalNames, productionStackOf } from "./names";
+import { DEFAULT_APP_NAME, externalNames, ExternalNames, productionStackOf } from "./names";
 import { AccessModel, CloudView } from "./access";
 import { CLOUDS, cloudOf, cloudVariable, registryHost } from "./cloud";
 import type { RawConfig } from "./files";
@@ -72,7 +72,7 @@ export function accessModel(project: string, projectConfig: RawConfig, stacks: R
   const main = shared.image?.repository;
   const previewRepository = shared.image?.previewRepository ?? (main ? `${main}-preview` : undefined);
   return {
-    appName: shared.appName ?? "web",
+    appName: shared.appName ?? DEFAULT_APP_NAME,
     repository,
     stacks: longLived.map((v) => ({
       stack: v.stack,

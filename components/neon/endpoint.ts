@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Endpoint, EndpointType } from "@neondatabase/api-client";
 import { awaitOperations, deleteIfPresent, getIfPresent, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { computeProblems, isNeonCu, isSuspendTimeout, SUSPEND_TIMEOUT_FORM } from "./rules";
 import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of an endpoint. */
@@ -28,32 +29,20 @@ export interface EndpointOutputs extends EndpointInputs {
   adopted: boolean;
 }
 
-/** Neon compute sizes: 0.25, 0.5, then whole units. */
-const CU = /^(0\.25|0\.5|[1-9][0-9]*)$/;
-
 /** Input validation shared by `check` and tests. */
 export function checkEndpoint(news: Partial<EndpointInputs>): CheckFailure[] {
   const failures = required(news, ["projectId", "branchId"]);
   for (const k of ["minCu", "maxCu"] as const) {
     const v = news[k];
-    if (typeof v !== "number" || !CU.test(String(v)) || v > 56) {
+    if (!isNeonCu(v)) {
       failures.push({ property: k, reason: `got ${String(v)}, expected compute units: 0.25, 0.5, or a whole number up to 56` });
     }
   }
   const { minCu, maxCu } = news;
-  if (typeof minCu === "number" && typeof maxCu === "number") {
-    if (minCu > maxCu) failures.push({ property: "minCu", reason: `got ${minCu}, expected at most maxCu (${maxCu})` });
-    else if (minCu !== maxCu && maxCu > 16)
-      failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most 16 while autoscaling (fixed sizes up to 56 need minCu = maxCu)` });
-    else if (maxCu > 16 && maxCu % 2 !== 0)
-      failures.push({ property: "maxCu", reason: `got ${maxCu}, expected an even fixed size above 16 CU (18, 20, … 56), as Neon offers them` });
-    else if (maxCu - minCu > 8)
-      failures.push({ property: "maxCu", reason: `got ${maxCu}, expected at most minCu + 8: Neon's autoscaling range spans at most 8 CU` });
-  }
+  if (typeof minCu === "number" && typeof maxCu === "number")
+    failures.push(...computeProblems(minCu, maxCu).map((p) => ({ property: p.field, reason: p.reason })));
   const s = news.suspendTimeoutSeconds;
-  if (typeof s !== "number" || !Number.isInteger(s) || !(s === -1 || s === 0 || (s >= 60 && s <= 604800))) {
-    failures.push({ property: "suspendTimeoutSeconds", reason: `got ${String(s)}, expected -1 (never), 0 (default) or 60 to 604800 seconds` });
-  }
+  if (!isSuspendTimeout(s)) failures.push({ property: "suspendTimeoutSeconds", reason: `got ${String(s)}, expected ${SUSPEND_TIMEOUT_FORM}` });
   return failures;
 }
 

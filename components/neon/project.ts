@@ -9,7 +9,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Project } from "@neondatabase/api-client";
 import { awaitOperations, deleteIfPresent, getIfPresent, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { PLAN_LIMITS } from "./plans";
+import { NEON_ORG_ID, NEON_REGION } from "./rules";
 import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
+
+/** A new project's region and Postgres, and a restore window every plan allows. */
+export const NEON_PROJECT_DEFAULTS = {
+  regionId: "aws-us-east-2",
+  pgVersion: 17,
+  historyRetentionSeconds: PLAN_LIMITS.free.maxHistoryRetentionSeconds,
+} as const;
 
 /** Inputs of a project. */
 export interface ProjectInputs {
@@ -40,14 +49,14 @@ export interface ProjectOutputs extends ProjectInputs {
 /** Input validation shared by `check` and tests. */
 export function checkProject(news: Partial<ProjectInputs>): CheckFailure[] {
   const failures = required(news, ["name", "regionId"]);
-  if (news.regionId && !/^[a-z]+-[a-z0-9-]+$/.test(news.regionId))
+  if (news.regionId && !NEON_REGION.test(news.regionId))
     failures.push({ property: "regionId", reason: `got "${news.regionId}", expected a Neon region such as aws-eu-central-1` });
   if (!Number.isInteger(news.pgVersion) || (news.pgVersion ?? 0) < 14 || (news.pgVersion ?? 0) > 18)
     failures.push({ property: "pgVersion", reason: `got ${String(news.pgVersion)}, expected a Postgres major version from 14 to 18` });
   const h = news.historyRetentionSeconds;
   if (!Number.isInteger(h) || (h ?? -1) < 0 || (h ?? 0) > 2592000)
     failures.push({ property: "historyRetentionSeconds", reason: `got ${String(h)}, expected 0 to 2592000 seconds (30 days)` });
-  if (news.orgId !== undefined && !/^[a-z0-9-]{1,60}$/.test(news.orgId))
+  if (news.orgId !== undefined && !NEON_ORG_ID.test(news.orgId))
     failures.push({ property: "orgId", reason: `got "${news.orgId}", expected a Neon organization id such as org-morning-bread-81040908` });
   return failures;
 }
@@ -176,9 +185,9 @@ export class NeonProject extends pulumi.dynamic.Resource {
   constructor(name: string, args: NeonProjectArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
       name: args.name,
-      regionId: args.regionId ?? "aws-us-east-2",
-      pgVersion: args.pgVersion ?? 17,
-      historyRetentionSeconds: args.historyRetentionSeconds ?? 21600,
+      regionId: args.regionId ?? NEON_PROJECT_DEFAULTS.regionId,
+      pgVersion: args.pgVersion ?? NEON_PROJECT_DEFAULTS.pgVersion,
+      historyRetentionSeconds: args.historyRetentionSeconds ?? NEON_PROJECT_DEFAULTS.historyRetentionSeconds,
       orgId: args.orgId,
       defaultBranchName: args.defaultBranchName,
       defaultDatabase: args.defaultDatabase,

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { awaitOperations, deleteIfPresent, getIfPresent, Neon, NEON_PROVIDER_VERSION, NeonProviderBase, request } from "./client";
+import { PG_NAME } from "./rules";
 import { CheckFailure, defined, diffFields, required, stateOf } from "./checks";
 
 /** Inputs of a role. */
@@ -30,7 +31,7 @@ export interface RoleOutputs extends RoleInputs {
 
 /** Whether a name is a Postgres identifier Neon accepts for roles and databases. */
 export function isPgName(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/.test(name);
+  return PG_NAME.test(name);
 }
 
 /** Input validation shared by `check` and tests. */

@@ -7,7 +7,7 @@
  */
 import { readProjectFiles } from "../../stacks/files";
 import { stackFileViews, StackFileView } from "../../stacks/views";
-import { readEnvironment } from "../../stacks/access";
+import { readEnvironment } from "../../stacks/names";
 import { DEV_STACK } from "../../stacks/names";
 
 /** One stack and the GitHub environments its jobs run in. */
