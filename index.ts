@@ -36,7 +36,8 @@ interface StackOutputs {
   pullRequest?: number;
   neonProjectId?: pulumi.Output<string>;
   databaseBranch?: pulumi.Output<string>;
-  databaseExpiresAt?: string;
+  /** When Neon deletes a preview's branch: the branch's own expiry, as Neon holds it. */
+  databaseExpiresAt?: pulumi.Output<string | undefined>;
   /** What a pull request's comment compares: the branch, the one it was made from, and the database (scripts/lib/schema-diff.ts). */
   schemaDiff?: { projectId: pulumi.Output<string>; branchId: pulumi.Output<string>; baseBranchId: pulumi.Output<string | undefined>; database: string };
   dopplerConfig?: pulumi.Output<string>;
@@ -55,7 +56,9 @@ interface StackOutputs {
  */
 async function imageArgs(s: Settings): Promise<AppImageArgs> {
   const registry =
-    s.registry.username && s.registry.password ? { address: s.registry.address, username: s.registry.username, password: s.registry.password } : undefined;
+    s.registry.address && s.registry.username && s.registry.password
+      ? { address: s.registry.address, username: s.registry.username, password: s.registry.password }
+      : undefined;
   const deployed = () => deployedImageRefs(`${pulumi.getOrganization()}/${s.project}/${s.stack}`);
   if (s.image.kind === "prebuilt") {
     const migrator = s.image.migratorRef ?? (s.profile === "prod" && s.app.migrate ? (await deployed()).migratorRef : undefined);
@@ -163,7 +166,9 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     k8s,
   );
   const pull =
-    s.registry.pullToken && s.registry.username ? { registry: s.registry.address, username: s.registry.username, password: s.registry.pullToken } : undefined;
+    s.registry.address && s.registry.pullToken && s.registry.username
+      ? { registry: s.registry.address, username: s.registry.username, password: s.registry.pullToken }
+      : undefined;
 
   const app = new NextjsApp(
     s.appName,
@@ -202,7 +207,6 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     k8s,
   );
 
-  const expiry = s.database.kind === "neon" && s.database.branch.ttlDays !== undefined ? previewExpiry(s.database.branch.ttlDays) : undefined;
   return {
     url: app.url,
     imageRef: image.imageRef,
@@ -213,7 +217,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
     pullRequest: s.pullRequest,
     neonProjectId: database.projectId,
     databaseBranch: database.branchName,
-    databaseExpiresAt: expiry,
+    databaseExpiresAt: s.database.kind === "neon" && s.database.branch.ttlDays !== undefined ? database.expiresAt : undefined,
     schemaDiff:
       database.projectId && database.branchId && database.sourceBranchId
         ? { projectId: database.projectId, branchId: database.branchId, baseBranchId: database.sourceBranchId, database: s.database.name }

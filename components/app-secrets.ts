@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as doppler from "@pulumiverse/doppler";
 import { GeneratedSecret } from "./generated-secret";
-import { checksum } from "./workload";
+import { checksum, SKIP_AWAIT } from "./workload";
 
 /** How Doppler's secrets reach the cluster unless asked otherwise: a snapshot at `up`. */
 export const DEFAULT_SECRET_SYNC = "snapshot";
@@ -142,7 +142,7 @@ export class AppSecrets extends pulumi.ComponentResource {
       {
         apiVersion: "secrets.doppler.com/v1alpha1",
         kind: "DopplerSecret",
-        metadata: { name: `${args.appName}-doppler`, namespace: args.namespace, annotations: args.skipAwait ? { "pulumi.com/skipAwait": "true" } : undefined },
+        metadata: { name: `${args.appName}-doppler`, namespace: args.namespace, annotations: args.skipAwait ? { [SKIP_AWAIT]: "true" } : undefined },
         spec: {
           tokenSecret: { name: tokenSecret.metadata.name },
           managedSecret: { name: secretName, namespace: args.namespace, type: "Opaque" },

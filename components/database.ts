@@ -92,6 +92,8 @@ export class AppDatabase extends pulumi.ComponentResource {
   readonly branchName?: pulumi.Output<string>;
   /** The Neon branch this one was made from: the base of its schema diff (undefined for local Postgres and the default branch). */
   readonly sourceBranchId?: pulumi.Output<string | undefined>;
+  /** When Neon deletes the branch (previews), as Neon holds it. */
+  readonly expiresAt?: pulumi.Output<string | undefined>;
   /** Neon project id (for the other stacks' `neon.projectId`). */
   readonly projectId?: pulumi.Output<string>;
 
@@ -113,6 +115,7 @@ export class AppDatabase extends pulumi.ComponentResource {
       this.branchId = neon.branchId;
       this.branchName = neon.branchName;
       this.sourceBranchId = neon.sourceBranchId;
+      this.expiresAt = neon.expiresAt;
       this.projectId = neon.projectId;
     }
     this.registerOutputs({
@@ -121,6 +124,7 @@ export class AppDatabase extends pulumi.ComponentResource {
       branchId: this.branchId,
       branchName: this.branchName,
       sourceBranchId: this.sourceBranchId,
+      expiresAt: this.expiresAt,
       projectId: this.projectId,
     });
   }
@@ -165,6 +169,7 @@ export class AppDatabase extends pulumi.ComponentResource {
       branchId: branch.id,
       branchName: branch.name,
       sourceBranchId: branch.sourceBranchId,
+      expiresAt: branch.expiresAt,
       host: endpoint.host,
       direct: url(endpoint.host),
       pooled: url(endpoint.host.apply(poolerHost)),

@@ -78,13 +78,21 @@ async function main(): Promise<number> {
   if (!token) throw new Error("GITHUB_TOKEN is required to read pull request states");
   const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR });
   const lines: string[] = [];
+  const log = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
   const deps: SweepDeps = {
     listStacks: async () =>
       Promise.all(
         (await workspace.listStacks()).map(async (s) => {
           const info: StackInfo = { name: s.name, lastUpdate: s.lastUpdate, updateInProgress: s.updateInProgress };
           if (pullRequestOf(s.name) === undefined || s.updateInProgress) return info;
-          const outputs: Record<string, { value: unknown } | undefined> = await workspace.stackOutputs(s.name).catch(() => ({}));
+          // Unreadable outputs cost the sweep one fact (the branch's expiry), not the whole sweep: said, then judged on the rest.
+          const outputs: Record<string, { value: unknown } | undefined> = await workspace.stackOutputs(s.name).catch((e: unknown) => {
+            log(`could not read the outputs of ${s.name} (judged without its branch's expiry): ${e instanceof Error ? e.message : String(e)}`);
+            return {};
+          });
           const expires = outputs.databaseExpiresAt?.value;
           return { ...info, databaseExpiresAt: typeof expires === "string" ? expires : undefined };
         }),
@@ -96,10 +104,7 @@ async function main(): Promise<number> {
       await workspace.removeStack(name);
     },
     cancel: async (name) => (await openStack(name, false)).cancel(),
-    log: (line) => {
-      lines.push(line);
-      console.log(line);
-    },
+    log,
     now: () => new Date(),
   };
   const failed = await sweep(deps, { ...DEFAULT_SWEEP, maxAgeHours: maxAge }, parsed.values["dry-run"] ?? false);

@@ -3,7 +3,7 @@
  * section by section, then the rules that involve more than one key.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AppProfile, PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
+import { AppProfile, NEON_COMPUTE_DEFAULTS, PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
 import { Config, DIGEST_REF, HOSTNAME, LOCAL_POSTGRES_IMAGE, SECRET_KEYS } from "./schema";
 import { DEV_STACK, ExternalNames, PRODUCTION, DEFAULT_APP_NAME } from "./names";
 import { computeProblems } from "../components/neon/rules";
@@ -36,9 +36,9 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
   const d = PROFILE_DEFAULTS[profile];
   const appName = c.appName ?? DEFAULT_APP_NAME;
   const image = imageSettings(ctx, c, appName, d);
-  const { address, kind, defaultUsername } = registryOf(
-    image.kind === "build" ? image.repository : image.kind === "prebuilt" ? image.ref : (c.image?.repository ?? "docker.io/library/x"),
-  );
+  // Production deploys a promoted digest: its registry is the repository's, when one is named.
+  const source = image.kind === "build" ? image.repository : image.kind === "prebuilt" ? image.ref : c.image?.repository;
+  const registry = source ? registryOf(source) : undefined;
 
   return {
     role: "app",
@@ -53,9 +53,8 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
     protect: d.protect,
     image,
     registry: {
-      address,
-      kind,
-      username: c.registry?.username ?? (registryPassword !== undefined || imagePullToken !== undefined ? defaultUsername(input.env) : undefined),
+      address: registry?.address,
+      username: c.registry?.username ?? (registryPassword !== undefined || imagePullToken !== undefined ? registry?.defaultUsername(input.env) : undefined),
       password: registryPassword !== undefined ? pulumi.secret(registryPassword) : undefined,
       pullToken: imagePullToken !== undefined ? pulumi.secret(imagePullToken) : undefined,
     },
@@ -97,7 +96,7 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
     sentry: sentrySettings(ctx, c),
     kubernetes: { skipAwait: c.kubernetes?.skipAwait ?? false, context: c.kubernetes?.context },
     drift: { ignore: c.drift?.ignore ?? [] },
-    database: databaseSettings(ctx, c, d),
+    database: databaseSettings(ctx, c),
     previewAccess: profile === "preview" ? previewIdentity(ctx, c) : undefined,
   };
 }
@@ -204,7 +203,7 @@ function normalizeSha(sha: string | undefined): string | undefined {
 }
 
 /** The stack's database: Neon for every profile but `local`, which runs Postgres in the cluster. */
-function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Settings["database"] {
+function databaseSettings(ctx: MergeContext, c: Config): Settings["database"] {
   const { ns, profile, names, issues } = ctx;
   const db = { name: c.database?.name ?? DATABASE_DEFAULTS.name, role: c.database?.role ?? DATABASE_DEFAULTS.role };
   if (profile === "local") {
@@ -245,8 +244,9 @@ function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Set
     ...(profile === "preview" ? { ttlDays: n.previewTtlDays ?? 7 } : {}),
   } as const;
   // Defaults valid on the plan: sizes capped, scale-to-zero tuned only where the plan allows it.
-  const maxCu = n.maxCu ?? Math.min(d.neon.maxCu, limits.maxAutoscalingCu);
-  const suspend = n.suspendTimeoutSeconds ?? (suspendAllowed(limits, d.neon.suspendTimeoutSeconds) ? d.neon.suspendTimeoutSeconds : 0);
+  const dn = NEON_COMPUTE_DEFAULTS[profile];
+  const maxCu = n.maxCu ?? Math.min(dn.maxCu, limits.maxAutoscalingCu);
+  const suspend = n.suspendTimeoutSeconds ?? (suspendAllowed(limits, dn.suspendTimeoutSeconds) ? dn.suspendTimeoutSeconds : 0);
   return {
     kind: "neon",
     plan,
@@ -261,7 +261,7 @@ function databaseSettings(ctx: MergeContext, c: Config, d: ProfileDefaults): Set
     },
     passwordRotation: n.passwordRotation,
     branch,
-    compute: { minCu: n.minCu ?? Math.min(d.neon.minCu, maxCu), maxCu, suspendTimeoutSeconds: suspend },
+    compute: { minCu: n.minCu ?? Math.min(dn.minCu, maxCu), maxCu, suspendTimeoutSeconds: suspend },
     ...db,
   };
 }
@@ -296,6 +296,9 @@ export function checkApp(ns: string, s: Omit<Settings, "secrets" | "github">, c:
   if (s.database.kind === "neon") {
     checkNeonCompute(ns, s.database.compute, issues);
     checkNeonPlan(ns, s.database, issues);
+  }
+  if ((s.registry.pullToken ?? s.registry.password) && !s.registry.address) {
+    issues.push({ key: `${ns}image.repository`, message: `got nothing, expected the repository the registry credentials are for, such as ghcr.io/acme/web` });
   }
   if (s.registry.pullToken && !s.registry.username) {
     issues.push({ key: `${ns}registry.username`, message: `got nothing, expected the user name that goes with ${ns}imagePullToken for ${s.registry.address}` });

@@ -101,8 +101,6 @@ export interface ProfileDefaults {
   spreadAcrossNodes: "required" | "preferred";
   /** The pods' PriorityClass (the cluster stack creates production's). */
   priorityClassName?: string;
-  /** Neon compute: autoscaling range and how soon an idle compute suspends. */
-  neon: { minCu: number; maxCu: number; suspendTimeoutSeconds: number };
 }
 
 const small: ResourceDefaults = {
@@ -130,7 +128,6 @@ export const PROFILE_DEFAULTS: Readonly<Record<AppProfile, ProfileDefaults>> = {
     ingress: { tls: false },
     protect: false,
     spreadAcrossNodes: "preferred",
-    neon: { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 },
   },
   dev: {
     replicas: 1,
@@ -142,7 +139,6 @@ export const PROFILE_DEFAULTS: Readonly<Record<AppProfile, ProfileDefaults>> = {
     ingress: { tls: true, clusterIssuer: "letsencrypt-prod" },
     protect: false,
     spreadAcrossNodes: "preferred",
-    neon: { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 },
   },
   preview: {
     replicas: 1,
@@ -154,8 +150,6 @@ export const PROFILE_DEFAULTS: Readonly<Record<AppProfile, ProfileDefaults>> = {
     ingress: { tls: true, clusterIssuer: "letsencrypt-prod" },
     protect: false,
     spreadAcrossNodes: "preferred",
-    // The smallest compute, suspended after a minute idle: previews cost next to nothing.
-    neon: { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 },
   },
   prod: {
     replicas: 2,
@@ -168,7 +162,20 @@ export const PROFILE_DEFAULTS: Readonly<Record<AppProfile, ProfileDefaults>> = {
     protect: true,
     spreadAcrossNodes: "required",
     priorityClassName: "nextjs-infra-production",
-    // Suspend timeout 0 is Neon's default; set -1 on a paid plan to never cold-start.
-    neon: { minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0 },
   },
+};
+
+/** Neon compute per deployed profile (local runs Postgres in the cluster): autoscaling range and how soon an idle compute suspends. */
+export interface NeonComputeDefaults {
+  minCu: number;
+  maxCu: number;
+  suspendTimeoutSeconds: number;
+}
+
+export const NEON_COMPUTE_DEFAULTS: Readonly<Record<Exclude<AppProfile, "local">, NeonComputeDefaults>> = {
+  dev: { minCu: 0.25, maxCu: 1, suspendTimeoutSeconds: 300 },
+  // The smallest compute, suspended after a minute idle: previews cost next to nothing.
+  preview: { minCu: 0.25, maxCu: 0.25, suspendTimeoutSeconds: 60 },
+  // Suspend timeout 0 is Neon's default; set -1 on a paid plan to never cold-start.
+  prod: { minCu: 0.5, maxCu: 4, suspendTimeoutSeconds: 0 },
 };

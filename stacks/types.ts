@@ -4,7 +4,6 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppProfile, ProfileDefaults } from "./profiles";
-import type { RegistryKind } from "../components/registry";
 import type { ExternalNames } from "./names";
 import type { NeonPlan } from "../components/neon/plans";
 import type { EnvironmentContract } from "./access";
@@ -112,7 +111,8 @@ export interface Settings {
   protect: boolean;
   image: BuildImageSettings | PrebuiltImageSettings | DeployedImageSettings;
 
-  registry: { address: string; kind: RegistryKind; username?: string; password?: pulumi.Output<string>; pullToken?: pulumi.Output<string> };
+  /** The registry the stack's images come from (none known for a promoted digest without `image.repository`). */
+  registry: { address?: string; username?: string; password?: pulumi.Output<string>; pullToken?: pulumi.Output<string> };
   app: {
     port: number;
     replicas: number;

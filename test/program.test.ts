@@ -215,7 +215,7 @@ describe("the whole program", () => {
     assert.equal(branch.parentName, undefined, "from that project's default branch: no long-lived stack's data");
     const days = (Date.parse(branch.expiresAt) - Date.now()) / 86_400_000;
     assert.ok(days >= 7 && days < 8, `a preview branch always expires, never sooner than its week (got ${branch.expiresAt})`);
-    assert.equal(outputs.databaseExpiresAt, branch.expiresAt, "the sweep reads the expiry from the stack's outputs");
+    assert.equal(await valueOf(outputs.databaseExpiresAt as string), branch.expiresAt, "the sweep reads the branch's own expiry from the stack's outputs");
     assert.equal(mocks.one(NEON("Endpoint")).inputs.suspendTimeoutSeconds, 60);
   });
 

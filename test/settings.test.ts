@@ -216,6 +216,12 @@ describe("settings: profiles", () => {
       () => resolve("dev", neon({ resetOnDeploy: true }), undefined, { GITHUB_SHA: sha }),
       /nextjs-infra:neon\.resetOnDeploy: got a value, expected none/,
     );
+    // The Endpoint provider's own rule, read from one place: refused here, before any request.
+    assert.throws(
+      () => resolve("prod", { ...base, neon: { plan: "scale", minCu: 17, maxCu: 17 } }),
+      /nextjs-infra:neon\.maxCu: got 17, expected an even fixed size above 16 CU/,
+    );
+    assert.equal(resolve("prod", { ...base, neon: { plan: "scale", minCu: 18, maxCu: 18 } }).database.kind, "neon");
   });
 
   it("picks Neon defaults every plan accepts, starting with the Free plan most new users have", () => {

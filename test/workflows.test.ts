@@ -110,7 +110,12 @@ describe("workflows", () => {
     const deploy = workflow("deploy.yml").jobs;
     assert.deepEqual(deploy.dev.concurrency, { group: "pulumi-${{ fromJSON(needs.environments.outputs.source).stack }}", "cancel-in-progress": false });
     assert.deepEqual(deploy.builds.concurrency, { group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
-    for (const [name, job] of Object.entries(workflow("promote.yml").jobs))
+    const promote = Object.entries(workflow("promote.yml").jobs);
+    assert.ok(
+      promote.some(([, job]) => job.environment !== undefined),
+      "promote has the job that waits for approval",
+    );
+    for (const [name, job] of promote)
       assert.equal(
         job.concurrency,
         undefined,
