@@ -19,10 +19,18 @@ import {
   kubernetesProvider,
   RepositoryProtection,
   NextjsApp,
+  NextjsAppArgs,
   PREVIEW_QUOTA,
   previewExpiry,
 } from "./components";
 import { ClusterSettings, loadSettings, RepositorySettings, Settings, SettingsError } from "./stacks";
+
+/**
+ * Your changes to the app's Kubernetes objects that no setting covers (a sidecar, a probe,
+ * another egress port), per child: an object merged into its args, or a function that edits
+ * them. Examples, each tested: README.md, "Change what the components create".
+ */
+const APP_TRANSFORM: NextjsAppArgs["transform"] = {};
 
 /** What a stack exports; a cluster stack fills only its own part. */
 interface StackOutputs {
@@ -173,6 +181,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
   const app = new NextjsApp(
     s.appName,
     {
+      transform: APP_TRANSFORM,
       appName: s.appName,
       stack: s.stack,
       namespace: ns.name,

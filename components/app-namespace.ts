@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { applyTransform, Transform } from "./transform";
+import { created, Transform } from "./transform";
 import { NamespaceQuota, PREVIEW_ACCESS, PROFILE_LABEL, RESTRICTED_POD_SECURITY } from "./preview-access";
 
 /** Arguments of `AppNamespace`. */
@@ -57,10 +57,12 @@ export class AppNamespace extends pulumi.ComponentResource {
   constructor(name: string, args: AppNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nextjs-infra:app:AppNamespace", name, {}, opts);
     const t = args.transform ?? {};
-    this.namespace = new k8s.core.v1.Namespace(
+    this.namespace = created(
+      k8s.core.v1.Namespace,
       `${name}-namespace`,
-      applyTransform({ metadata: { name: args.name, labels: { ...args.labels, [PROFILE_LABEL]: args.profile, ...RESTRICTED_POD_SECURITY } } }, t.namespace),
+      { metadata: { name: args.name, labels: { ...args.labels, [PROFILE_LABEL]: args.profile, ...RESTRICTED_POD_SECURITY } } },
       { parent: this, protect: args.protect },
+      t.namespace,
     );
     const namespace = this.namespace.metadata.name;
     // A preview's identity may not delete its guardrails: they go with the namespace.
@@ -80,36 +82,37 @@ export class AppNamespace extends pulumi.ComponentResource {
     const child = { parent: this, dependsOn: binding ? [this.namespace, binding] : [this.namespace], ...withNamespace };
     const guards: pulumi.Resource[] = [
       ...(binding ? [binding] : []),
-      new k8s.networking.v1.NetworkPolicy(
+      created(
+        k8s.networking.v1.NetworkPolicy,
         `${name}-default-deny`,
-        applyTransform({ metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, t.networkPolicy),
+        { metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
         child,
+        t.networkPolicy,
       ),
-      new k8s.networking.v1.NetworkPolicy(
+      created(
+        k8s.networking.v1.NetworkPolicy,
         `${name}-allow-dns`,
-        applyTransform(
-          {
-            metadata: { name: "allow-dns", namespace },
-            spec: {
-              podSelector: {},
-              policyTypes: ["Egress"],
-              egress: [
-                {
-                  to: [
-                    ...(args.dns?.namespaces ?? ["kube-system"]).map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } })),
-                    ...(args.dns?.cidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })),
-                  ],
-                  ports: (args.dns?.ports ?? [53]).flatMap((port) => [
-                    { protocol: "UDP", port },
-                    { protocol: "TCP", port },
-                  ]),
-                },
-              ],
-            },
+        {
+          metadata: { name: "allow-dns", namespace },
+          spec: {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+              {
+                to: [
+                  ...(args.dns?.namespaces ?? ["kube-system"]).map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } })),
+                  ...(args.dns?.cidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })),
+                ],
+                ports: (args.dns?.ports ?? [53]).flatMap((port) => [
+                  { protocol: "UDP", port },
+                  { protocol: "TCP", port },
+                ]),
+              },
+            ],
           },
-          t.networkPolicy,
-        ),
+        },
         child,
+        t.networkPolicy,
       ),
     ];
     if (args.quota) guards.push(...this.createQuota(name, namespace, args.quota, t, child));
@@ -125,36 +128,34 @@ export class AppNamespace extends pulumi.ComponentResource {
     t: NonNullable<AppNamespaceArgs["transform"]>,
     opts: pulumi.CustomResourceOptions,
   ) {
-    const quota = new k8s.core.v1.ResourceQuota(
+    const quota = created(
+      k8s.core.v1.ResourceQuota,
       `${name}-quota`,
-      applyTransform(
-        {
-          metadata: { name: "quota", namespace },
-          spec: {
-            hard: {
-              "requests.cpu": q.requests.cpu,
-              "requests.memory": q.requests.memory,
-              "limits.cpu": q.limits.cpu,
-              "limits.memory": q.limits.memory,
-              pods: String(q.pods),
-            },
+      {
+        metadata: { name: "quota", namespace },
+        spec: {
+          hard: {
+            "requests.cpu": q.requests.cpu,
+            "requests.memory": q.requests.memory,
+            "limits.cpu": q.limits.cpu,
+            "limits.memory": q.limits.memory,
+            pods: String(q.pods),
           },
         },
-        t.resourceQuota,
-      ),
+      },
       opts,
+      t.resourceQuota,
     );
     // Defaults for containers that state nothing, so the quota never refuses them outright.
-    const limits = new k8s.core.v1.LimitRange(
+    const limits = created(
+      k8s.core.v1.LimitRange,
       `${name}-limits`,
-      applyTransform(
-        {
-          metadata: { name: "defaults", namespace },
-          spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "50m", memory: "128Mi" } }] },
-        },
-        t.limitRange,
-      ),
+      {
+        metadata: { name: "defaults", namespace },
+        spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "50m", memory: "128Mi" } }] },
+      },
       opts,
+      t.limitRange,
     );
     return [quota, limits];
   }

@@ -12,7 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { migrationJobName } from "./naming";
-import { applyTransform, Transform } from "./transform";
+import { created, Transform } from "./transform";
 import { containerResources, containerSecurityContext, ContainerResources, labels, podSecurityContext, scratchVolumes, SKIP_AWAIT } from "./workload";
 
 /** How long one migration may run before the Job fails itself. */
@@ -72,56 +72,54 @@ export class MigrationJob extends pulumi.ComponentResource {
     const scratch = scratchVolumes(false);
     const fromSecret = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: args.databaseSecretName, key } } });
     const jobLabels = labels(args.appName, args.stack, "migration");
-    this.job = new k8s.batch.v1.Job(
+    this.job = created(
+      k8s.batch.v1.Job,
       `${name}-job`,
-      applyTransform(
-        {
-          metadata: {
-            name: pulumi.output(args.imageRef).apply((ref) => migrationJobName(args.appName, ref)),
-            namespace: args.namespace,
-            labels: jobLabels,
-            // Without await a Job is never seen ready, and would be replaced on every `up`.
-            annotations: args.skipAwait ? { [SKIP_AWAIT]: "true" } : { "pulumi.com/replaceUnready": "true" },
-          },
-          spec: {
-            backoffLimit: 1,
-            activeDeadlineSeconds: MIGRATION_DEADLINE_SECONDS,
-            // No ttlSecondsAfterFinished: a Job that deletes itself would look like drift and run again.
-            template: {
-              metadata: { labels: jobLabels },
-              spec: {
-                restartPolicy: "Never",
-                automountServiceAccountToken: false,
-                securityContext: podSecurityContext(),
-                imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
-                volumes: scratch.volumes,
-                initContainers: [
-                  {
-                    name: "wait-for-database",
-                    image: args.imageRef,
-                    command: WAIT_FOR_DATABASE,
-                    env: [fromSecret("DIRECT_URL")],
-                    resources: containerResources(args.resources, args.requestLocalStorage),
-                    securityContext: containerSecurityContext(),
-                  },
-                ],
-                containers: [
-                  {
-                    name: "migrate",
-                    image: args.imageRef,
-                    command: args.command,
-                    env: [fromSecret("DIRECT_URL"), fromSecret("DATABASE_URL")],
-                    resources: containerResources(args.resources, args.requestLocalStorage),
-                    securityContext: containerSecurityContext(),
-                    volumeMounts: scratch.mounts,
-                  },
-                ],
-              },
+      {
+        metadata: {
+          name: pulumi.output(args.imageRef).apply((ref) => migrationJobName(args.appName, ref)),
+          namespace: args.namespace,
+          labels: jobLabels,
+          // Without await a Job is never seen ready, and would be replaced on every `up`.
+          annotations: args.skipAwait ? { [SKIP_AWAIT]: "true" } : { "pulumi.com/replaceUnready": "true" },
+        },
+        spec: {
+          backoffLimit: 1,
+          activeDeadlineSeconds: MIGRATION_DEADLINE_SECONDS,
+          // No ttlSecondsAfterFinished: a Job that deletes itself would look like drift and run again.
+          template: {
+            metadata: { labels: jobLabels },
+            spec: {
+              restartPolicy: "Never",
+              automountServiceAccountToken: false,
+              securityContext: podSecurityContext(),
+              imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
+              volumes: scratch.volumes,
+              initContainers: [
+                {
+                  name: "wait-for-database",
+                  image: args.imageRef,
+                  command: WAIT_FOR_DATABASE,
+                  env: [fromSecret("DIRECT_URL")],
+                  resources: containerResources(args.resources, args.requestLocalStorage),
+                  securityContext: containerSecurityContext(),
+                },
+              ],
+              containers: [
+                {
+                  name: "migrate",
+                  image: args.imageRef,
+                  command: args.command,
+                  env: [fromSecret("DIRECT_URL"), fromSecret("DATABASE_URL")],
+                  resources: containerResources(args.resources, args.requestLocalStorage),
+                  securityContext: containerSecurityContext(),
+                  volumeMounts: scratch.mounts,
+                },
+              ],
             },
           },
         },
-        args.transform?.job,
-      ),
+      },
       {
         parent: this,
         // The name is the digest's: a retry of the same digest must delete the failed Job first.
@@ -130,6 +128,7 @@ export class MigrationJob extends pulumi.ComponentResource {
         // Stacks deployed before this component existed have the Job under this name, directly in the app.
         aliases: opts?.parent ? [{ name, parent: opts.parent }] : [],
       },
+      args.transform?.job,
     );
     this.jobName = this.job.metadata.name;
     this.registerOutputs({ jobName: this.jobName });

@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { MigrationJob } from "./migration-job";
 import { appEgress, ingressFromController } from "./network-policies";
-import { applyTransform, Transform } from "./transform";
+import { created, Transform } from "./transform";
 import {
   checksum,
   containerResources,
@@ -114,7 +114,8 @@ export interface NextjsAppArgs {
   readonly guardrailsDeletedWith?: pulumi.Resource;
   /**
    * Per-child escape hatches, applied to each child's args before it is created.
-   * @example { deployment: (a) => { (a.spec as any).template.spec.tolerations = [{ key: "spot", operator: "Exists" }]; } }
+   * @example { deployment: { spec: { template: { spec: { tolerations: [{ key: "spot", operator: "Exists" }] } } } } }
+   * @example { deployment: (args) => { args.spec!.template!.spec!.containers[0].readinessProbe!.httpGet!.path = "/api/ready"; } }
    */
   readonly transform?: {
     configMap?: Transform<k8s.core.v1.ConfigMapArgs>;
@@ -178,12 +179,14 @@ export class NextjsApp extends pulumi.ComponentResource {
       SENTRY_RELEASE: release,
     };
     const secretData = { DATABASE_URL: pulumi.secret(args.databaseUrl), DIRECT_URL: pulumi.secret(args.directUrl ?? args.databaseUrl) };
-    this.databaseSecret = new k8s.core.v1.Secret(
+    this.databaseSecret = created(
+      k8s.core.v1.Secret,
       `${name}-database`,
-      applyTransform({ metadata: meta(`${args.appName}-database`), type: "Opaque", stringData: secretData }, t.secret),
+      { metadata: meta(`${args.appName}-database`), type: "Opaque", stringData: secretData },
       {
         parent: this,
       },
+      t.secret,
     );
     const pullSecret = args.imagePullCredentials ? this.createPullSecret(name, args.imagePullCredentials, meta(`${args.appName}-registry`)) : undefined;
 
@@ -209,10 +212,16 @@ export class NextjsApp extends pulumi.ComponentResource {
 
     // The config changes only once the migration succeeded: until then, a running pod that
     // restarts reads the config of its own version (its release, its settings).
-    this.configMap = new k8s.core.v1.ConfigMap(`${name}-config`, applyTransform({ metadata: meta(`${args.appName}-config`), data: configData }, t.configMap), {
-      parent: this,
-      dependsOn: this.migration ? [this.migration] : [],
-    });
+    this.configMap = created(
+      k8s.core.v1.ConfigMap,
+      `${name}-config`,
+      { metadata: meta(`${args.appName}-config`), data: configData },
+      {
+        parent: this,
+        dependsOn: this.migration ? [this.migration] : [],
+      },
+      t.configMap,
+    );
 
     // Later sources win on a duplicate key: the program's own database URLs come last.
     const envFrom = [
@@ -232,16 +241,15 @@ export class NextjsApp extends pulumi.ComponentResource {
     const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(args.appName), automountServiceAccountToken: false }, { parent: this });
     this.deployment = this.createDeployment(name, args, port, meta(args.appName), sa.metadata.name, envFrom, rollout, pullSecret?.metadata.name);
     const awaitAnnotations = args.skipAwait ? { [SKIP_AWAIT]: "true" } : undefined;
-    this.service = new k8s.core.v1.Service(
+    this.service = created(
+      k8s.core.v1.Service,
       `${name}-service`,
-      applyTransform(
-        {
-          metadata: { ...meta(args.appName), annotations: awaitAnnotations },
-          spec: { type: "ClusterIP", selector: selectorOf(args), ports: [{ name: "http", port: 80, targetPort: "http" }] },
-        },
-        t.service,
-      ),
+      {
+        metadata: { ...meta(args.appName), annotations: awaitAnnotations },
+        spec: { type: "ClusterIP", selector: selectorOf(args), ports: [{ name: "http", port: 80, targetPort: "http" }] },
+      },
       { parent: this },
+      t.service,
     );
     if (args.ingress) this.ingress = this.createIngress(name, args, args.ingress, meta(args.appName), awaitAnnotations);
     this.createScaling(name, args, meta(args.appName));
@@ -281,50 +289,48 @@ export class NextjsApp extends pulumi.ComponentResource {
     // Fields Pulumi sets are Pulumi's: after a hand edit (kubectl scale, edit), `up` takes
     // them back instead of failing on a server-side-apply conflict.
     const annotations = { ...args.deploymentAnnotations, ...(args.skipAwait ? { [SKIP_AWAIT]: "true" } : {}), "pulumi.com/patchForce": "true" };
-    return new k8s.apps.v1.Deployment(
+    return created(
+      k8s.apps.v1.Deployment,
       `${name}-deployment`,
-      applyTransform(
-        {
-          metadata: { ...metadata, annotations },
-          spec: {
-            replicas,
-            selector: { matchLabels: selectorOf(args) },
-            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-            // A rollout that cannot progress (e.g. an image that cannot be pulled) fails the update instead of waiting out the timeout.
-            progressDeadlineSeconds: 300,
-            template: {
-              metadata: { labels: podLabels, annotations: rollout },
-              spec: {
-                serviceAccountName,
-                automountServiceAccountToken: false,
-                securityContext: podSecurityContext(),
-                terminationGracePeriodSeconds: 30,
-                imagePullSecrets: pullSecretName ? [{ name: pullSecretName }] : undefined,
-                volumes: scratch.volumes,
-                topologySpreadConstraints:
-                  (replicas ?? args.autoscaling?.minReplicas ?? 1) > 1 ? spread(selectorOf(args), args.spreadAcrossNodes === "required") : undefined,
-                priorityClassName: args.priorityClassName,
-                containers: [
-                  {
-                    name: "app",
-                    image: args.imageRef,
-                    ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-                    envFrom,
-                    resources: containerResources(args.resources, args.requestLocalStorage),
-                    securityContext: containerSecurityContext(),
-                    volumeMounts: scratch.mounts,
-                    lifecycle: drainOnStop(),
-                    ...probes("http", args.livenessPath ?? "/api/health?probe=liveness", args.readinessPath ?? "/api/health?probe=readiness"),
-                  },
-                ],
-              },
+      {
+        metadata: { ...metadata, annotations },
+        spec: {
+          replicas,
+          selector: { matchLabels: selectorOf(args) },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          // A rollout that cannot progress (e.g. an image that cannot be pulled) fails the update instead of waiting out the timeout.
+          progressDeadlineSeconds: 300,
+          template: {
+            metadata: { labels: podLabels, annotations: rollout },
+            spec: {
+              serviceAccountName,
+              automountServiceAccountToken: false,
+              securityContext: podSecurityContext(),
+              terminationGracePeriodSeconds: 30,
+              imagePullSecrets: pullSecretName ? [{ name: pullSecretName }] : undefined,
+              volumes: scratch.volumes,
+              topologySpreadConstraints:
+                (replicas ?? args.autoscaling?.minReplicas ?? 1) > 1 ? spread(selectorOf(args), args.spreadAcrossNodes === "required") : undefined,
+              priorityClassName: args.priorityClassName,
+              containers: [
+                {
+                  name: "app",
+                  image: args.imageRef,
+                  ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
+                  envFrom,
+                  resources: containerResources(args.resources, args.requestLocalStorage),
+                  securityContext: containerSecurityContext(),
+                  volumeMounts: scratch.mounts,
+                  lifecycle: drainOnStop(),
+                  ...probes("http", args.livenessPath ?? "/api/health?probe=liveness", args.readinessPath ?? "/api/health?probe=readiness"),
+                },
+              ],
             },
           },
         },
-        args.transform?.deployment,
-      ),
-      // The migration of this image completes before its pods roll out.
+      },
       { parent: this, dependsOn: this.migration ? [this.migration] : [] },
+      args.transform?.deployment,
     );
   }
 
@@ -337,73 +343,72 @@ export class NextjsApp extends pulumi.ComponentResource {
   ) {
     const skip: Record<string, string> = ingress.awaitAddress === false ? { [SKIP_AWAIT]: "true" } : {};
     const annotations = { ...awaitAnnotations, ...skip, ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}) };
-    return new k8s.networking.v1.Ingress(
+    return created(
+      k8s.networking.v1.Ingress,
       `${name}-ingress`,
-      applyTransform(
-        {
-          metadata: { ...metadata, annotations },
-          spec: {
-            ingressClassName: ingress.className,
-            tls: ingress.tls ? [{ hosts: [ingress.host], secretName: `${args.appName}-tls` }] : undefined,
-            rules: [
-              {
-                host: ingress.host,
-                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { name: "http" } } } }] },
-              },
-            ],
-          },
+      {
+        metadata: { ...metadata, annotations },
+        spec: {
+          ingressClassName: ingress.className,
+          tls: ingress.tls ? [{ hosts: [ingress.host], secretName: `${args.appName}-tls` }] : undefined,
+          rules: [
+            {
+              host: ingress.host,
+              http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { name: "http" } } } }] },
+            },
+          ],
         },
-        args.transform?.ingress,
-      ),
+      },
       { parent: this },
+      args.transform?.ingress,
     );
   }
 
   private createScaling(name: string, args: NextjsAppArgs, metadata: k8s.types.input.meta.v1.ObjectMeta) {
     if (args.autoscaling) {
       const a = args.autoscaling;
-      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      created(
+        k8s.autoscaling.v2.HorizontalPodAutoscaler,
         `${name}-hpa`,
-        applyTransform(
-          {
-            metadata,
-            spec: {
-              scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
-              minReplicas: a.minReplicas,
-              maxReplicas: a.maxReplicas,
-              metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: a.targetCpuUtilization } } }],
-            },
+        {
+          metadata,
+          spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+            minReplicas: a.minReplicas,
+            maxReplicas: a.maxReplicas,
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: a.targetCpuUtilization } } }],
           },
-          args.transform?.autoscaler,
-        ),
+        },
         { parent: this },
+        args.transform?.autoscaler,
       );
     }
     if (args.disruptionBudget) {
       // Unhealthy pods may always be evicted: a budget never blocks a node drain because pods are failing anyway.
-      new k8s.policy.v1.PodDisruptionBudget(
+      created(
+        k8s.policy.v1.PodDisruptionBudget,
         `${name}-pdb`,
-        applyTransform(
-          {
-            metadata,
-            spec: { minAvailable: args.disruptionBudget.minAvailable, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selectorOf(args) } },
-          },
-          args.transform?.disruptionBudget,
-        ),
+        {
+          metadata,
+          spec: { minAvailable: args.disruptionBudget.minAvailable, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selectorOf(args) } },
+        },
         { parent: this },
+        args.transform?.disruptionBudget,
       );
     }
   }
 
   private createNetworkPolicies(name: string, args: NextjsAppArgs, namespace: pulumi.Output<string>, port: number) {
     const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-      new k8s.networking.v1.NetworkPolicy(
+      created(
+        k8s.networking.v1.NetworkPolicy,
         `${name}-${suffix}`,
-        applyTransform({ metadata: { name: `${args.appName}-${suffix}`, namespace }, spec }, args.transform?.networkPolicy),
+        { metadata: { name: `${args.appName}-${suffix}`, namespace }, spec },
         {
           parent: this,
           deletedWith: args.guardrailsDeletedWith,
         },
+        args.transform?.networkPolicy,
       );
     const controller = args.ingressControllerNamespace ?? INGRESS_CONTROLLER_NAMESPACE;
     policy("allow-ingress", ingressFromController(selectorOf(args), controller, port, args.ingressSources));

@@ -4,6 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { sha256 } from "./naming";
+import type { Editable } from "./transform";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -64,6 +65,16 @@ export function containerSecurityContext(): NonNullable<Container["securityConte
     readOnlyRootFilesystem: true,
     capabilities: { drop: ["ALL"] },
   };
+}
+
+/**
+ * A native sidecar (an init container that keeps running: started before the app, stopped
+ * after it, outside the app's readiness) with the app's container security, so the policy
+ * pack accepts it. Give it an image pinned by digest and its resources.
+ */
+export function sidecar(c: Omit<Editable<Container>, "restartPolicy" | "securityContext">): Editable<Container> {
+  const hardened = containerSecurityContext() as Editable<Container["securityContext"]>;
+  return { ...c, restartPolicy: "Always", securityContext: hardened };
 }
 
 /**

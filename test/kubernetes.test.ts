@@ -3,9 +3,10 @@
  * generated-secret provider that replaces the `random` plugin, and the transform helper.
  */
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { generatedSecretProvider, randomAlphanumeric } from "../components/generated-secret";
 import { kubernetesProviderArgs } from "../components/kubernetes-provider";
-import { applyTransform } from "../components/transform";
+import { deepMerge, transformed } from "../components/transform";
 import { RecordingMocks, useMocks, valueOf } from "./mocks";
 
 describe("the Kubernetes provider", () => {
@@ -49,16 +50,27 @@ describe("GeneratedSecret", () => {
 });
 
 describe("transforms", () => {
-  it("apply by mutation or by returning new args, and leave args alone without one", () => {
-    const args = { a: 1 };
-    assert.equal(applyTransform(args), args);
-    assert.deepEqual(
-      applyTransform({ a: 1 }, (x) => void (x.a = 2)),
-      { a: 2 },
-    );
-    assert.deepEqual(
-      applyTransform({ a: 1 }, () => ({ a: 3 })),
-      { a: 3 },
-    );
+  type Args = { metadata: { name: string; labels?: Record<string, string> }; spec: { ports: number[]; selector: Record<string, string> } };
+  const base = (): Args => ({ metadata: { name: "web", labels: { a: "1" } }, spec: { ports: [80], selector: { app: "web" } } });
+
+  it("leave a child alone without one, and hand a function the args, the options and the name", () => {
+    const args = base();
+    const opts = {};
+    assert.deepEqual(transformed("web-service", args, opts, undefined), ["web-service", args, opts]);
+    const seen: unknown[] = [];
+    const [, edited, editedOpts] = transformed("web-service", base(), {}, (a, o, name) => {
+      seen.push(name);
+      a.spec.ports.push(443);
+      o.ignoreChanges = ["metadata.annotations"];
+    });
+    assert.deepEqual([seen, edited.spec.ports, editedOpts.ignoreChanges], [["web-service"], [80, 443], ["metadata.annotations"]]);
+    assert.deepEqual(transformed("x", base(), {}, () => ({ ...base(), spec: { ports: [8080], selector: {} } }))[1].spec.ports, [8080], "or returns new args");
+  });
+
+  it("merge an object key by key, replacing arrays and values, keeping what it does not name", () => {
+    const [, merged] = transformed("web", base(), {}, { metadata: { labels: { b: "2" } }, spec: { ports: [8443] } });
+    assert.deepEqual(merged, { metadata: { name: "web", labels: { a: "1", b: "2" } }, spec: { ports: [8443], selector: { app: "web" } } });
+    const out = pulumi.output("ns");
+    assert.equal(deepMerge({ namespace: "a" }, { namespace: out }).namespace, out, "an Output replaces, never merges");
   });
 });

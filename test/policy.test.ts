@@ -4,9 +4,16 @@
  * whole pack.
  */
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as vm from "vm";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as ts from "typescript";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allPolicies, PROFILE_LABEL } from "../policy/policies";
-import { committedConfig, Registration, renderProgram, useMocks, valueOf } from "./mocks";
+import type { NextjsAppArgs } from "../components/nextjs-app";
+import { committedConfig, Registration, renderProgram, ROOT, useMocks, valueOf } from "./mocks";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 type Opts = Partial<{ protect: boolean; additionalSecretOutputs: string[] }>;
@@ -276,6 +283,101 @@ describe("policy pack", () => {
       allPolicies.map((p) => p.name).filter((n) => !(outcomes.get(n)?.passed && outcomes.get(n)?.failed)),
       [],
     );
+  });
+
+  describe("README's transforms: each does what it says and keeps the whole pack passing", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    // One block, one example per comment line: each defines APP_TRANSFORM as index.ts would.
+    const block = /```ts\n(\/\/[^\n]*\nconst APP_TRANSFORM[\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const examples = block.split(/\n(?=\/\/ )/).filter((e) => e.includes("const APP_TRANSFORM"));
+    const effects: [string, (r: Registration[]) => void][] = [
+      [
+        "a sidecar",
+        (r) => {
+          const pod = r.find((x) => x.type === DEPLOYMENT)!.inputs.spec.template.spec;
+          assert.deepEqual(
+            pod.initContainers.map((c: any) => [c.name, c.restartPolicy]),
+            [["log-shipper", "Always"]],
+          );
+          assert.equal(pod.containers.length, 1, "the app's own container untouched");
+        },
+      ],
+      [
+        "a probe path",
+        (r) => assert.equal(r.find((x) => x.type === DEPLOYMENT)!.inputs.spec.template.spec.containers[0].readinessProbe.httpGet.path, "/api/ready"),
+      ],
+      [
+        "an egress port",
+        (r) => {
+          const policies = r.filter((x) => x.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+          const egress = policies.find((x) => x.name.endsWith("-allow-egress"))!.inputs.spec.egress;
+          assert.deepEqual(egress[egress.length - 1], { ports: [{ port: 6379 }], to: [{ ipBlock: { cidr: "203.0.113.10/32" } }] });
+          assert.ok(
+            policies.filter((x) => !x.name.endsWith("-allow-egress")).every((x) => !JSON.stringify(x.inputs).includes("6379")),
+            "no other policy opened",
+          );
+        },
+      ],
+    ];
+
+    it("finds one example per promise", () => assert.equal(examples.length, effects.length));
+
+    it("type-checks each example as written, with no cast", () => {
+      const file = path.join(ROOT, ".readme-examples.check.ts");
+      const body = examples.map((e, i) => `export namespace Example${i} {\n${e}\nexport const transform = APP_TRANSFORM;\n}`).join("\n");
+      fs.writeFileSync(file, `import type { NextjsAppArgs } from "./components/nextjs-app";\nimport { sidecar } from "./components/workload";\n${body}\n`);
+      try {
+        const tsc = spawnSync(
+          process.execPath,
+          [
+            require.resolve("typescript/bin/tsc"),
+            "--noEmit",
+            "--strict",
+            "--skipLibCheck",
+            "--target",
+            "es2022",
+            "--module",
+            "commonjs",
+            "--moduleResolution",
+            "node",
+            file,
+          ],
+          { encoding: "utf8" },
+        );
+        assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+      assert.ok(examples.every((e) => !/\bas any\b/.test(e)));
+    });
+
+    effects.forEach(([what, check], i) => {
+      it(what, async () => {
+        const mocks = await useMocks("dev");
+        const { NextjsApp } = await import("../components/nextjs-app");
+        const { sidecar } = await import("../components/workload");
+        const js = ts.transpileModule(`${examples[i]}\nreturn APP_TRANSFORM;`, { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
+        const transform = (vm.runInThisContext(`(function (sidecar) {\n${js}\n})`) as (s: typeof sidecar) => unknown)(sidecar) as NextjsAppArgs["transform"];
+        const app = new NextjsApp("web", {
+          appName: "web",
+          stack: "dev",
+          namespace: "web-dev",
+          imageRef: `ghcr.io/acme/web@sha256:${"c".repeat(64)}`,
+          resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+          databaseUrl: pulumi.secret("postgresql://u:p@h/d"),
+          migrationCommand: ["prisma", "migrate", "deploy"],
+          transform,
+        });
+        await valueOf(app.deployment.metadata.name);
+        await mocks.settle();
+        check(mocks.registrations);
+        const found: string[] = [];
+        for (const r of mocks.registrations)
+          for (const p of allPolicies.filter((x): x is ResourceValidationPolicy => "validateResource" in x))
+            for (const m of await violations(p.name, r.type, r.inputs)) found.push(`${p.name} ${r.name}: ${m}`);
+        assert.deepEqual(found, []);
+      });
+    });
   });
 
   it("ships an example config that names real policies and settings", async () => {
