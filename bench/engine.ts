@@ -4,11 +4,13 @@
  * build (warm when the tier ran before: the Docker cache outlives a run), the first `up`
  * (Postgres, migrations, the app, all awaited Ready), a no-op `up`, a no-op `preview` with
  * ts-node type checking vs. transpile-only, and `destroy`. Each engine figure is one fresh
- * process, program load included. Printed, never asserted.
+ * process, program load included. Then a rollout under load: steady requests through the
+ * Service while a config change rolls the pods and while a pod is deleted, with the requests
+ * sent, failed and their p50/p99 latency (the goal: none failed). Printed, never asserted.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { Kube, startEngine } from "../test/engine/harness";
+import { Kube, localStack, startEngine } from "../test/engine/harness";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -42,6 +44,94 @@ async function printPhases(kube: Kube): Promise<void> {
   for (const pod of pods) console.log(`  app pod created to Ready           ${seconds(pod.metadata.creationTimestamp, readyAt(pod))}`);
 }
 
+const NS = "/api/v1/namespaces/web-local";
+const DEPLOYMENT = "/apis/apps/v1/namespaces/web-local/deployments/web";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until every replica runs the Deployment's current template and is available. */
+async function rolledOut(kube: Kube): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const d = (await kube.request("GET", DEPLOYMENT)).json as {
+      metadata: { generation: number };
+      spec: { replicas: number };
+      status: { observedGeneration?: number; updatedReplicas?: number; availableReplicas?: number; replicas?: number };
+    };
+    const s = d.status;
+    if (
+      s.observedGeneration === d.metadata.generation &&
+      s.updatedReplicas === d.spec.replicas &&
+      s.availableReplicas === d.spec.replicas &&
+      s.replicas === d.spec.replicas
+    )
+      return;
+    await sleep(500);
+  }
+  throw new Error("the rollout did not finish in 150 s");
+}
+
+/** Steady requests from a few clients at once until stopped: what each got and how long it took. */
+function load(url: string, clients = 4): { stop: () => Promise<{ sent: number; failed: string[]; ms: number[] }> } {
+  let running = true;
+  const ms: number[] = [];
+  const failed: string[] = [];
+  const client = async () => {
+    while (running) {
+      const start = performance.now();
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+        await res.arrayBuffer();
+        if (res.status >= 500) failed.push(`HTTP ${res.status}`);
+      } catch (e) {
+        failed.push((e as Error).message);
+      }
+      ms.push(performance.now() - start);
+      await sleep(20);
+    }
+  };
+  const all = Promise.all(Array.from({ length: clients }, client));
+  return {
+    stop: async () => {
+      running = false;
+      await all;
+      return { sent: ms.length, failed, ms };
+    },
+  };
+}
+
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+
+/** Two replicas serving steady traffic: a config change rolls them, then a pod is deleted. */
+async function rolloutUnderLoad(kube: Kube, workDir: string): Promise<void> {
+  const stack = await localStack(workDir);
+  await stack.setConfig("nextjs-infra:app.replicas", { value: "2" });
+  await stack.up();
+  await rolledOut(kube);
+  const svc = (await kube.request("GET", `${NS}/services/web`)).json as { spec: { clusterIP: string; ports: { port: number }[] } };
+  const url = `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}/`;
+  const report = (what: string, r: { sent: number; failed: string[]; ms: number[] }) =>
+    console.log(
+      `  ${what.padEnd(32)}sent ${String(r.sent).padEnd(6)}failed ${String(r.failed.length).padEnd(4)}p50 ${percentile(r.ms, 50).toFixed(0)} ms  p99 ${percentile(r.ms, 99).toFixed(0)} ms${r.failed.length ? `  (${[...new Set(r.failed)].slice(0, 3).join("; ")})` : ""}`,
+    );
+  console.log(`rollout under load: 4 clients, GET ${url.replace(/^http:\/\/[^/]+/, "<service>")} (goal: none failed)`);
+  let traffic = load(url);
+  await sleep(3_000);
+  await stack.setConfig("nextjs-infra:app.logLevel", { value: "warn" });
+  await stack.up();
+  await rolledOut(kube);
+  await sleep(3_000);
+  report("config change, pods rolled", await traffic.stop());
+  traffic = load(url);
+  await sleep(3_000);
+  const pods = (await kube.request("GET", `${NS}/pods?labelSelector=app.kubernetes.io%2Fcomponent%3Dserver`)).json as {
+    items: { metadata: { name: string } }[];
+  };
+  await kube.request("DELETE", `${NS}/pods/${pods.items[0].metadata.name}`);
+  await sleep(5_000);
+  await rolledOut(kube);
+  await sleep(3_000);
+  report("a pod deleted", await traffic.stop());
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const engine = startEngine();
@@ -56,8 +146,9 @@ async function main(): Promise<void> {
       ["no-op up (transpile-only)", timed("up", engine.workDir, fast)],
       ["no-op preview, transpile-only", timed("preview", engine.workDir, fast)],
       ["no-op preview, type-checked", timed("preview", engine.workDir, "ts-node/register")],
-      ["destroy", timed("destroy", engine.workDir, fast)],
     ];
+    await rolloutUnderLoad(engine.kube, engine.workDir);
+    rows.push(["destroy", timed("destroy", engine.workDir, fast)]);
     console.log(`${"operation".padEnd(34)}${"engine op".padEnd(12)}whole process`);
     for (const [name, t] of rows) console.log(`${name.padEnd(34)}${`${(t.ms / 1000).toFixed(1)} s`.padEnd(12)}${(t.wall / 1000).toFixed(1)} s`);
   } finally {

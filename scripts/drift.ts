@@ -17,12 +17,11 @@ import { parseStackName } from "./lib/stacks";
 import { openStack, POLICY_PACKS } from "./lib/workspace";
 import { DriftConfig } from "../stacks/schema";
 
-const HELP = `usage: drift --stack <name> [--stack <name> ...] [--markdown <file>] [--cwd <dir>] [--skip-policy]
+const HELP = `usage: drift --stack <name> [--stack <name> ...] [--markdown <file>] [--cwd <dir>]
 
   --stack        a stack to check (repeatable)
   --markdown     also write the report as markdown (for an issue body; bounded in size)
   --cwd          the Pulumi project directory (default: this repository)
-  --skip-policy  preview without the policy pack (for a Pulumi CLI without its Node.js language host)
 
 exit codes: 0 no drift, 1 drift, 2 error, 3 skipped (stack locked by an update)`;
 
@@ -87,11 +86,7 @@ export function worst(outcomes: DriftOutcome[]): DriftOutcome["kind"] {
 }
 
 async function main(): Promise<number> {
-  const parsed = parse(
-    process.argv.slice(2),
-    { stack: { type: "string", multiple: true }, markdown: { type: "string" }, cwd: { type: "string" }, "skip-policy": { type: "boolean" } },
-    HELP,
-  );
+  const parsed = parse(process.argv.slice(2), { stack: { type: "string", multiple: true }, markdown: { type: "string" }, cwd: { type: "string" } }, HELP);
   if (!parsed) return 0;
   const stacks = (parsed.values.stack ?? []).map(parseStackName);
   if (stacks.length === 0) throw new Error("--stack is required (repeat it for several stacks)");
@@ -99,8 +94,7 @@ async function main(): Promise<number> {
   const reports: string[] = [];
   for (const name of stacks) {
     const failed = (e: unknown): DriftOutcome => ({ kind: "error", message: e instanceof Error ? e.message : String(e) });
-    const policyPacks = parsed.values["skip-policy"] ? [] : POLICY_PACKS;
-    const outcome = await openStack(name, false, parsed.values.cwd).then((stack) => checkStack(stack, policyPacks), failed);
+    const outcome = await openStack(name, false, parsed.values.cwd).then((stack) => checkStack(stack), failed);
     outcomes.push(outcome);
     console.log(describeOutcome(name, outcome, "text"));
     reports.push(describeOutcome(name, outcome, "markdown"));

@@ -16,14 +16,13 @@ import { openStack, POLICY_PACKS, PROJECT_DIR } from "./lib/workspace";
 import { parseImageRef } from "./lib/stacks";
 import { withRunConfig } from "./lib/run-config";
 
-const HELP = `usage: local [--destroy] [--context <kube context>] [--image-ref <ref> [--migrator-ref <ref>]] [--skip-policy]
+const HELP = `usage: local [--destroy] [--context <kube context>] [--image-ref <ref> [--migrator-ref <ref>]]
 
   --destroy       tear the local stack down (and remove it)
   --context       the kubeconfig context to deploy to (default: kind's, created if missing)
   --image-ref     deploy this prebuilt app image instead of building (repo@sha256:…)
   --migrator-ref  with it, the prebuilt migration image
   --project-dir   the Pulumi project directory (default: this repository)
-  --skip-policy   run without the policy pack (for a Pulumi CLI without its Node.js language host)
 
 exit codes: 0 done, 1 a prerequisite is missing, 2 error`;
 
@@ -103,7 +102,6 @@ async function main(): Promise<number> {
       "image-ref": { type: "string" },
       "migrator-ref": { type: "string" },
       "project-dir": { type: "string" },
-      "skip-policy": { type: "boolean" },
     },
     HELP,
   );
@@ -137,8 +135,7 @@ async function main(): Promise<number> {
   // This run's choices, set for the run and taken back after: Pulumi.local.yaml stays as committed.
   const overrides = { "nextjs-infra:kubernetes.context": context, "nextjs-infra:image.ref": imageRef, "nextjs-infra:image.migratorRef": migratorRef };
   await withRunConfig(stack, projectDir, overrides, async () => {
-    if (parsed.values["skip-policy"]) console.warn("warning: running without the policy pack (--skip-policy)");
-    await stack.up({ onOutput: log, policyPacks: parsed.values["skip-policy"] ? undefined : POLICY_PACKS });
+    await stack.up({ onOutput: log, policyPacks: POLICY_PACKS });
   });
   const outputs = await stack.outputs();
   const value = (k: string) => (typeof outputs[k]?.value === "string" ? outputs[k].value : "");

@@ -16,8 +16,12 @@ import { LocalWorkspace, Stack, StackNotFoundError } from "@pulumi/pulumi/automa
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 /** The Pulumi project name (Pulumi.yaml `name`). */
 export const PROJECT_NAME = "nextjs-infra";
-/** The policy pack every up and preview runs with. */
-export const POLICY_PACKS = [path.join(PROJECT_DIR, "policy")];
+/**
+ * The policy pack every up and preview runs with: `policy/`, or the path in
+ * NEXTJS_INFRA_POLICY_PACK (a published pack's directory, or an executable the engine starts
+ * as the pack, as the engine tier does where the CLI has no Node.js language host).
+ */
+export const POLICY_PACKS = [process.env.NEXTJS_INFRA_POLICY_PACK ?? path.join(PROJECT_DIR, "policy")];
 
 /**
  * The program: index.ts, loaded afresh for every operation (its module state belongs to

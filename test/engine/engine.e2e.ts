@@ -52,17 +52,7 @@ describe("the engine tier: the real program on a real node", function () {
   function local(...args: string[]) {
     return spawnSync(
       process.execPath,
-      [
-        "-r",
-        "ts-node/register/transpile-only",
-        path.join(ROOT, "scripts", "local.ts"),
-        "--context",
-        "engine",
-        "--project-dir",
-        workDir,
-        "--skip-policy",
-        ...args,
-      ],
+      ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "local.ts"), "--context", "engine", "--project-dir", workDir, ...args],
       {
         cwd: ROOT,
         encoding: "utf8",
@@ -319,6 +309,39 @@ describe("the engine tier: the real program on a real node", function () {
     });
   });
 
+  it("runs the policy pack under the engine: a workload it forbids is refused before anything is created", async () => {
+    // `npm run local` above passed the pack with the whole local stack; here, what it must refuse.
+    const probe = await LocalWorkspace.createOrSelectStack(
+      {
+        stackName: "policy-probe",
+        projectName: "nextjs-infra",
+        program: async () => {
+          const { kubernetesProvider } = (await import(path.join(ROOT, "components"))) as typeof import("../../components");
+          const k8s = await import("@pulumi/kubernetes");
+          const provider = kubernetesProvider("kubernetes", { context: "engine" });
+          const labels = { app: "unpinned" };
+          const spec = {
+            selector: { matchLabels: labels },
+            template: { metadata: { labels }, spec: { containers: [{ name: "web", image: "nginx:latest" }] } },
+          };
+          new k8s.apps.v1.Deployment("unpinned", { metadata: { name: "unpinned", namespace: "default" }, spec }, { provider });
+          return {};
+        },
+      },
+      { workDir },
+    );
+    try {
+      await assert.rejects(probe.up({ policyPacks: [engine.policyPack] }), (e: Error) => {
+        assert.match(e.message, /workload-image-digest/, e.message.slice(-3000));
+        assert.match(e.message, /mandatory/);
+        return true;
+      });
+      assert.equal((await kube.request("GET", "/apis/apps/v1/namespaces/default/deployments/unpinned")).status, 404, "nothing was created");
+    } finally {
+      await probe.workspace.removeStack("policy-probe", { force: true });
+    }
+  });
+
   it("changes nothing on a second up", async () => {
     const up = await stack.up();
     const changes = Object.entries(up.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
@@ -405,17 +428,12 @@ describe("the engine tier: the real program on a real node", function () {
   });
 
   it("`npm run drift` reports no drift (exit 0), then a change made by hand (exit 1), which up puts back", async () => {
-    // The policy pack needs the CLI's Node.js language host, which cannot be built here.
     const drift = () =>
-      spawnSync(
-        process.execPath,
-        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "drift.ts"), "--stack", "local", "--cwd", workDir, "--skip-policy"],
-        {
-          cwd: ROOT,
-          encoding: "utf8",
-          env: process.env,
-        },
-      );
+      spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "drift.ts"), "--stack", "local", "--cwd", workDir], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: process.env,
+      });
     const clean = drift();
     assert.equal(clean.status, 0, `${clean.stdout}\n${clean.stderr.slice(-3000)}`);
     assert.match(clean.stdout, /no drift/i);

@@ -112,6 +112,8 @@ export interface Engine {
   kube: Kube;
   /** Environment for child processes (the CLI, the scripts). */
   env: NodeJS.ProcessEnv;
+  /** The policy pack as this engine runs it (an executable: the CLI here has no Node.js language host). */
+  policyPack: string;
   docker: Docker;
   images: TierImages;
   stop(): void;
@@ -139,10 +141,23 @@ export function startEngine(): Engine {
     cluster("stop");
     throw new Error(`cluster did not start:\n${started.stdout}\n${started.stderr}`);
   }
+  // The CLI built here has no Node.js language host, which runs a pack directory; a pack path
+  // that is an executable the engine starts itself, with its address. This one runs the SDK's
+  // own policy-pack runner on policy/: the same pack, the same runner.
+  const policyPack = path.join(tmp, "policy-pack");
+  const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+  const pack = path.join(ROOT, "policy");
+  // From the pack's directory, as the language host runs it (ts-node, type-checked, no tsconfig of the program's).
+  fs.writeFileSync(
+    policyPack,
+    `#!/bin/sh\nexec ${[process.execPath, runner].map((a) => JSON.stringify(a)).join(" ")} --pwd ${JSON.stringify(pack)} "$1" ${JSON.stringify(pack)}\n`,
+    { mode: 0o755 },
+  );
   const saved = { ...process.env };
   Object.assign(process.env, {
     // The engine, its Kubernetes plugin, and the SDK's dynamic-provider launcher (which
     // resolves the SDK through NODE_PATH, since the project directory has no node_modules).
+    NEXTJS_INFRA_POLICY_PACK: policyPack,
     PATH: [path.join(TOOLS, "bin"), path.join(ROOT, "node_modules", "@pulumi", "pulumi"), path.join(ROOT, "node_modules", ".bin"), process.env.PATH].join(
       path.delimiter,
     ),
@@ -174,6 +189,7 @@ export function startEngine(): Engine {
   return {
     tmp,
     workDir,
+    policyPack,
     kube: Kube.fromKubeconfig(path.join(clusterDir, "kubeconfig")),
     env: process.env,
     docker,
