@@ -103,7 +103,7 @@ const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
 /** Two replicas serving steady traffic: a config change rolls them, then a pod is deleted. */
 async function rolloutUnderLoad(kube: Kube, workDir: string): Promise<void> {
   const stack = await localStack(workDir);
-  await stack.setConfig("nextjs-infra:app.replicas", { value: "2" });
+  await stack.setConfig("nextjs-infra:app.replicas", { value: "2" }, true);
   await stack.up();
   await rolledOut(kube);
   const svc = (await kube.request("GET", `${NS}/services/web`)).json as { spec: { clusterIP: string; ports: { port: number }[] } };
@@ -115,7 +115,7 @@ async function rolloutUnderLoad(kube: Kube, workDir: string): Promise<void> {
   console.log(`rollout under load: 4 clients, GET ${url.replace(/^http:\/\/[^/]+/, "<service>")} (goal: none failed)`);
   let traffic = load(url);
   await sleep(3_000);
-  await stack.setConfig("nextjs-infra:app.logLevel", { value: "warn" });
+  await stack.setConfig("nextjs-infra:app.logLevel", { value: "warn" }, true);
   await stack.up();
   await rolledOut(kube);
   await sleep(3_000);
