@@ -201,6 +201,7 @@ async function deployApp(s: Settings): Promise<StackOutputs> {
       livenessPath: s.app.livenessPath,
       readinessPath: s.app.readinessPath,
       migrationCommand: s.app.migrate ? s.app.migrationCommand : undefined,
+      seedCommand: s.app.migrate ? s.app.seedCommand : undefined,
       autoscaling: s.autoscaling.enabled ? s.autoscaling : undefined,
       disruptionBudget: s.disruptionBudget.enabled ? s.disruptionBudget : undefined,
       ingress,

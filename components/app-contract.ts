@@ -13,6 +13,7 @@ export const APP_DEFAULTS = {
   readinessPath: "/api/health?probe=readiness",
   migratorTarget: "migrator",
   migrationCommand: ["prisma", "migrate", "deploy"],
+  seedCommand: ["prisma", "db", "execute", "--file", "prisma/seed.sql"],
 } as const;
 
 /** Variables the program sets in the app's environment, and where each comes from. */
@@ -80,6 +81,11 @@ export function appContract(): ContractItem[] {
       what: "Migrations",
       requirement: `a Dockerfile stage named \`${d.migratorTarget}\` (\`image.migratorTarget\`) whose image runs \`${d.migrationCommand.join(" ")}\` (\`app.migrationCommand\`) and has \`node\` on PATH`,
       why: "one Job per migrator digest runs before the new app version takes traffic; `node` waits for the database first",
+    },
+    {
+      what: "Seed data",
+      requirement: `where a stack seeds (\`app.seed\`: local and previews by default), the migrator image runs \`${d.seedCommand.join(" ")}\` (\`app.seedCommand\`) after the migrations: idempotent, rows a new database starts with`,
+      why: "a preview or a fresh local database is usable at once, with no copy of anyone's data",
     },
     {
       what: "Configuration",

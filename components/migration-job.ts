@@ -29,6 +29,8 @@ export interface MigrationJobArgs {
   readonly imageRef: pulumi.Input<string>;
   /** The migration command, run with the image's own CLI. @example ["prisma", "migrate", "deploy"] */
   readonly command: string[];
+  /** Run after the migrations succeed, in the same Job: the seed (idempotent). @default none @example ["prisma", "db", "execute", "--file", "prisma/seed.sql"] */
+  readonly seedCommand?: string[];
   /** The Secret holding `DIRECT_URL` (and `DATABASE_URL`), referenced by name so its data can change without touching the Job. */
   readonly databaseSecretName: pulumi.Input<string>;
   readonly resources: ContainerResources;
@@ -72,6 +74,23 @@ export class MigrationJob extends pulumi.ComponentResource {
     const scratch = scratchVolumes(false);
     const fromSecret = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: args.databaseSecretName, key } } });
     const jobLabels = labels(args.appName, args.stack, "migration");
+    const waitForDatabase = {
+      name: "wait-for-database",
+      image: args.imageRef,
+      command: WAIT_FOR_DATABASE,
+      env: [fromSecret("DIRECT_URL")],
+      resources: containerResources(args.resources, args.requestLocalStorage),
+      securityContext: containerSecurityContext(),
+    };
+    const step = (stepName: string, command: string[]) => ({
+      name: stepName,
+      image: args.imageRef,
+      command,
+      env: [fromSecret("DIRECT_URL"), fromSecret("DATABASE_URL")],
+      resources: containerResources(args.resources, args.requestLocalStorage),
+      securityContext: containerSecurityContext(),
+      volumeMounts: scratch.mounts,
+    });
     this.job = created(
       k8s.batch.v1.Job,
       `${name}-job`,
@@ -95,27 +114,10 @@ export class MigrationJob extends pulumi.ComponentResource {
               securityContext: podSecurityContext(),
               imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
               volumes: scratch.volumes,
-              initContainers: [
-                {
-                  name: "wait-for-database",
-                  image: args.imageRef,
-                  command: WAIT_FOR_DATABASE,
-                  env: [fromSecret("DIRECT_URL")],
-                  resources: containerResources(args.resources, args.requestLocalStorage),
-                  securityContext: containerSecurityContext(),
-                },
-              ],
-              containers: [
-                {
-                  name: "migrate",
-                  image: args.imageRef,
-                  command: args.command,
-                  env: [fromSecret("DIRECT_URL"), fromSecret("DATABASE_URL")],
-                  resources: containerResources(args.resources, args.requestLocalStorage),
-                  securityContext: containerSecurityContext(),
-                  volumeMounts: scratch.mounts,
-                },
-              ],
+              // Init containers run in order: with a seed, it runs only once the migrations succeeded.
+              ...(args.seedCommand
+                ? { initContainers: [waitForDatabase, step("migrate", args.command)], containers: [step("seed", args.seedCommand)] }
+                : { initContainers: [waitForDatabase], containers: [step("migrate", args.command)] }),
             },
           },
         },

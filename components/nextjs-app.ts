@@ -81,6 +81,8 @@ export interface NextjsAppArgs {
   readonly readinessPath?: string;
   /** Migration command run once per image before it takes traffic, with the image's own CLI; `undefined` skips it. @example ["prisma", "migrate", "deploy"] */
   readonly migrationCommand?: string[];
+  /** Run by the migration Job after the migrations succeed: the seed (idempotent). @default none @example ["prisma", "db", "execute", "--file", "prisma/seed.sql"] */
+  readonly seedCommand?: string[];
   /** CPU autoscaling; omit for a fixed replica count. */
   readonly autoscaling?: { minReplicas: number; maxReplicas: number; targetCpuUtilization: number };
   /** Minimum pods kept through voluntary disruptions; omit for no budget. */
@@ -199,6 +201,7 @@ export class NextjsApp extends pulumi.ComponentResource {
             namespace,
             imageRef: args.migrationImageRef ?? args.imageRef,
             command: args.migrationCommand,
+            seedCommand: args.seedCommand,
             databaseSecretName: this.databaseSecret.metadata.name,
             resources: args.resources,
             requestLocalStorage: args.requestLocalStorage,

@@ -72,6 +72,8 @@ export function mergeApp(ctx: MergeContext, c: Config, registryPassword: string 
       migrate: c.app?.migrate ?? true,
       // The image puts the Prisma CLI (with its schema engine) on PATH for this.
       migrationCommand: c.app?.migrationCommand ?? [...APP_DEFAULTS.migrationCommand],
+      // Seeded where a database starts empty of anyone's data: local, previews (dev by choice).
+      seedCommand: (c.app?.seed ?? (profile === "local" || profile === "preview")) ? (c.app?.seedCommand ?? [...APP_DEFAULTS.seedCommand]) : undefined,
       spreadAcrossNodes: c.app?.spreadAcrossNodes ?? d.spreadAcrossNodes,
       requestLocalStorage: c.app?.requestLocalStorage ?? true,
       // "" turns production's class off (a cluster without the cluster stack has none).

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { Profile } from "./profiles";
 import { ConfigSchema, SECRET_KEYS, SecretKey } from "./schema";
+import { APP_DEFAULTS } from "../components/app-contract";
 import { DEFAULT_SECRET_SYNC } from "../components/app-secrets";
 import { DATABASE_DEFAULTS } from "../components/database";
 import { FIRST_ROTATION } from "../components/generated-secret";
@@ -91,7 +92,21 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "app.livenessPath": { profiles: APP, default: "`/api/health?probe=liveness`", notes: "" },
   "app.readinessPath": { profiles: APP, default: "`/api/health?probe=readiness`", notes: "" },
   "app.migrate": { profiles: APP, default: "true", notes: "run the migration Job once per image before it takes traffic" },
-  "app.migrationCommand": { profiles: APP, default: '`["prisma", "migrate", "deploy"]`', notes: "the installed CLI, never `npx`" },
+  "app.migrationCommand": {
+    profiles: APP,
+    default: code(JSON.stringify(APP_DEFAULTS.migrationCommand).replaceAll(",", ", ")),
+    notes: "the installed CLI, never `npx`",
+  },
+  "app.seed": {
+    profiles: ["local", "dev", "preview"],
+    default: "local, preview true; dev false",
+    notes: "after the migrations, the migration Job runs `app.seedCommand`: rows a new database starts with (never production)",
+  },
+  "app.seedCommand": {
+    profiles: ["local", "dev", "preview"],
+    default: code(JSON.stringify(APP_DEFAULTS.seedCommand).replaceAll(",", ", ")),
+    notes: "idempotent: it runs once per migrator image",
+  },
   "app.requestLocalStorage": {
     profiles: APP,
     default: "true",

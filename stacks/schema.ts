@@ -212,6 +212,8 @@ export const AppConfig = z
     readinessPath: path,
     migrate: bool,
     migrationCommand: z.array(z.string().min(1)).min(1, { error: 'a non-empty command array, e.g. ["prisma", "migrate", "deploy"]' }),
+    seed: bool,
+    seedCommand: z.array(z.string().min(1)).min(1, { error: 'a non-empty command array, e.g. ["prisma", "db", "execute", "--file", "prisma/seed.sql"]' }),
     requestLocalStorage: bool,
     spreadAcrossNodes: z.enum(["required", "preferred"], { error: "required (replicas never share a node that has a free neighbour) or preferred" }),
     priorityClassName: z

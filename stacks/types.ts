@@ -123,6 +123,8 @@ export interface Settings {
     readinessPath: string;
     migrate: boolean;
     migrationCommand: string[];
+    /** Run after the migrations (the seed); undefined where the stack does not seed. */
+    seedCommand?: string[];
     spreadAcrossNodes: "required" | "preferred";
     priorityClassName?: string;
     requestLocalStorage: boolean;

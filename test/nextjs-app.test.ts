@@ -186,6 +186,21 @@ describe("NextjsApp", () => {
     assert.notDeepEqual(mocks.one(DEPLOYMENT).inputs.spec.template.metadata.annotations, undefined);
   });
 
+  it("seeds after the migrations, in the same Job, only when asked", async () => {
+    await render(args());
+    const plain = mocks.one(JOB).inputs.spec.template.spec;
+    assert.deepEqual([plain.initContainers.map((c: any) => c.name), plain.containers.map((c: any) => c.name)], [["wait-for-database"], ["migrate"]]);
+    mocks = await useMocks("dev");
+    const seed = ["prisma", "db", "execute", "--file", "prisma/seed.sql"];
+    await render(args({ seedCommand: seed }));
+    const seeded = mocks.one(JOB).inputs.spec.template.spec;
+    // Init containers run one after another, each only if the one before succeeded.
+    assert.deepEqual([seeded.initContainers.map((c: any) => c.name), seeded.containers.map((c: any) => c.name)], [["wait-for-database", "migrate"], ["seed"]]);
+    assert.deepEqual(seeded.initContainers[1].command, ["prisma", "migrate", "deploy"]);
+    assert.deepEqual(seeded.containers[0].command, seed);
+    assert.deepEqual(seeded.containers[0].securityContext, seeded.initContainers[1].securityContext, "hardened like the migration");
+  });
+
   it("waits for the database before migrating: a NetworkPolicy engine admits a new pod a moment after it starts", async () => {
     await render(args());
     const [wait] = mocks.one(JOB).inputs.spec.template.spec.initContainers;

@@ -224,6 +224,20 @@ describe("settings: profiles", () => {
     assert.equal(resolve("prod", { ...base, neon: { plan: "scale", minCu: 18, maxCu: 18 } }).database.kind, "neon");
   });
 
+  it("seeds local and previews by default, dev when asked, production never", () => {
+    const seed = ["prisma", "db", "execute", "--file", "prisma/seed.sql"];
+    assert.deepEqual(resolve("local").app.seedCommand, seed);
+    assert.deepEqual(resolve("pr-42", base).app.seedCommand, seed);
+    assert.equal(resolve("dev", base).app.seedCommand, undefined);
+    assert.deepEqual(resolve("dev", { ...base, app: { seed: true } }).app.seedCommand, seed);
+    assert.equal(resolve("pr-42", { ...base, app: { seed: false } }).app.seedCommand, undefined);
+    assert.deepEqual(resolve("local", { app: { seedCommand: ["sh", "-c", "psql -f seed.sql"] } }).app.seedCommand, ["sh", "-c", "psql -f seed.sql"]);
+    assert.throws(
+      () => resolve("prod", { ...base, app: { seed: true } }),
+      /nextjs-infra:app\.seed: got a value, expected none: only the local, dev, preview profiles read it/,
+    );
+  });
+
   it("picks Neon defaults every plan accepts, starting with the Free plan most new users have", () => {
     for (const plan of ["free", "launch", "scale"] as const) {
       for (const stack of ["dev", "pr-4", "prod"]) {

@@ -150,6 +150,20 @@ describe("the reference app, running", function () {
     assert.equal(pg.sql(pg.database, `SELECT name || ':' || message FROM "Entry"`).trim(), "Ada:Hello from a pull request");
   });
 
+  it("seeds idempotently with prisma/seed.sql: a fresh database gets its rows once, however often the Job runs", () => {
+    const seed = fs.readFileSync(path.join(APP, "prisma", "seed.sql"), "utf8");
+    const seeded = () => pg.sql(pg.database, `SELECT count(*) FROM "Entry" WHERE name = 'nextjs-infra'`).trim();
+    assert.equal(seeded(), "0");
+    pg.sql(pg.database, seed);
+    pg.sql(pg.database, seed);
+    assert.equal(seeded(), "1");
+    assert.match(
+      pg.sql(pg.database, `SELECT name || ':' || message FROM "Entry" ORDER BY id`),
+      /Ada:Hello from a pull request\nnextjs-infra:Welcome/,
+      "beside what was there",
+    );
+  });
+
   it("scores at least 0.9 in Lighthouse for performance, accessibility and best practices", () => {
     const outDir = path.join(APP, ".lighthouseci");
     fs.rmSync(outDir, { recursive: true, force: true });

@@ -191,6 +191,7 @@ describe("the engine tier: the real program on a real node", function () {
       return guestBookText(page, base);
     });
     assert.match(text, /Grace: Signed on a real node/);
+    assert.match(text, /nextjs-infra: Welcome: this entry comes from prisma\/seed\.sql/, "the seed ran after the migrations");
   });
 
   describe("NetworkPolicies, enforced on the node (kube-router)", () => {

@@ -47,9 +47,13 @@ export function localStackConfig(images: TierImages): Record<string, unknown> {
   merge("image", { ref: images.app, migratorRef: images.tierMigrator });
   merge("postgres", { image: images.postgres });
   // Prisma's schema engine cannot be downloaded here: the tier's migrator applies the same
-  // migrations with psql (test/engine/migrator).
+  // migrations, and the same seed, with psql (test/engine/migrator).
   // This node reports no local storage capacity (kubelet's localStorageCapacityIsolation is off here).
-  merge("app", { migrationCommand: ["apply-prisma-migrations"], requestLocalStorage: false });
+  merge("app", {
+    migrationCommand: ["apply-prisma-migrations"],
+    seedCommand: ["sh", "-c", 'psql "$DIRECT_URL" -v ON_ERROR_STOP=1 -q -f prisma/seed.sql'],
+    requestLocalStorage: false,
+  });
   // The node's DNS answers on the node's own address, outside any namespace (as NodeLocal DNSCache does):
   // with NetworkPolicies enforced, the namespace's DNS allowance must name it.
   merge("network", { dnsCidrs: [`${nodeIp()}/32`] });
