@@ -139,12 +139,22 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       await awaitOperations(neon, inputs.projectId, res.operations);
       return { id: found.id, outs: defined(outputsOf(inputs, res.branch, true, undefined)) };
     }
-    const sourceId = await this.sourceOf(inputs);
     const init = inputs.initSource ?? "parent-data";
+    // The project's branches, listed at most once per create, and only when needed: the
+    // default branch's id (a takeover's check, a schema-only source) and the root count.
+    let listed: Promise<Branch[]> | undefined;
+    const branches = () => (listed ??= this.listBranches(inputs.projectId));
+    const named = await this.namedSource(inputs);
+    const defaultId = async () => {
+      const found = (await branches()).find((b) => b.default);
+      if (!found) throw new Error(`Neon project ${inputs.projectId} has no default branch to branch from`);
+      return found.id;
+    };
     // A branch with this name, made from the same branch the same way, is this stack's, from a
     // create whose answer was lost: take it over. Made otherwise, it is somebody else's.
     const existing = await this.branchByName(inputs.projectId, inputs.name);
     if (existing) {
+      const sourceId = named ?? (await defaultId());
       const same = init === "schema-only" ? existing.parent_id === undefined && existing.init_source === "schema-only" : existing.parent_id === sourceId;
       if (!same) {
         const made = existing.parent_id ? `from branch ${existing.parent_id}` : "as a root branch";
@@ -158,7 +168,10 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       await awaitOperations(neon, inputs.projectId, res.operations);
       return { id: existing.id, outs: defined(outputsOf(inputs, res.branch, false, sourceId)) };
     }
-    if (inputs.branchLimit) await this.checkCapacity(inputs.projectId, inputs.branchLimit, init);
+    if (inputs.branchLimit) await this.checkCapacity(inputs.projectId, inputs.branchLimit, init, branches);
+    // A copy of the default branch needs no id (Neon's default, and the answer names the
+    // parent); a schema-only branch has no parent to name its source, so it is sent.
+    const sourceId = named ?? (init === "schema-only" ? await defaultId() : undefined);
     const res = await request(neon, `creating branch ${inputs.name}`, () =>
       neon.api.createProjectBranch(inputs.projectId, {
         branch: {
@@ -171,25 +184,21 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       }),
     );
     await awaitOperations(neon, inputs.projectId, res.operations);
-    return { id: res.branch.id, outs: defined(outputsOf(inputs, res.branch, false, sourceId)) };
+    return { id: res.branch.id, outs: defined(outputsOf(inputs, res.branch, false, sourceId ?? res.branch.parent_id)) };
   }
 
-  /** The id of the branch a new branch is made from: by id, by name, or the project's default. */
-  private async sourceOf(inputs: BranchInputs): Promise<string> {
+  /** The id of the branch a new branch is made from when the inputs name one (by id or name); undefined for the project's default. */
+  private async namedSource(inputs: BranchInputs): Promise<string | undefined> {
     if (inputs.parentId) return inputs.parentId;
-    if (inputs.parentName) {
-      const parent = await this.branchByName(inputs.projectId, inputs.parentName);
-      if (!parent)
-        throw new Error(`Neon project ${inputs.projectId} has no branch named "${inputs.parentName}" to branch from; deploy the stack that owns it first`);
-      return parent.id;
-    }
-    const found = (await this.listBranches(inputs.projectId)).find((b) => b.default);
-    if (!found) throw new Error(`Neon project ${inputs.projectId} has no default branch to branch from`);
-    return found.id;
+    if (!inputs.parentName) return undefined;
+    const parent = await this.branchByName(inputs.projectId, inputs.parentName);
+    if (!parent)
+      throw new Error(`Neon project ${inputs.projectId} has no branch named "${inputs.parentName}" to branch from; deploy the stack that owns it first`);
+    return parent.id;
   }
 
   /** Fails, naming the plan, when one more branch (or root branch, for schema-only) would pass the plan's cap. */
-  private async checkCapacity(projectId: string, limit: BranchLimit, init: InitSource): Promise<void> {
+  private async checkCapacity(projectId: string, limit: BranchLimit, init: InitSource, branches: () => Promise<Branch[]>): Promise<void> {
     const neon = this.client();
     const { count } = await request(neon, `counting branches of ${projectId}`, () => neon.api.countProjectBranches({ projectId }), "read");
     const { plan, max, maxRoots } = limit;
@@ -199,7 +208,7 @@ export class BranchProvider extends NeonProviderBase implements pulumi.dynamic.R
       );
     }
     if (init === "schema-only" && maxRoots !== undefined) {
-      const roots = (await this.listBranches(projectId)).filter((b) => !b.parent_id).length;
+      const roots = (await branches()).filter((b) => !b.parent_id).length;
       if (roots >= maxRoots) {
         throw new Error(
           `Neon project ${projectId} has ${roots} root branches, the ${plan} plan's limit of ${maxRoots} (the default branch and every schema-only branch count): close pull requests whose previews can go, run the sweep, use neon.data copy (child branches do not count), or move to a plan with more root branches`,
