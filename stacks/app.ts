@@ -168,7 +168,7 @@ function imageSettings(ctx: MergeContext, c: Config, appName: string, d: Profile
   // Previews push elsewhere: nothing a pull request builds is ever read by a main build.
   const repository = profile === "preview" ? (c.image?.previewRepository ?? `${main ?? ""}-preview`) : (main ?? "");
   const context = c.image?.context ?? "app";
-  const gitSha = c.image?.gitSha ?? normalizeSha(input.env.GITHUB_SHA);
+  const gitSha = deployedCommit(ctx, c);
   const scope = input.stack;
   const cache =
     (c.image?.cache ?? true) && main
@@ -200,6 +200,11 @@ function projectImageRepository(ctx: MergeContext): string | undefined {
   }
 }
 
+/** The commit being deployed: `image.gitSha`, or GitHub's `$GITHUB_SHA`. It tags images and keys a preview's reset. */
+function deployedCommit(ctx: MergeContext, c: Config): string | undefined {
+  return c.image?.gitSha ?? normalizeSha(ctx.input.env.GITHUB_SHA);
+}
+
 function normalizeSha(sha: string | undefined): string | undefined {
   return sha && /^[0-9a-f]{7,40}$/.test(sha) ? sha : undefined;
 }
@@ -223,7 +228,7 @@ function databaseSettings(ctx: MergeContext, c: Config): Settings["database"] {
   const limits = PLAN_LIMITS[plan];
   const initSource = n.data === "schema-only" ? "schema-only" : "parent-data";
   // A reset on every new commit: the key is the commit deployed, so a second `up` of it changes nothing.
-  const resetKey = n.resetOnDeploy ? (c.image?.gitSha ?? normalizeSha(ctx.input.env.GITHUB_SHA)) : undefined;
+  const resetKey = n.resetOnDeploy ? deployedCommit(ctx, c) : undefined;
   if (n.resetOnDeploy && initSource === "schema-only") {
     issues.push({
       key: `${ns}neon.resetOnDeploy`,

@@ -19,6 +19,8 @@ import { DEFAULT_APP_NAME } from "./names";
 
 /** A default as the docs show a literal: in code type. */
 const code = (value: string) => `\`${value}\``;
+/** A command as the docs show it: a JSON array in code type. */
+const codeList = (values: readonly string[]) => code(`[${values.map((v) => JSON.stringify(v)).join(", ")}]`);
 
 /** Documentation and applicability of one key (a dotted path under the namespace). */
 export interface KeyDoc {
@@ -94,7 +96,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "app.migrate": { profiles: APP, default: "true", notes: "run the migration Job once per image before it takes traffic" },
   "app.migrationCommand": {
     profiles: APP,
-    default: code(JSON.stringify(APP_DEFAULTS.migrationCommand).replaceAll(",", ", ")),
+    default: codeList(APP_DEFAULTS.migrationCommand),
     notes: "the installed CLI, never `npx`",
   },
   "app.seed": {
@@ -104,7 +106,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   },
   "app.seedCommand": {
     profiles: ["local", "dev", "preview"],
-    default: code(JSON.stringify(APP_DEFAULTS.seedCommand).replaceAll(",", ", ")),
+    default: codeList(APP_DEFAULTS.seedCommand),
     notes: "idempotent: it runs once per migrator image",
   },
   "app.requestLocalStorage": {
