@@ -12,8 +12,8 @@ export const APP_DEFAULTS = {
   livenessPath: "/api/health?probe=liveness",
   readinessPath: "/api/health?probe=readiness",
   migratorTarget: "migrator",
-  migrationCommand: ["prisma", "migrate", "deploy"],
-  seedCommand: ["prisma", "db", "execute", "--file", "prisma/seed.sql"],
+  migrationCommand: ["node", "migrate.mjs", "deploy"],
+  seedCommand: ["node", "migrate.mjs", "execute", "prisma/seed.sql"],
 } as const;
 
 /** Variables the program sets in the app's environment, and where each comes from. */

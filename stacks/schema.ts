@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { PROFILES } from "./profiles";
 import { NEON_PLANS } from "../components/neon/plans";
+import { APP_DEFAULTS } from "../components/app-contract";
 import { isNeonCu, isSuspendTimeout, NEON_ORG_ID, NEON_REGION, PG_NAME, SUSPEND_TIMEOUT_FORM } from "../components/neon/rules";
 
 /** DNS-1123 label (namespaces, most Kubernetes names). */
@@ -211,9 +212,9 @@ export const AppConfig = z
     livenessPath: path,
     readinessPath: path,
     migrate: bool,
-    migrationCommand: z.array(z.string().min(1)).min(1, { error: 'a non-empty command array, e.g. ["prisma", "migrate", "deploy"]' }),
+    migrationCommand: z.array(z.string().min(1)).min(1, { error: `a non-empty command array, e.g. ${JSON.stringify(APP_DEFAULTS.migrationCommand)}` }),
     seed: bool,
-    seedCommand: z.array(z.string().min(1)).min(1, { error: 'a non-empty command array, e.g. ["prisma", "db", "execute", "--file", "prisma/seed.sql"]' }),
+    seedCommand: z.array(z.string().min(1)).min(1, { error: `a non-empty command array, e.g. ${JSON.stringify(APP_DEFAULTS.seedCommand)}` }),
     requestLocalStorage: bool,
     spreadAcrossNodes: z.enum(["required", "preferred"], { error: "required (replicas never share a node that has a free neighbour) or preferred" }),
     priorityClassName: z

@@ -8,6 +8,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "./mocks";
 import { resolveSettings } from "../stacks";
+import { APP_DEFAULTS } from "../components/app-contract";
 
 const dockerfile = fs.readFileSync(path.join(ROOT, "app", "Dockerfile"), "utf8");
 /** Instructions with continuation lines joined, comments dropped. */
@@ -49,7 +50,7 @@ function dockerfilePort(): number {
 describe("app image and compose (static checks)", () => {
   it("is multi-stage: dependencies, build, a migrator and a small runtime", () => {
     const names = stages.map((s) => /\sAS\s+(\S+)/i.exec(s[0])?.[1]);
-    assert.deepEqual(names, ["base", "deps", "build", "migrator", "runner"]);
+    assert.deepEqual(names, ["base", "deps", "build", "migrator-deps", "migrator", "runner"]);
     assert.match(stages[1].join("\n"), /COPY package\.json package-lock\.json/, "dependencies come from the lockfile, in their own layer");
     assert.match(
       instructions.join("\n"),
@@ -74,17 +75,36 @@ describe("app image and compose (static checks)", () => {
     assert.ok(!runtime.join("\n").includes("prisma"), "no migration tooling in the app image");
   });
 
-  it("builds the migrator as its own image: OpenSSL, then the CLI and its engine, then the migrations", () => {
+  it("builds the migrator as its own image: Prisma's schema engine from its own lockfile, then the program, then the migrations", () => {
+    const deps = stages.find((s) => /\sAS\s+migrator-deps$/i.test(s[0]))!;
+    assert.ok(deps.includes("COPY migrator/package.json migrator/package-lock.json ./"));
+    assert.ok(deps.some((l) => /npm ci --omit=dev/.test(l)));
     const migrator = stages.find((s) => /\sAS\s+migrator$/i.test(s[0]))!;
     const at = (re: RegExp) => migrator.findIndex((l) => re.test(l));
-    assert.ok(at(/apt-get install .*openssl/) > 0, "Prisma needs libssl to pick the engine bookworm can load");
-    assert.ok(at(/npm install --prefix \/opt\/prisma/) > at(/openssl/));
-    assert.ok(at(/prisma version/) > at(/npm install --prefix/), "the engine is fetched at build time");
-    assert.ok(at(/^COPY prisma /) > at(/prisma version/), "the migrations, which change most, come last");
-    assert.ok(migrator.includes('CMD ["prisma", "migrate", "deploy"]'), "the installed CLI, never npx");
+    assert.ok(at(/^COPY --from=migrator-deps \/app\/node_modules/) > 0);
+    assert.ok(at(/^COPY migrator\/migrate\.mjs/) > at(/^COPY --from=migrator-deps/));
+    assert.ok(at(/^COPY prisma /) > at(/^COPY migrator\/migrate\.mjs/), "the migrations, which change most, come last");
+    assert.equal(at(/prisma@|apt-get/), -1, "no CLI, no native engine, no system packages");
+    assert.ok(migrator.includes(`CMD ${JSON.stringify(APP_DEFAULTS.migrationCommand).replace(/,/g, ", ")}`), "the program's default command");
     assert.ok(migrator.includes("USER 1001:1001"));
     const build = stages.find((s) => /\sAS\s+build$/i.test(s[0]))!.join("\n");
     assert.match(build, /PRISMA_SCHEMA_ENGINE_BINARY=\/bin\/true npm run build/, "prisma generate fetches no engine");
+    assert.match(fs.readFileSync(path.join(ROOT, "app", ".dockerignore"), "utf8"), /^migrator\/node_modules$/m);
+  });
+
+  it("keeps the migrator's Prisma in step with the app's: the same adapter, the schema engine of the same engines release", () => {
+    const lock = (dir: string) =>
+      (JSON.parse(fs.readFileSync(path.join(ROOT, "app", dir, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> }).packages;
+    const app = lock(".");
+    const migrator = lock("migrator");
+    assert.equal(migrator["node_modules/@prisma/adapter-pg"].version, app["node_modules/@prisma/adapter-pg"].version);
+    assert.equal(migrator["node_modules/@prisma/driver-adapter-utils"].version, app["node_modules/@prisma/driver-adapter-utils"].version);
+    // Engines versions read "<release>-<build>.<commit>": the wasm engine must come from the app's engines release.
+    const release = (v: string) => v.split("-")[0];
+    assert.equal(release(migrator["node_modules/@prisma/schema-engine-wasm"].version), release(app["node_modules/@prisma/engines-version"].version));
+    const declared = (JSON.parse(fs.readFileSync(path.join(ROOT, "app", "migrator", "package.json"), "utf8")) as { dependencies: Record<string, string> })
+      .dependencies;
+    for (const [name, range] of Object.entries(declared)) assert.match(range, /^\d+\.\d+\.\d+(-[\w.]+)?$/, `${name} is pinned exactly`);
   });
 
   it("runs as a non-root user, with a healthcheck and declared writable dirs", () => {

@@ -225,7 +225,7 @@ describe("settings: profiles", () => {
   });
 
   it("seeds local and previews by default, dev when asked, production never", () => {
-    const seed = ["prisma", "db", "execute", "--file", "prisma/seed.sql"];
+    const seed = ["node", "migrate.mjs", "execute", "prisma/seed.sql"];
     assert.deepEqual(resolve("local").app.seedCommand, seed);
     assert.deepEqual(resolve("pr-42", base).app.seedCommand, seed);
     assert.equal(resolve("dev", base).app.seedCommand, undefined);

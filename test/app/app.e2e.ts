@@ -8,7 +8,8 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../mocks";
-import { applyMigrations, TestPostgres } from "./postgres";
+import { APP_DEFAULTS } from "../../components/app-contract";
+import { runMigrator, TestPostgres } from "./postgres";
 import { guestBookText, signGuestBook, withPage } from "./browser";
 
 const APP = path.join(ROOT, "app");
@@ -36,7 +37,8 @@ describe("the reference app, running", function () {
     });
     assert.equal(build.status, 0, `app build failed:\n${build.stdout}\n${build.stderr}`);
     await pg.start();
-    assert.deepEqual(applyMigrations(pg, path.join(APP, "prisma", "migrations")), ["20261126000000_init"]);
+    const migrated = await runMigrator(pg.url, ["deploy"]);
+    assert.equal(migrated.status, 0, JSON.stringify(migrated.lines));
     server = spawn(process.execPath, ["server.js"], {
       cwd: path.join(APP, ".next", "standalone"),
       env: {
@@ -150,12 +152,12 @@ describe("the reference app, running", function () {
     assert.equal(pg.sql(pg.database, `SELECT name || ':' || message FROM "Entry"`).trim(), "Ada:Hello from a pull request");
   });
 
-  it("seeds idempotently with prisma/seed.sql: a fresh database gets its rows once, however often the Job runs", () => {
-    const seed = fs.readFileSync(path.join(APP, "prisma", "seed.sql"), "utf8");
+  it("seeds idempotently with prisma/seed.sql, run as the Job runs it: a fresh database gets its rows once, however often the Job runs", async () => {
     const seeded = () => pg.sql(pg.database, `SELECT count(*) FROM "Entry" WHERE name = 'nextjs-infra'`).trim();
     assert.equal(seeded(), "0");
-    pg.sql(pg.database, seed);
-    pg.sql(pg.database, seed);
+    assert.deepEqual(APP_DEFAULTS.seedCommand.slice(0, 2), ["node", "migrate.mjs"], "the default seed runs the migrator");
+    const seedCommand = APP_DEFAULTS.seedCommand.slice(2);
+    for (let i = 0; i < 2; i++) assert.equal((await runMigrator(pg.url, seedCommand)).status, 0);
     assert.equal(seeded(), "1");
     assert.match(
       pg.sql(pg.database, `SELECT name || ':' || message FROM "Entry" ORDER BY id`),

@@ -2,12 +2,15 @@
  * A throwaway PostgreSQL server on loopback for the app tests: Debian's binaries, a data
  * directory in a temp dir, a random port; stopped and removed by `stop()`.
  */
-import { execFileSync, spawnSync } from "child_process";
-import { createHash, randomBytes } from "crypto";
+import { execFileSync, spawn, spawnSync } from "child_process";
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+
+/** The reference app. */
+const APP_DIR = path.join(__dirname, "..", "..", "app");
 
 /** Where Debian installs the server binaries (newest version first). */
 export function postgresBin(): string {
@@ -90,36 +93,39 @@ export class TestPostgres {
   }
 }
 
+/** What one run of the app's migrator (app/migrator/migrate.mjs) did. */
+export interface MigratorRun {
+  status: number | null;
+  /** Its JSON log lines, parsed. */
+  lines: { level: string; msg: string; migration?: string; error?: string }[];
+}
+
 /**
- * Applies the committed migrations the way `prisma migrate deploy` does: each folder in
- * order, once, recorded in `_prisma_migrations` with the checksum of its SQL. Used because
- * the Prisma schema engine cannot be downloaded on this machine (see the README); the
- * image runs the real `prisma migrate deploy`.
+ * Runs the app's migrator, the program the migrator image runs: Prisma's schema engine
+ * (WebAssembly) over the pg adapter. `migrations` points it at another migrations folder.
  */
-export function applyMigrations(pg: TestPostgres, migrationsDir: string): string[] {
-  pg.sql(
-    pg.database,
-    `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
-      "id" VARCHAR(36) PRIMARY KEY, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
-      "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
-      "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0);
-     ALTER TABLE "_prisma_migrations" OWNER TO ${pg.role};`,
-  );
-  const applied = new Set(pg.sql(pg.database, `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).split("\n").filter(Boolean));
-  const ran: string[] = [];
-  for (const name of fs
-    .readdirSync(migrationsDir)
-    .filter((d) => fs.statSync(path.join(migrationsDir, d)).isDirectory())
-    .sort()) {
-    if (applied.has(name)) continue;
-    const sql = fs.readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8");
-    const checksum = createHash("sha256").update(sql).digest("hex");
-    // One psql -c call is one transaction: the migration and its record land together.
-    pg.sql(
-      pg.database,
-      `SET ROLE ${pg.role}; ${sql}; INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('${randomBytes(16).toString("hex")}', '${checksum}', now(), '${name}', 1);`,
-    );
-    ran.push(name);
+export function runMigrator(url: string, args: string[], migrations?: string): Promise<MigratorRun> {
+  const dir = path.join(APP_DIR, "migrator");
+  if (!fs.existsSync(path.join(dir, "node_modules", "@prisma", "schema-engine-wasm"))) {
+    throw new Error("the migrator's dependencies are missing: run `npm --prefix app/migrator ci` (.ci/run does)");
   }
-  return ran;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(dir, "migrate.mjs"), ...args], {
+      cwd: APP_DIR,
+      env: { PATH: process.env.PATH, DIRECT_URL: url, ...(migrations ? { PRISMA_MIGRATIONS: migrations } : {}) },
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) =>
+      resolve({
+        status,
+        lines: out
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as MigratorRun["lines"][number]),
+      }),
+    );
+  });
 }

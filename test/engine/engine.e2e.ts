@@ -19,6 +19,7 @@ import { FakeNeon } from "../neon/fake-neon";
 import { guestBookText, signGuestBook, withPage } from "../app/browser";
 import { program } from "../../scripts/lib/workspace";
 import { Engine, Kube, localStack, nodeIp, startEngine } from "./harness";
+import { BROKEN_MIGRATION } from "./images";
 
 const NS = "/api/v1/namespaces/web-local";
 const APPS = "/apis/apps/v1/namespaces/web-local";
@@ -99,9 +100,12 @@ describe("the engine tier: the real program on a real node", function () {
     return (await get(`${NS}/configmaps/web-config`)).data[key];
   }
 
-  /** Runs one SQL statement against the stack's Postgres from a one-off pod (the tier's migrator image has psql). */
-  async function psqlInCluster(sql: string): Promise<void> {
-    const name = `psql-${Date.now()}`;
+  /**
+   * Runs a shell script in a one-off pod with the stack's DIRECT_URL, labelled as the migration
+   * Job is (so the network policies let it reach the database), as an operator would.
+   */
+  async function runInCluster(image: string, script: string, vars: Record<string, string> = {}): Promise<void> {
+    const name = `operator-${Date.now()}`;
     const pod = {
       apiVersion: "v1",
       kind: "Pod",
@@ -111,16 +115,11 @@ describe("the engine tier: the real program on a real node", function () {
         securityContext: { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
         containers: [
           {
-            name: "psql",
-            image: engine.images.tierMigrator,
-            // The policy engine admits a new pod a moment after it starts: wait for the database first.
-            command: [
-              "sh",
-              "-c",
-              'for i in $(seq 1 20); do pg_isready -q -d "$DIRECT_URL" && break; sleep 1; done; psql "$DIRECT_URL" -v ON_ERROR_STOP=1 -c "$SQL"',
-            ],
+            name: "operator",
+            image,
+            command: ["sh", "-c", script],
             env: [
-              { name: "SQL", value: sql },
+              ...Object.entries(vars).map(([k, value]) => ({ name: k, value })),
               { name: "DIRECT_URL", valueFrom: { secretKeyRef: { name: "web-database", key: "DIRECT_URL" } } },
             ],
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
@@ -135,9 +134,22 @@ describe("the engine tier: the real program on a real node", function () {
       await sleep(1000);
       phase = (await get(`${NS}/pods/${name}`)).status.phase;
     }
+    const logs = await kube.request("GET", `${NS}/pods/${name}/log`);
     await kube.request("DELETE", `${NS}/pods/${name}`);
-    assert.equal(phase, "Succeeded", `psql in the cluster: ${phase}`);
+    assert.equal(phase, "Succeeded", `${script} in the cluster: ${phase}\n${JSON.stringify(logs.json ?? logs)}`);
   }
+
+  // The network policy engine admits a new pod a moment after it starts: each retries until the database answers.
+  /** One SQL statement, with psql from the tier's Postgres image. */
+  const psqlInCluster = (sql: string) =>
+    runInCluster(
+      engine.images.postgres,
+      'for i in $(seq 1 20); do pg_isready -q -d "$DIRECT_URL" && break; sleep 1; done; psql "$DIRECT_URL" -v ON_ERROR_STOP=1 -c "$SQL"',
+      { SQL: sql },
+    );
+  /** The migrator's own command, from a migrator image (as `prisma migrate resolve` would be run). */
+  const migratorInCluster = (image: string, args: string) =>
+    runInCluster(image, `for i in $(seq 1 20); do node migrate.mjs ${args} && exit 0; sleep 1; done; exit 1`);
 
   async function serviceUrl(): Promise<string> {
     const svc = await get(`${NS}/services/web`);
@@ -157,7 +169,7 @@ describe("the engine tier: the real program on a real node", function () {
       pg.status.conditions.some((c: any) => c.type === "Ready" && c.status === "True"),
       "Postgres is Ready",
     );
-    const job = await get(`${JOBS}/${jobFor(engine.images.tierMigrator)}`);
+    const job = await get(`${JOBS}/${jobFor(engine.images.migrator)}`);
     assert.equal(job.status.succeeded, 1);
     assert.equal(job.status.failed ?? 0, 0, "the migration never ran before Postgres was ready");
     // The migration finished before any pod of the app existed.
@@ -350,14 +362,14 @@ describe("the engine tier: the real program on a real node", function () {
   });
 
   it("rolls the pods on a config change and on a secret change, and leaves the migration Job alone", async () => {
-    const job = await get(`${JOBS}/${jobFor(engine.images.tierMigrator)}`);
+    const job = await get(`${JOBS}/${jobFor(engine.images.migrator)}`);
     const change = async (what: string, set: () => Promise<void>) => {
       const before = await readyAppPods();
       await set();
       const up = await stack.up();
       assert.equal(up.summary.result, "succeeded");
       await rolledOut();
-      const after = await get(`${JOBS}/${jobFor(engine.images.tierMigrator)}`);
+      const after = await get(`${JOBS}/${jobFor(engine.images.migrator)}`);
       assert.equal(after.metadata.uid, job.metadata.uid, `${what}: the same Job (migrations do not rerun)`);
       const pods = await readyAppPods();
       assert.ok(pods.length >= 1, `${what}: pods are Ready`);
@@ -396,11 +408,13 @@ describe("the engine tier: the real program on a real node", function () {
     assert.equal((await fetch(`${await serviceUrl()}/api/health/db`)).status, 200);
   });
 
-  it("retries the same migration with one more `up` once its cause is fixed: the failed Job is replaced", async () => {
+  it("retries the same migration with one more `up` once its cause is fixed and it is marked rolled back: the failed Job is replaced", async () => {
     const failed = await get(`${JOBS}/${jobFor(engine.images.brokenMigrator)}`);
-    // The operator fixes the database (here: creates the table the migration expects) …
+    // Prisma recorded the failure and refuses every later deploy until the operator fixes the
+    // cause (here: creates the table the migration expects) and marks the migration rolled back …
     await psqlInCluster(`CREATE TABLE "NoSuchTable" ("id" INTEGER)`);
-    // … and runs the deploy again, with nothing changed.
+    await migratorInCluster(engine.images.brokenMigrator, `resolve --rolled-back ${BROKEN_MIGRATION}`);
+    // … then runs the deploy again, with nothing changed.
     const up = await stack.up();
     assert.equal(up.summary.result, "succeeded");
     const job = await get(`${JOBS}/${jobFor(engine.images.brokenMigrator)}`);
@@ -415,11 +429,11 @@ describe("the engine tier: the real program on a real node", function () {
 
   it("runs a new Job for a new migrator digest, before the rollout", async () => {
     const before = await readyAppPods();
-    await stack.setConfig("nextjs-infra:image.migratorRef", { value: engine.images.tierMigrator }, true);
+    await stack.setConfig("nextjs-infra:image.migratorRef", { value: engine.images.migrator }, true);
     await stack.setConfig("nextjs-infra:app.logLevel", { value: "debug" }, true);
     const up = await stack.up();
     assert.equal(up.summary.result, "succeeded");
-    const job = await get(`${JOBS}/${jobFor(engine.images.tierMigrator)}`);
+    const job = await get(`${JOBS}/${jobFor(engine.images.migrator)}`);
     assert.equal(job.status.succeeded, 1);
     assert.equal((await kube.request("GET", `${JOBS}/${jobFor(engine.images.brokenMigrator)}`)).status, 404, "the previous digest's Job is gone");
     await rolledOut();

@@ -36,7 +36,7 @@ const BINARIES = [
 /**
  * Pulumi.local.yaml for the tier: the committed file, with what differs on this machine —
  * the tier's cluster, images built here (the image-build provider's plugin cannot be built
- * here), a Postgres image from Debian's packages, and the tier's migrator command.
+ * here) and a Postgres image from Debian's packages.
  */
 export function localStackConfig(images: TierImages): Record<string, unknown> {
   const committed = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
@@ -44,16 +44,10 @@ export function localStackConfig(images: TierImages): Record<string, unknown> {
   const merge = (key: string, values: Record<string, unknown>) => (config[`nextjs-infra:${key}`] = { ...config[`nextjs-infra:${key}`], ...values });
   merge("kubernetes", { context: "engine" });
   // Pushed to the node's registry (localhost:5001) and deployed by digest.
-  merge("image", { ref: images.app, migratorRef: images.tierMigrator });
+  merge("image", { ref: images.app, migratorRef: images.migrator });
   merge("postgres", { image: images.postgres });
-  // Prisma's schema engine cannot be downloaded here: the tier's migrator applies the same
-  // migrations, and the same seed, with psql (test/engine/migrator).
   // This node reports no local storage capacity (kubelet's localStorageCapacityIsolation is off here).
-  merge("app", {
-    migrationCommand: ["apply-prisma-migrations"],
-    seedCommand: ["sh", "-c", 'psql "$DIRECT_URL" -v ON_ERROR_STOP=1 -q -f prisma/seed.sql'],
-    requestLocalStorage: false,
-  });
+  merge("app", { requestLocalStorage: false });
   // The node's DNS answers on the node's own address, outside any namespace (as NodeLocal DNSCache does):
   // with NetworkPolicies enforced, the namespace's DNS allowance must name it.
   merge("network", { dnsCidrs: [`${nodeIp()}/32`] });

@@ -1,20 +1,22 @@
 /**
  * The images the engine tier's node runs, built for real with the tiers' Docker engine
  * (test/image/docker.ts) and pushed to the node's registry on localhost:5001: the app
- * (runner), the tier's migrator (the app's migrator plus psql; test/engine/migrator), the
- * same with a migration that fails, and PostgreSQL from Debian's packages
+ * (runner), the app's migrator, the same with one more migration that fails
+ * (test/engine/migrator), and PostgreSQL from Debian's packages
  * (test/engine/postgres). Each is then deployed by digest, as on a real cluster.
  */
 import * as path from "path";
 import { ROOT } from "../mocks";
 import { APP_CONTEXT, appBuildArgs, baseImage, buildImage, docker, MIGRATOR_ARGS } from "../image/docker";
 
+/** The migration the broken migrator adds after the committed ones. */
+export const BROKEN_MIGRATION = "99990101000000_broken";
+
 /** Digest references of what was built and pushed, and how long the builds took. */
 export interface TierImages {
   app: string;
   migrator: string;
-  tierMigrator: string;
-  /** The tier's migrator with one more migration, which fails. */
+  /** The app's migrator with one more migration (BROKEN_MIGRATION), which fails. */
   brokenMigrator: string;
   postgres: string;
   seconds: Record<string, number>;
@@ -37,21 +39,20 @@ export function buildTierImages(host: string, scratchDir: string): TierImages {
   const common = appBuildArgs(host, scratchDir);
   const app = buildAndPush(host, "localhost:5001/web:tier", APP_CONTEXT, common);
   const migrator = buildAndPush(host, "localhost:5001/web:migrator-tier", APP_CONTEXT, [...common, ...MIGRATOR_ARGS]);
-  const tierDir = path.join(ROOT, "test", "engine", "migrator");
-  const tierMigrator = buildAndPush(host, "localhost:5001/web-tier-migrator:tier", tierDir, ["--build-arg", `MIGRATOR=${migrator.ref}`]);
-  const broken = buildAndPush(host, "localhost:5001/web-tier-migrator:broken", tierDir, [
+  const broken = buildAndPush(host, "localhost:5001/web-migrator-broken:tier", path.join(ROOT, "test", "engine", "migrator"), [
     "--build-arg",
     `MIGRATOR=${migrator.ref}`,
     "--build-arg",
-    `BROKEN_MIGRATION=ALTER TABLE "NoSuchTable" ADD COLUMN "x" INTEGER;`,
+    `NAME=${BROKEN_MIGRATION}`,
+    "--build-arg",
+    `SQL=ALTER TABLE "NoSuchTable" ADD COLUMN "x" INTEGER;`,
   ]);
   const postgres = buildAndPush(host, "localhost:5001/postgres:15", path.join(ROOT, "test", "engine", "postgres"), ["--build-arg", `BASE=${baseImage(host)}`]);
   return {
     app: app.ref,
     migrator: migrator.ref,
-    tierMigrator: tierMigrator.ref,
     brokenMigrator: broken.ref,
     postgres: postgres.ref,
-    seconds: { app: app.seconds, migrator: migrator.seconds, tierMigrator: tierMigrator.seconds, brokenMigrator: broken.seconds, postgres: postgres.seconds },
+    seconds: { app: app.seconds, migrator: migrator.seconds, brokenMigrator: broken.seconds, postgres: postgres.seconds },
   };
 }

@@ -84,8 +84,8 @@ export function appBuildArgs(host: string, scratchDir: string): string[] {
   return ["--build-arg", `NODE_IMAGE=${baseImage(host)}`, ...caSecretArgs(scratchDir)];
 }
 
-/** The migrator target as built here: Prisma's schema engine cannot be downloaded on this machine. */
-export const MIGRATOR_ARGS = ["--target", "migrator", "--build-arg", "FETCH_PRISMA_ENGINE=false"];
+/** The migrator target: Prisma's schema engine (WebAssembly) and the migrations. */
+export const MIGRATOR_ARGS = ["--target", "migrator"];
 
 /** `docker image inspect` of one image. */
 export function inspectImage(
