@@ -23,7 +23,7 @@ export interface TierImages {
 }
 
 /** Builds `context` (optionally a target), pushes it as `tag`, returns its digest reference and the seconds taken. */
-function buildAndPush(host: string, tag: string, context: string, args: string[]): { ref: string; seconds: number } {
+export function buildAndPush(host: string, tag: string, context: string, args: string[]): { ref: string; seconds: number } {
   const seconds = buildImage(host, tag, context, args);
   docker(host, ["push", tag]);
   const repo = tag.split(":").slice(0, -1).join(":");
