@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     const ready = (Date.now() - started) / 1000;
     console.log(`cluster, node and images ready in ${ready.toFixed(1)} s; image builds:`);
     for (const [image, s] of Object.entries(engine.images.seconds)) console.log(`  ${image.padEnd(16)}${s.toFixed(1)} s`);
-    const fast = "ts-node/register/transpile-only";
+    const fast = path.join(ROOT, "scripts", "register.js");
     const first = timed("up", engine.workDir, fast);
     await printPhases(engine.kube);
     // The tier also builds images a user never does (a failing migrator, Postgres from Debian's packages).
@@ -202,9 +202,9 @@ async function main(): Promise<void> {
     console.log(`  warm image cache   ${sum(appImages)}`);
     console.log(`  no layer cache     ${sum(cold)}`);
     const rows: [string, { ms: number; wall: number }][] = [
-      ["first up (transpile-only)", first],
-      ["no-op up (transpile-only)", timed("up", engine.workDir, fast)],
-      ["no-op preview, transpile-only", timed("preview", engine.workDir, fast)],
+      ["first up (swc)", first],
+      ["no-op up (swc)", timed("up", engine.workDir, fast)],
+      ["no-op preview, swc", timed("preview", engine.workDir, fast)],
       ["no-op preview, type-checked", timed("preview", engine.workDir, "ts-node/register")],
     ];
     const change = await oneLineChange(engine);

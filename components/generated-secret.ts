@@ -5,7 +5,7 @@
  * cannot be had everywhere the program runs). The value never leaves state unencrypted:
  * it is listed in `additionalSecretOutputs`.
  */
-import * as crypto from "crypto";
+import { randomInt } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The rotation keeper a secret starts with: any other value gives it a new value. */
@@ -28,7 +28,7 @@ export function randomAlphanumeric(length: number): string {
   // The provider is serialized into state: a built-in module travels as a `require`.
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   let out = "";
-  for (let i = 0; i < length; i++) out += alphabet[crypto.randomInt(alphabet.length)];
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
   return out;
 }
 

@@ -574,7 +574,7 @@ describe("scripts: GitHub and Actions plumbing", () => {
 describe("scripts: command lines", () => {
   function cli(script: string, args: string[], env: Record<string, string> = {}) {
     const node = path.join(ROOT, "node_modules", ".bin", "node");
-    return spawnSync(fs.existsSync(node) ? node : process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", script), ...args], {
+    return spawnSync(fs.existsSync(node) ? node : process.execPath, ["-r", path.join(ROOT, "scripts", "register.js"), path.join("scripts", script), ...args], {
       cwd: ROOT,
       encoding: "utf8",
       env: { ...process.env, GITHUB_OUTPUT: "", GITHUB_STEP_SUMMARY: "", ...env },

@@ -53,7 +53,7 @@ describe("the engine tier: the real program on a real node", function () {
   function local(...args: string[]) {
     return spawnSync(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "local.ts"), "--context", "engine", "--project-dir", workDir, ...args],
+      ["-r", path.join(ROOT, "scripts", "register.js"), path.join(ROOT, "scripts", "local.ts"), "--context", "engine", "--project-dir", workDir, ...args],
       {
         cwd: ROOT,
         encoding: "utf8",
@@ -444,11 +444,15 @@ describe("the engine tier: the real program on a real node", function () {
 
   it("`npm run drift` reports no drift (exit 0), then a change made by hand (exit 1), which up puts back", async () => {
     const drift = () =>
-      spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "drift.ts"), "--stack", "local", "--cwd", workDir], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: process.env,
-      });
+      spawnSync(
+        process.execPath,
+        ["-r", path.join(ROOT, "scripts", "register.js"), path.join(ROOT, "scripts", "drift.ts"), "--stack", "local", "--cwd", workDir],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: process.env,
+        },
+      );
     const clean = drift();
     assert.equal(clean.status, 0, `${clean.stdout}\n${clean.stderr.slice(-3000)}`);
     assert.match(clean.stdout, /no drift/i);

@@ -110,7 +110,7 @@ describe("the preview contract, enforced by a real API server", function () {
     fs.mkdirSync(path.join(tmp, "project"), { recursive: true });
     fs.mkdirSync(path.join(tmp, "state"));
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(tmp, "project", "Pulumi.yaml"));
-    issuer = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "test", "engine", "oidc-issuer.ts"), issuerDir], {
+    issuer = spawn(process.execPath, ["-r", path.join(ROOT, "scripts", "register.js"), path.join(ROOT, "test", "engine", "oidc-issuer.ts"), issuerDir], {
       cwd: ROOT,
       stdio: "ignore",
     });
