@@ -29,6 +29,11 @@ describe("the reference app, running", function () {
 
   before(async () => {
     assert.ok(PORT > 0, "the Dockerfile declares ENV PORT");
+    // The tier installs the app's dependencies when nothing has yet (.ci/run installs them up front).
+    if (!fs.existsSync(path.join(APP, "node_modules", "next"))) {
+      const installed = spawnSync("npm", ["--prefix", APP, "ci", "--no-audit", "--no-fund"], { encoding: "utf8", stdio: "inherit" });
+      assert.equal(installed.status, 0, "`npm --prefix app ci` failed");
+    }
     const build = spawnSync("npm", ["run", "build"], {
       cwd: APP,
       encoding: "utf8",

@@ -106,8 +106,10 @@ export interface MigratorRun {
  */
 export function runMigrator(url: string, args: string[], migrations?: string): Promise<MigratorRun> {
   const dir = path.join(APP_DIR, "migrator");
+  // The tier installs what it runs when nothing has yet (.ci/run installs it up front).
   if (!fs.existsSync(path.join(dir, "node_modules", "@prisma", "schema-engine-wasm"))) {
-    throw new Error("the migrator's dependencies are missing: run `npm --prefix app/migrator ci` (.ci/run does)");
+    const installed = spawnSync("npm", ["--prefix", dir, "ci", "--no-audit", "--no-fund"], { encoding: "utf8", stdio: "inherit" });
+    if (installed.status !== 0) throw new Error("`npm --prefix app/migrator ci` failed: the app tier runs the app's migrator");
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(dir, "migrate.mjs"), ...args], {
