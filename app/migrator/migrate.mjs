@@ -22,10 +22,14 @@ import * as bindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 const SCHEMA = process.env.PRISMA_SCHEMA ?? "prisma/schema.prisma";
 const MIGRATIONS = process.env.PRISMA_MIGRATIONS ?? "prisma/migrations";
 
-/** @param {"info" | "error"} level @param {string} msg @param {Record<string, unknown>} [fields] */
+/** @param {"info" | "warn" | "error"} level @param {string} msg @param {Record<string, unknown>} [fields] */
 function log(level, msg, fields = {}) {
   (level === "error" ? process.stderr : process.stdout).write(JSON.stringify({ level, msg, ...fields }) + "\n");
 }
+
+// Node's own warnings (pg's note on `sslmode=require`, for one) as JSON lines too, not free text.
+process.removeAllListeners("warning");
+process.on("warning", (w) => log("warn", w.message, { warning: w.name }));
 
 /** The engine reports in tracing's JSON: keep its message and the migration it is about, at its level. @param {string} line */
 function logEngineEvent(line) {
