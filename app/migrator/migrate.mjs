@@ -1,4 +1,4 @@
-// @ts-check
+// @ts-check (app/migrator/tsconfig.json; the app tier runs it)
 // The migration Job's program: Prisma's own schema engine, the WebAssembly build, connected
 // through the pg driver adapter. It applies prisma/migrations exactly as `prisma migrate
 // deploy` does (the same engine call, `_prisma_migrations` bookkeeping and advisory lock), and

@@ -5,6 +5,7 @@
  * recovery, two Jobs at once, and bad input.
  */
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -45,6 +46,13 @@ describe("the app's migrator: Prisma's schema engine on a real PostgreSQL", func
     const dockerfile = fs.readFileSync(path.join(ROOT, "app", "Dockerfile"), "utf8");
     assert.match(dockerfile, /^COPY migrator\/migrate\.mjs \.\/$/m, "the migrator image holds the same file");
     assert.match(dockerfile, new RegExp(`^CMD ${JSON.stringify(APP_DEFAULTS.migrationCommand).replace(/[[\]]/g, "\\$&").replace(/,/g, ", ")}$`, "m"));
+  });
+
+  it("type-checks against the engine's and the adapter's own type declarations", () => {
+    const tsc = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "app", "migrator")], {
+      encoding: "utf8",
+    });
+    assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
   });
 
   it("applies the committed migrations once, in order, recorded as Prisma records them", async () => {
