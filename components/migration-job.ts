@@ -27,7 +27,7 @@ export interface MigrationJobArgs {
   readonly namespace: pulumi.Input<string>;
   /** The image to migrate for, pinned by digest. **A new digest is a new Job.** */
   readonly imageRef: pulumi.Input<string>;
-  /** The migration command, run with the image's own CLI. @example ["node", "migrate.mjs", "deploy"] (or an app shipping the Prisma CLI: ["prisma", "migrate", "deploy"]) */
+  /** The migration command, a program the migrator image holds. @example ["node", "migrate.mjs", "deploy"] (or an app shipping the Prisma CLI: ["prisma", "migrate", "deploy"]) */
   readonly command: string[];
   /** Run after the migrations succeed, in the same Job: the seed (idempotent). @default none @example ["node", "migrate.mjs", "execute", "prisma/seed.sql"] */
   readonly seedCommand?: string[];

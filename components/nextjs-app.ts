@@ -79,7 +79,7 @@ export interface NextjsAppArgs {
   /** Health paths. @default "/api/health?probe=liveness" and "/api/health?probe=readiness" */
   readonly livenessPath?: string;
   readonly readinessPath?: string;
-  /** Migration command run once per image before it takes traffic, with the image's own CLI; `undefined` skips it. @example ["node", "migrate.mjs", "deploy"] (or an app shipping the Prisma CLI: ["prisma", "migrate", "deploy"]) */
+  /** Migration command run once per image before it takes traffic, with a program the migrator image holds; `undefined` skips it. @example ["node", "migrate.mjs", "deploy"] (or an app shipping the Prisma CLI: ["prisma", "migrate", "deploy"]) */
   readonly migrationCommand?: string[];
   /** Run by the migration Job after the migrations succeed: the seed (idempotent). @default none @example ["node", "migrate.mjs", "execute", "prisma/seed.sql"] */
   readonly seedCommand?: string[];

@@ -97,7 +97,7 @@ export const PLAIN_KEYS: Readonly<Record<string, KeyDoc>> = {
   "app.migrationCommand": {
     profiles: APP,
     default: codeList(APP_DEFAULTS.migrationCommand),
-    notes: "the installed CLI, never `npx`",
+    notes: "a program the migrator image holds (its own, or an installed CLI), never `npx`",
   },
   "app.seed": {
     profiles: ["local", "dev", "preview"],

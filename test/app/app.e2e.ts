@@ -11,6 +11,7 @@ import { ROOT } from "../mocks";
 import { APP_DEFAULTS } from "../../components/app-contract";
 import { runMigrator, TestPostgres } from "./postgres";
 import { guestBookText, signGuestBook, withPage } from "./browser";
+import { ensureInstalled } from "./install";
 
 const APP = path.join(ROOT, "app");
 const CHROMIUM = process.env.CHROME_PATH ?? "/usr/bin/chromium";
@@ -29,11 +30,7 @@ describe("the reference app, running", function () {
 
   before(async () => {
     assert.ok(PORT > 0, "the Dockerfile declares ENV PORT");
-    // The tier installs the app's dependencies when nothing has yet (.ci/run installs them up front).
-    if (!fs.existsSync(path.join(APP, "node_modules", "next"))) {
-      const installed = spawnSync("npm", ["--prefix", APP, "ci", "--no-audit", "--no-fund"], { encoding: "utf8", stdio: "inherit" });
-      assert.equal(installed.status, 0, "`npm --prefix app ci` failed");
-    }
+    ensureInstalled(APP, "next", "the app tier builds and runs the app");
     const build = spawnSync("npm", ["run", "build"], {
       cwd: APP,
       encoding: "utf8",

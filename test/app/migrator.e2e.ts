@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../mocks";
 import { APP_DEFAULTS } from "../../components/app-contract";
-import { runMigrator, TestPostgres } from "./postgres";
+import { installMigrator, runMigrator, TestPostgres } from "./postgres";
 
 const MIGRATIONS = path.join(ROOT, "app", "prisma", "migrations");
 const INIT = "20261126000000_init";
@@ -34,7 +34,10 @@ describe("the app's migrator: Prisma's schema engine on a real PostgreSQL", func
     return dir;
   };
 
-  before(() => pg.start());
+  before(() => {
+    installMigrator();
+    return pg.start();
+  });
   after(async () => {
     await pg.stop();
     pg.remove();

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { ensureInstalled } from "./install";
 
 /** The reference app. */
 const APP_DIR = path.join(__dirname, "..", "..", "app");
@@ -100,17 +101,19 @@ export interface MigratorRun {
   lines: { level: string; msg: string; migration?: string; error?: string }[];
 }
 
+/** The migrator's directory, its dependencies installed. */
+export function installMigrator(): string {
+  const dir = path.join(APP_DIR, "migrator");
+  ensureInstalled(dir, "@prisma/schema-engine-wasm", "the app tier runs the app's migrator");
+  return dir;
+}
+
 /**
  * Runs the app's migrator, the program the migrator image runs: Prisma's schema engine
  * (WebAssembly) over the pg adapter. `migrations` points it at another migrations folder.
  */
 export function runMigrator(url: string, args: string[], migrations?: string): Promise<MigratorRun> {
-  const dir = path.join(APP_DIR, "migrator");
-  // The tier installs what it runs when nothing has yet (.ci/run installs it up front).
-  if (!fs.existsSync(path.join(dir, "node_modules", "@prisma", "schema-engine-wasm"))) {
-    const installed = spawnSync("npm", ["--prefix", dir, "ci", "--no-audit", "--no-fund"], { encoding: "utf8", stdio: "inherit" });
-    if (installed.status !== 0) throw new Error("`npm --prefix app/migrator ci` failed: the app tier runs the app's migrator");
-  }
+  const dir = installMigrator();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(dir, "migrate.mjs"), ...args], {
       cwd: APP_DIR,

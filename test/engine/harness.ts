@@ -15,6 +15,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { ROOT } from "../mocks";
 import { openStack } from "../../scripts/lib/workspace";
 import { buildTierImages, TierImages } from "./images";
+import { ensureInstalled } from "../app/install";
 import { Docker, DOCKER_DIR, startDocker } from "../image/docker";
 
 export const TOOLS = process.env.NEXTJS_INFRA_TOOLS ?? path.join(os.homedir(), ".cache", "nextjs-infra", "tools");
@@ -122,10 +123,7 @@ export function startEngine(): Engine {
   const missing = BINARIES.filter((b) => !fs.existsSync(path.join(TOOLS, "bin", b)));
   if (missing.length) throw new Error(`${missing.join(", ")} missing from ${TOOLS}/bin: run \`npm run build:engine-binaries\` (tools/build.sh)`);
   // The tier drives a browser through the app's own dependencies: install them when the app tier has not.
-  if (!fs.existsSync(path.join(ROOT, "app", "node_modules", "puppeteer-core"))) {
-    const installed = spawnSync("npm", ["--prefix", path.join(ROOT, "app"), "ci", "--no-audit", "--no-fund"], { encoding: "utf8", stdio: "inherit" });
-    if (installed.status !== 0) throw new Error("`npm --prefix app ci` failed: the engine tier's browser checks need the app's dependencies");
-  }
+  ensureInstalled(path.join(ROOT, "app"), "puppeteer-core", "the engine tier's browser checks need the app's dependencies");
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
   const clusterDir = path.join(tmp, "cluster");
   const machineBefore = machineNetwork();
