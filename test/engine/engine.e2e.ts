@@ -151,11 +151,6 @@ describe("the engine tier: the real program on a real node", function () {
   const migratorInCluster = (image: string, args: string) =>
     runInCluster(image, `for i in $(seq 1 20); do node migrate.mjs ${args} && exit 0; sleep 1; done; exit 1`);
 
-  async function serviceUrl(): Promise<string> {
-    const svc = await get(`${NS}/services/web`);
-    return `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}`;
-  }
-
   it("`npm run local` deploys the whole local stack: Postgres, then the migration Job, then the app, all Ready", async () => {
     const r = local();
     assert.equal(r.status, 0, `npm run local failed:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
@@ -186,7 +181,7 @@ describe("the engine tier: the real program on a real node", function () {
   });
 
   it("serves the app through its Service; the guest book writes to Postgres and survives the pod", async () => {
-    const base = await serviceUrl();
+    const base = await kube.serviceUrl("web-local", "web");
     const db = await fetch(`${base}/api/health/db`);
     assert.equal(db.status, 200);
     assert.equal(((await db.json()) as { database: string }).database, "up");
@@ -405,7 +400,7 @@ describe("the engine tier: the real program on a real node", function () {
       serving.map((p) => p.hash),
       "the same pods serve",
     );
-    assert.equal((await fetch(`${await serviceUrl()}/api/health/db`)).status, 200);
+    assert.equal((await fetch(`${await kube.serviceUrl("web-local", "web")}/api/health/db`)).status, 200);
   });
 
   it("retries the same migration with one more `up` once its cause is fixed and it is marked rolled back: the failed Job is replaced", async () => {

@@ -90,6 +90,14 @@ export class Kube {
       req.end();
     });
   }
+
+  /** A Service's URL on the node (its cluster IP and first port), without a trailing slash. */
+  async serviceUrl(namespace: string, name: string): Promise<string> {
+    const svc = (await this.request("GET", `/api/v1/namespaces/${namespace}/services/${name}`)).json as {
+      spec: { clusterIP: string; ports: { port: number }[] };
+    };
+    return `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}`;
+  }
 }
 
 /** What the node touches on the machine: forwarding, links, routes, Kubernetes' iptables chains. */
