@@ -113,7 +113,7 @@ async function rolloutUnderLoad(kube: Kube, workDir: string): Promise<void> {
   await stack.setConfig("nextjs-infra:app.replicas", { value: "2" }, true);
   await stack.up();
   await rolledOut(kube);
-  const url = await kube.serviceUrl("web-local", "web");
+  const url = `${await kube.serviceUrl("web-local", "web")}/`;
   const report = (what: string, r: { sent: number; failed: string[]; ms: number[] }) =>
     console.log(
       `  ${what.padEnd(32)}sent ${String(r.sent).padEnd(6)}failed ${String(r.failed.length).padEnd(4)}p50 ${percentile(r.ms, 50).toFixed(0)} ms  p99 ${percentile(r.ms, 99).toFixed(0)} ms${r.failed.length ? `  (${[...new Set(r.failed)].slice(0, 3).join("; ")})` : ""}`,
