@@ -11,10 +11,11 @@ mkdir -p "$out/bin"
 
 # The CLI version CI installs too (.pulumi-version): one pin for both.
 PULUMI_VERSION=v$(tr -d "[:space:]" < ../.pulumi-version)
-# The provider module is served only at this pseudo-version (pulumi-kubernetes of Jan 2026,
-# sdk v4.24); it is stamped with the npm SDK's version so the engine pairs them. The version
-# comes from the lockfile, so this can run before `npm ci` (CI starts it first).
-K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260115033456-f47bc2d6f199
+# The provider module is served only at the pseudo-version kubernetes/go.mod requires
+# (pulumi-kubernetes of Jan 2026, sdk v4.24); it is stamped with the npm SDK's version so the
+# engine pairs them. The version comes from the lockfile, so this can run before `npm ci`
+# (CI starts it first).
+K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
 K8S_PROVIDER_VERSION=$(node -p 'require("../package-lock.json").packages["node_modules/@pulumi/kubernetes"].version')
 KUBE_VERSION=v1.34.2
 
@@ -43,7 +44,8 @@ build kube-apiserver kubernetes -ldflags "$kube_ldflags" k8s.io/kubernetes/cmd/k
 
 # The provider is built in the Kubernetes module, against the same k8s.io versions, so the
 # packages the two share (client-go and the rest of k8s.io) compile once: a quarter of the
-# provider's cold build. Its own main embeds generated copies of these; take them from the module.
+# provider's cold build. Its own main embeds generated copies of these; take them from the
+# module, at the version go.mod requires.
 module_dir=$(cd kubernetes && go mod download -json "$K8S_PROVIDER_MODULE" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
 install -m 644 "$module_dir/cmd/pulumi-resource-kubernetes/schema.json" "$module_dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" kubernetes/provider/
 build pulumi-resource-kubernetes kubernetes -ldflags "$strip -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION" ./provider
